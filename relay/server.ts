@@ -1,0 +1,133 @@
+/**
+ * The relay: one Node process that serves the built PWA, the y-webrtc signaling endpoint
+ * (/signal) and /healthz. It is blind (it only ever sees opaque room ids and ciphertext) and
+ * disposable (wiping its data folder loses nothing a device holds). Later endpoints —
+ * store-and-forward, share links, pairing mailboxes — attach to the same server by path.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SECURITY_HEADERS } from './headers.ts';
+import type { Logger } from './log.ts';
+import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
+import { serveStatic } from './static.ts';
+
+export interface RelayOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Interface to bind; 127.0.0.1 unless the operator chooses otherwise. */
+  host: string;
+  /** Folder for the relay's embedded storage; created when missing. */
+  dataDir: string;
+  /** Folder holding the built PWA (`build/`). */
+  buildDir: string;
+  log: Logger;
+  signalingLimits?: Partial<SignalingLimits>;
+}
+
+export interface Relay {
+  /** Base URL the relay serves, e.g. http://127.0.0.1:5173. */
+  readonly url: string;
+  readonly port: number;
+  readonly signaling: SignalingEndpoint;
+  /** Stops accepting, closes sockets and resolves once the server is down. */
+  close(): Promise<void>;
+}
+
+function applySecurityHeaders(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+}
+
+function plain(res: ServerResponse, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(body);
+}
+
+/** True when a browser's Origin header names this relay (or when there is none, e.g. a CLI). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a relay and resolves once it is listening. */
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const { log } = options;
+  await mkdir(options.dataDir, { recursive: true });
+  const signaling = createSignaling({ log, limits: options.signalingLimits });
+
+  const server = createServer(async (req, res) => {
+    applySecurityHeaders(res);
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz') {
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(JSON.stringify({ ok: true, signalingConnections: signaling.connections }));
+        return;
+      }
+      const result = await serveStatic(options.buildDir, req, res);
+      if (result === 'not-found') plain(res, 404, 'Not found');
+      else if (result === 'bad-request') plain(res, 400, 'Bad request');
+      else if (result === 'method-not-allowed') {
+        res.setHeader('Allow', 'GET, HEAD');
+        plain(res, 405, 'Method not allowed');
+      }
+    } catch (error) {
+      log('error', 'http.failed', { name: (error as Error).name });
+      if (!res.headersSent) plain(res, 500, 'Internal error');
+      else res.destroy();
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/signal' && sameOrigin(req)) {
+      signaling.handleUpgrade(req, socket, head);
+      return;
+    }
+    log('warn', 'upgrade.refused', { path: path === '/signal' ? 'cross-origin' : 'unknown-path' });
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${hostForUrl}:${port}`;
+  log('info', 'relay.listening', { host: options.host, port });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    signaling,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await signaling.close();
+        server.closeAllConnections();
+        await stopped;
+        log('info', 'relay.stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+/** The relay's signaling endpoint for a page served by the relay (same origin, ws or wss). */
+export function signalingUrl(location: { protocol: string; host: string }): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/signal`;
+}

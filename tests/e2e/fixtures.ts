@@ -1,0 +1,115 @@
+/**
+ * Shared Playwright fixtures: Debian Chromium with the flags from PLATFORM.md, a relay on a free
+ * loopback port with a temporary data folder (stopped and removed after each test), and a
+ * `newDevice()` helper that opens a fresh, isolated browser context — a separate "device" that
+ * shares nothing (no BroadcastChannel, no storage) with the others.
+ */
+import { test as base, chromium, type Browser, type BrowserContext } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { silentLogger } from '../../relay/log.ts';
+import { startRelay, type Relay } from '../../relay/server.ts';
+
+export const CHROMIUM_PATH = process.env.FOLIO_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+];
+
+export const BUILD_DIR = resolve(process.env.FOLIO_BUILD_DIR ?? 'build');
+
+export interface RelayHandle {
+  relay: Relay;
+  dataDir: string;
+  buildDir: string;
+  /** Starts the relay again on the same port (after `relay.close()`), with the same data. */
+  restart(options?: { buildDir?: string }): Promise<Relay>;
+}
+
+interface Fixtures {
+  relayHandle: RelayHandle;
+  baseURL: string;
+  /** A fresh browser context acting as one device; closed after the test. */
+  newDevice: () => Promise<BrowserContext>;
+  /** A device with an on-disk browser profile (not incognito); closed and removed after the test. */
+  persistentDevice: () => Promise<BrowserContext>;
+}
+
+interface WorkerFixtures {
+  chromiumBrowser: Browser;
+}
+
+export const test = base.extend<Fixtures, WorkerFixtures>({
+  chromiumBrowser: [
+    async ({}, use) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker' },
+  ],
+  relayHandle: async ({}, use) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'folio-relay-'));
+    const start = (port: number, buildDir: string) =>
+      startRelay({ port, host: '127.0.0.1', dataDir, buildDir, log: silentLogger });
+    const handle: RelayHandle = {
+      relay: await start(0, BUILD_DIR),
+      dataDir,
+      buildDir: BUILD_DIR,
+      async restart(options = {}) {
+        await handle.relay.close();
+        handle.buildDir = options.buildDir ?? handle.buildDir;
+        handle.relay = await start(handle.relay.port, handle.buildDir);
+        return handle.relay;
+      },
+    };
+    await use(handle);
+    await handle.relay.close();
+    await rm(dataDir, { recursive: true, force: true });
+  },
+  baseURL: async ({ relayHandle }, use) => {
+    await use(relayHandle.relay.url);
+  },
+  newDevice: async ({ chromiumBrowser, baseURL }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async () => {
+      const context = await chromiumBrowser.newContext({ baseURL });
+      // Without a media permission Chromium gathers no loopback ICE candidates (PLATFORM.md).
+      await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
+      contexts.push(context);
+      return context;
+    });
+    for (const context of contexts) await context.close();
+  },
+  persistentDevice: async ({ baseURL }, use) => {
+    const opened: { context: BrowserContext; dir: string }[] = [];
+    await use(async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'folio-profile-'));
+      const context = await chromium.launchPersistentContext(dir, {
+        executablePath: CHROMIUM_PATH,
+        args: CHROMIUM_ARGS,
+        baseURL,
+      });
+      await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
+      opened.push({ context, dir });
+      return context;
+    });
+    for (const { context, dir } of opened) {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  // Playwright's built-in page/context use a downloaded browser; route them through ours.
+  context: async ({ newDevice }, use) => {
+    await use(await newDevice());
+  },
+});
+
+export { expect } from '@playwright/test';

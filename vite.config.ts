@@ -1,0 +1,14 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [sveltekit()],
+  build: { target: 'es2022', sourcemap: false },
+  worker: { format: 'es' },
+  test: {
+    include: ['tests/unit/**/*.spec.ts'],
+    environment: 'node',
+    expect: { requireAssertions: true },
+    testTimeout: 20_000,
+  },
+});
