@@ -27,7 +27,10 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
   const rawPort = env.PORT ?? '5173';
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) {
-    throw new ConfigError('bad-port', `PORT must be a whole number from 0 to 65535, not "${rawPort}"`);
+    throw new ConfigError(
+      'bad-port',
+      `PORT must be a whole number from 0 to 65535, not "${rawPort}"`,
+    );
   }
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '' || /\s/.test(host)) {

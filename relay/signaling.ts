@@ -230,7 +230,9 @@ export function createSignaling(options: {
       }
     });
     ws.on('error', (error) => {
-      log('warn', 'signal.socket-error', { code: (error as NodeJS.ErrnoException).code ?? 'unknown' });
+      log('warn', 'signal.socket-error', {
+        code: (error as NodeJS.ErrnoException).code ?? 'unknown',
+      });
     });
     ws.on('close', (code) => {
       for (const topic of [...peer.topics]) unsubscribe(ws, peer, topic);

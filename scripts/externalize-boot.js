@@ -11,7 +11,9 @@ const pagePath = join(dir, 'index.html');
 const html = readFileSync(pagePath, 'utf8');
 const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)];
 if (inline.length !== 1) {
-  console.error(`externalize-boot: expected exactly one inline script in ${pagePath}, found ${inline.length}`);
+  console.error(
+    `externalize-boot: expected exactly one inline script in ${pagePath}, found ${inline.length}`,
+  );
   process.exit(1);
 }
 const [tag, body] = inline[0];

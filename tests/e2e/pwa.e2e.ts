@@ -98,7 +98,10 @@ test('a new version waits for the user before it takes over', async ({ page, rel
     await writeFile(swPath, sw.replaceAll(version, `${version}-v2`));
     const indexPath = join(v2, 'index.html');
     const index = await readFile(indexPath, 'utf8');
-    await writeFile(indexPath, index.replace('<title>', '<meta name="folio-test" content="v2" />\n<title>'));
+    await writeFile(
+      indexPath,
+      index.replace('<title>', '<meta name="folio-test" content="v2" />\n<title>'),
+    );
     await relayHandle.restart({ buildDir: v2 });
 
     await page.evaluate(async () => {
@@ -113,7 +116,9 @@ test('a new version waits for the user before it takes over', async ({ page, rel
     await expect(page.getByRole('region', { name: 'Update' })).toContainText('Update available');
     await expect(page.locator('meta[name="folio-test"]')).toHaveCount(0);
     expect(
-      await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/'))?.waiting),
+      await page.evaluate(
+        async () => !!(await navigator.serviceWorker.getRegistration('/'))?.waiting,
+      ),
     ).toBe(true);
 
     // The user chooses: the page reloads into version 2.

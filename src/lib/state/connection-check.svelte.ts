@@ -13,6 +13,8 @@ function randomId(bytes: number): string {
 
 /** Reads `room` and `secret` from a fragment like `#room=…&secret=…`; null when absent. */
 export function parseCheckFragment(hash: string): { room: string; secret: string } | null {
+  // Read once, never observed: no reactivity needed.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const room = params.get('room');
   const secret = params.get('secret');

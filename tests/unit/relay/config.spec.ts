@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../../../relay/config.ts';
+import { safeFields } from '../../../relay/log.ts';
+
+describe('relay configuration', () => {
+  it('defaults to 127.0.0.1:5173 with ./data and ./build', () => {
+    expect(readConfig({}, '/srv/folio')).toEqual({
+      port: 5173,
+      host: '127.0.0.1',
+      dataDir: '/srv/folio/data',
+      buildDir: '/srv/folio/build',
+    });
+  });
+
+  it('reads PORT, HOST and FOLIO_DATA_DIR', () => {
+    expect(
+      readConfig({ PORT: '8080', HOST: '::1', FOLIO_DATA_DIR: '/var/folio' }, '/srv'),
+    ).toMatchObject({ port: 8080, host: '::1', dataDir: '/var/folio' });
+  });
+
+  it.each(['abc', '-1', '70000', '80.5', ''])('rejects PORT=%j with a clear message', (port) => {
+    expect(() => readConfig({ PORT: port }, '/')).toThrow(ConfigError);
+    expect(() => readConfig({ PORT: port }, '/')).toThrow(/PORT must be a whole number/);
+  });
+
+  it('keeps only code-like strings in log fields', () => {
+    expect(safeFields({ reason: 'bad-topic', n: 3, body: 'Jane Doe, DOB 1970-01-01' })).toEqual({
+      reason: 'bad-topic',
+      n: 3,
+      body: '<24 chars>',
+    });
+  });
+});
