@@ -1,0 +1,233 @@
+/**
+ * Sealed envelopes (DESIGN.md §5; exact format in docs/spec/envelope.md §2–3).
+ *
+ *   envelope = header(26) ‖ nonce(24) ‖ XChaCha20-Poly1305(contentKey, nonce, AD = header,
+ *                                                           sodium_pad(inner, 256))
+ *   header   = version(1) ‖ kind(1) ‖ docId(16) ‖ generation(u32) ‖ epoch(u32)
+ *   inner    = member(32) ‖ device(32) ‖ seq(u64) ‖ len(u32) ‖ payload ‖ signature(64)
+ *   signature = Ed25519(member, "folio/envelope/v1" ‖ lp(header, member, device, seq,
+ *                                                        BLAKE2b-256(payload)))
+ *
+ * Invariants: the header is the only clear data and names no author ("sealed sender"); the key
+ * is chosen by (docId, epoch), never by trial decryption; nothing is returned before decryption,
+ * membership and signature checks have all passed; every failure is a CryptoError with a code.
+ */
+import { concat, lp, readU32, readU64, u32, u64, utf8 } from './bytes';
+import { CryptoError } from './errors';
+import { deriveSubkey, type KeyPair } from './keys';
+import { sodium } from './sodium';
+
+export const ENVELOPE_VERSION = 1;
+export const HEADER_BYTES = 26;
+export const NONCE_BYTES = 24;
+export const TAG_BYTES = 16;
+export const DOC_ID_BYTES = 16;
+export const PAD_BLOCK = 256;
+/** Largest payload (a Yjs update or snapshot) one envelope may carry. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+const INNER_FIXED = 32 + 32 + 8 + 4 + 64;
+const SIG_TAG = utf8('folio/envelope/v1');
+
+export const KINDS = { update: 1, snapshot: 2, presence: 3 } as const;
+export type EnvelopeKind = keyof typeof KINDS;
+const KIND_NAMES: Record<number, EnvelopeKind> = { 1: 'update', 2: 'snapshot', 3: 'presence' };
+
+export interface EnvelopeHeader {
+  version: number;
+  kind: EnvelopeKind;
+  docId: Uint8Array;
+  generation: number;
+  epoch: number;
+}
+
+export interface Author {
+  /** The member's Ed25519 public key (who). */
+  member: Uint8Array;
+  /** The device's Ed25519 public key (where). */
+  device: Uint8Array;
+}
+
+export interface OpenedEnvelope {
+  header: EnvelopeHeader;
+  author: Author;
+  seq: number;
+  payload: Uint8Array;
+  /** BLAKE2b-256 of the payload, as signed; used to detect equivocation. */
+  payloadHash: Uint8Array;
+}
+
+export function encodeHeader(header: Omit<EnvelopeHeader, 'version'>): Uint8Array {
+  if (header.docId.length !== DOC_ID_BYTES) throw new CryptoError('bad-length', 'docId');
+  return concat(
+    Uint8Array.of(ENVELOPE_VERSION, KINDS[header.kind]),
+    header.docId,
+    u32(header.generation),
+    u32(header.epoch),
+  );
+}
+
+/**
+ * Reads the clear header of an envelope without opening it (for routing and key choice).
+ * @throws CryptoError('bad-length' | 'bad-version' | 'bad-kind')
+ */
+export function readHeader(envelope: Uint8Array): EnvelopeHeader {
+  if (envelope.length < HEADER_BYTES + NONCE_BYTES + TAG_BYTES) {
+    throw new CryptoError('bad-length', 'shorter than an empty envelope');
+  }
+  const version = envelope[0]!;
+  if (version !== ENVELOPE_VERSION) throw new CryptoError('bad-version', `version ${version}`);
+  const kind = KIND_NAMES[envelope[1]!];
+  if (!kind) throw new CryptoError('bad-kind', `kind ${envelope[1]}`);
+  return {
+    version,
+    kind,
+    docId: envelope.slice(2, 18),
+    generation: readU32(envelope, 18),
+    epoch: readU32(envelope, 22),
+  };
+}
+
+function signedMessage(
+  header: Uint8Array,
+  author: Author,
+  seq: number,
+  payloadHash: Uint8Array,
+): Uint8Array {
+  return concat(SIG_TAG, lp(header, author.member, author.device, u64(seq), payloadHash));
+}
+
+export interface SealOptions {
+  kind: EnvelopeKind;
+  docId: Uint8Array;
+  generation: number;
+  epoch: number;
+  /** The document key of (docId, epoch); the content key is derived from it. */
+  documentKey: Uint8Array;
+  /** The member's signing pair; its public key is the author. */
+  member: KeyPair;
+  /** The device's signing public key. */
+  device: Uint8Array;
+  seq: number;
+  payload: Uint8Array;
+  /** Only for known-answer tests: a fixed nonce. Never pass one in production code. */
+  nonce?: Uint8Array;
+}
+
+/** Seals a payload into an envelope. @throws CryptoError('too-large' | 'bad-length') */
+export function sealEnvelope(options: SealOptions): Uint8Array {
+  const s = sodium();
+  const { payload } = options;
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new CryptoError('too-large');
+  if (options.device.length !== 32 || options.member.publicKey.length !== 32) {
+    throw new CryptoError('bad-length', 'author key');
+  }
+  const header = encodeHeader(options);
+  const author = { member: options.member.publicKey, device: options.device };
+  const payloadHash = s.crypto_generichash(32, payload, null);
+  const signature = s.crypto_sign_detached(
+    signedMessage(header, author, options.seq, payloadHash),
+    options.member.privateKey,
+  );
+  const inner = concat(
+    author.member,
+    author.device,
+    u64(options.seq),
+    u32(payload.length),
+    payload,
+    signature,
+  );
+  const padded = s.pad(inner, PAD_BLOCK);
+  const nonce = options.nonce ?? s.randombytes_buf(NONCE_BYTES);
+  if (nonce.length !== NONCE_BYTES) throw new CryptoError('bad-length', 'nonce');
+  const key = deriveSubkey(options.documentKey, 'content');
+  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, header, null, nonce, key);
+  return concat(header, nonce, ciphertext);
+}
+
+export interface OpenOptions {
+  /** The document key for (docId, epoch), or null when this device has none. */
+  keyFor(docId: Uint8Array, epoch: number): Uint8Array | null;
+  /**
+   * Membership at this seq: throw CryptoError('unknown-author') for a non-member and
+   * CryptoError('revoked') for an edit made after the author was removed.
+   */
+  authorize(author: Author, seq: number, header: EnvelopeHeader): void;
+}
+
+/**
+ * Opens and verifies an envelope. Nothing is returned unless every check passed.
+ * @throws CryptoError('bad-length' | 'bad-version' | 'bad-kind' | 'unknown-key' |
+ *   'decrypt-failure' | 'bad-padding' | 'unknown-author' | 'revoked' | 'bad-signature')
+ */
+export function openEnvelope(envelope: Uint8Array, options: OpenOptions): OpenedEnvelope {
+  const s = sodium();
+  const header = readHeader(envelope);
+  const documentKey = options.keyFor(header.docId, header.epoch);
+  if (!documentKey) throw new CryptoError('unknown-key', `epoch ${header.epoch}`);
+  const clearHeader = envelope.subarray(0, HEADER_BYTES);
+  const nonce = envelope.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
+  const ciphertext = envelope.subarray(HEADER_BYTES + NONCE_BYTES);
+  let padded: Uint8Array;
+  try {
+    const key = deriveSubkey(documentKey, 'content');
+    padded = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      ciphertext,
+      clearHeader,
+      nonce,
+      key,
+    );
+  } catch {
+    throw new CryptoError('decrypt-failure');
+  }
+  let inner: Uint8Array;
+  try {
+    inner = s.unpad(padded, PAD_BLOCK);
+  } catch {
+    throw new CryptoError('bad-padding');
+  }
+  if (inner.length < INNER_FIXED) throw new CryptoError('bad-length', 'inner too short');
+  const author = { member: inner.slice(0, 32), device: inner.slice(32, 64) };
+  const seq = readU64(inner, 64);
+  const length = readU32(inner, 72);
+  if (inner.length !== INNER_FIXED + length) throw new CryptoError('bad-length', 'payload length');
+  const payload = inner.slice(76, 76 + length);
+  const signature = inner.subarray(76 + length);
+  options.authorize(author, seq, header);
+  const payloadHash = s.crypto_generichash(32, payload, null);
+  if (
+    !s.crypto_sign_verify_detached(
+      signature,
+      signedMessage(clearHeader, author, seq, payloadHash),
+      author.member,
+    )
+  ) {
+    throw new CryptoError('bad-signature');
+  }
+  return { header, author, seq, payload, payloadHash };
+}
+
+/**
+ * Remembers which (author, seq) pairs were accepted, to drop replays and catch equivocation
+ * (the same author and seq with different content, DESIGN.md §5).
+ */
+export class ReplayLedger {
+  readonly #seen = new Map<string, string>();
+
+  /**
+   * Records an opened envelope.
+   * @throws CryptoError('replayed') when this exact envelope content was already accepted;
+   *   CryptoError('equivocation') when the author signed different content at the same seq.
+   */
+  accept(opened: Pick<OpenedEnvelope, 'author' | 'seq' | 'payloadHash' | 'header'>): void {
+    const s = sodium();
+    const key = `${s.to_hex(opened.author.member)}:${s.to_hex(opened.author.device)}:${opened.seq}`;
+    const value = `${s.to_hex(opened.header.docId)}:${opened.header.generation}:${s.to_hex(opened.payloadHash)}`;
+    const previous = this.#seen.get(key);
+    if (previous === undefined) {
+      this.#seen.set(key, value);
+      return;
+    }
+    throw new CryptoError(previous === value ? 'replayed' : 'equivocation');
+  }
+}

@@ -1,0 +1,8 @@
+/** lib/crypto: libsodium only; no DOM, Svelte or Yjs. Bytes in, bytes out. */
+export * from './bytes';
+export * from './envelope';
+export * from './errors';
+export * from './keys';
+export * from './recovery-key';
+export * from './sodium';
+export * from './vault';

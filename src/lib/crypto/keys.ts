@@ -1,0 +1,169 @@
+/**
+ * Key material (DESIGN.md §4, docs/spec/envelope.md §4–5):
+ * - identities: an Ed25519 signing pair and an X25519 box pair, for each member and each device;
+ * - symmetric keys (practice, clinical, chart; one per epoch): 32 random bytes;
+ * - subkeys of a document key: crypto_kdf_derive_from_key with distinct 8-byte contexts;
+ * - grants: a key sealed to a device's X25519 key (crypto_box_seal) and signed by the granter.
+ * Call loadSodium() before any of these.
+ */
+import { concat, equalBytes, lp, u32, utf8 } from './bytes';
+import { CryptoError } from './errors';
+import { sodium } from './sodium';
+
+export const KEY_BYTES = 32;
+
+export interface KeyPair {
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+/** A member's or a device's key pairs. */
+export interface Identity {
+  sign: KeyPair;
+  box: KeyPair;
+}
+
+export function generateIdentity(): Identity {
+  const s = sodium();
+  const sign = s.crypto_sign_keypair();
+  const box = s.crypto_box_keypair();
+  return {
+    sign: { publicKey: sign.publicKey, privateKey: sign.privateKey },
+    box: { publicKey: box.publicKey, privateKey: box.privateKey },
+  };
+}
+
+/** 32 random bytes: a practice, clinical or chart key, or a vault key. */
+export function generateKey(): Uint8Array {
+  return sodium().randombytes_buf(KEY_BYTES);
+}
+
+/** KDF contexts (exactly 8 bytes each) and subkey ids, docs/spec/envelope.md §4. */
+export const KDF = {
+  content: { context: 'folio-en', id: 1 },
+  room: { context: 'folio-rm', id: 2 },
+  capability: { context: 'folio-cp', id: 3 },
+  webrtc: { context: 'folio-rt', id: 4 },
+} as const;
+
+export type SubkeyName = keyof typeof KDF;
+
+/** Derives one named subkey of a document key. @throws CryptoError('bad-length') */
+export function deriveSubkey(documentKey: Uint8Array, name: SubkeyName): Uint8Array {
+  if (documentKey.length !== KEY_BYTES) throw new CryptoError('bad-length', 'document key');
+  const { context, id } = KDF[name];
+  return sodium().crypto_kdf_derive_from_key(KEY_BYTES, id, context, documentKey);
+}
+
+/**
+ * The relay room id of one generation of a document: 16 bytes of keyed BLAKE2b, hex. The relay
+ * cannot link it to the document, the patient or another generation.
+ */
+export function roomId(documentKey: Uint8Array, docId: Uint8Array, generation: number): string {
+  const key = deriveSubkey(documentKey, 'room');
+  const hash = sodium().crypto_generichash(
+    16,
+    concat(utf8('folio/room/v1'), docId, u32(generation)),
+    key,
+  );
+  return sodium().to_hex(hash);
+}
+
+export type GrantKind = 'practice' | 'clinical' | 'chart';
+
+/** A symmetric key sealed to one device and signed by the device or member that granted it. */
+export interface KeyGrant {
+  v: 1;
+  kind: GrantKind;
+  /** Which key: the practice id, or a chart's document id (base64url), etc. */
+  keyId: string;
+  epoch: number;
+  recipient: Uint8Array;
+  granter: Uint8Array;
+  sealed: Uint8Array;
+  signature: Uint8Array;
+}
+
+const GRANT_TAG = utf8('folio/grant/v1');
+
+function grantMessage(g: Omit<KeyGrant, 'signature' | 'v'>): Uint8Array {
+  return concat(
+    GRANT_TAG,
+    lp(utf8(g.kind), utf8(g.keyId), u32(g.epoch), g.recipient, g.granter, g.sealed),
+  );
+}
+
+/** Seals `key` to `recipientBoxKey` and signs the grant with the granter's signing key. */
+export function grantKey(options: {
+  kind: GrantKind;
+  keyId: string;
+  epoch: number;
+  key: Uint8Array;
+  recipientBoxKey: Uint8Array;
+  granter: KeyPair;
+}): KeyGrant {
+  const s = sodium();
+  const sealed = s.crypto_box_seal(options.key, options.recipientBoxKey);
+  const body = {
+    kind: options.kind,
+    keyId: options.keyId,
+    epoch: options.epoch,
+    recipient: options.recipientBoxKey,
+    granter: options.granter.publicKey,
+    sealed,
+  };
+  const signature = s.crypto_sign_detached(grantMessage(body), options.granter.privateKey);
+  return { v: 1, ...body, signature };
+}
+
+/**
+ * Verifies a grant against the granters the caller trusts, then opens it.
+ * @throws CryptoError('bad-grant') for an unknown granter, a bad signature, another recipient or
+ *   a grant that does not open.
+ */
+export function acceptGrant(
+  grant: KeyGrant,
+  options: { recipient: KeyPair; trustedGranters: Uint8Array[] },
+): Uint8Array {
+  const s = sodium();
+  if (grant.v !== 1) throw new CryptoError('bad-version', 'grant');
+  if (!options.trustedGranters.some((g) => equalBytes(g, grant.granter))) {
+    throw new CryptoError('bad-grant', 'untrusted granter');
+  }
+  if (!equalBytes(grant.recipient, options.recipient.publicKey)) {
+    throw new CryptoError('bad-grant', 'sealed to another device');
+  }
+  if (
+    grant.signature.length !== s.crypto_sign_BYTES ||
+    !s.crypto_sign_verify_detached(grant.signature, grantMessage(grant), grant.granter)
+  ) {
+    throw new CryptoError('bad-grant', 'bad signature');
+  }
+  try {
+    const key = s.crypto_box_seal_open(
+      grant.sealed,
+      options.recipient.publicKey,
+      options.recipient.privateKey,
+    );
+    if (key.length !== KEY_BYTES) throw new CryptoError('bad-grant', 'key length');
+    return key;
+  } catch (error) {
+    if (error instanceof CryptoError) throw error;
+    throw new CryptoError('bad-grant', 'does not open');
+  }
+}
+
+/** A short, human-comparable fingerprint of a public key: 5 groups of 4 digits. */
+export function fingerprint(publicKey: Uint8Array): string {
+  const hash = sodium().crypto_generichash(
+    16,
+    concat(utf8('folio/fingerprint/v1'), publicKey),
+    null,
+  );
+  const digits: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const n = ((hash[i * 3]! << 16) | (hash[i * 3 + 1]! << 8) | hash[i * 3 + 2]!) % 10000;
+    digits.push(n.toString().padStart(4, '0'));
+  }
+  return digits.join(' ');
+}
