@@ -57,7 +57,9 @@ function seal(overrides: Partial<SealOptions> = {}): Uint8Array {
 
 /** Opens with the test's key table and a member list of alice (and bob when asked). */
 function open(envelope: Uint8Array, options: Partial<OpenOptions> & { members?: Author[] } = {}) {
-  const members = options.members ?? [{ member: alice.sign.publicKey, device: device.sign.publicKey }];
+  const members = options.members ?? [
+    { member: alice.sign.publicKey, device: device.sign.publicKey },
+  ];
   return openEnvelope(envelope, {
     keyFor: options.keyFor ?? ((id, epoch) => (same(id, docId) && epoch === 0 ? key : null)),
     authorize:
@@ -140,7 +142,9 @@ describe('envelope round trip', () => {
   it('uses a fresh nonce every time', () => {
     const a = seal();
     const b = seal();
-    expect(same(a.slice(HEADER_BYTES, HEADER_BYTES + 24), b.slice(HEADER_BYTES, HEADER_BYTES + 24))).toBe(false);
+    expect(
+      same(a.slice(HEADER_BYTES, HEADER_BYTES + 24), b.slice(HEADER_BYTES, HEADER_BYTES + 24)),
+    ).toBe(false);
   });
 
   it('refuses payloads over 16 MiB', () => {
@@ -152,15 +156,19 @@ describe('envelope tampering', () => {
   it('any flipped bit in header, nonce or ciphertext fails before anything is returned', () => {
     const envelope = seal({ payload: new Uint8Array(300).fill(7) });
     fc.assert(
-      fc.property(fc.nat({ max: envelope.length - 1 }), fc.integer({ min: 0, max: 7 }), (index, bit) => {
-        const copy = envelope.slice();
-        copy[index]! ^= 1 << bit;
-        const result = code(() => open(copy));
-        if (index === 0) expect(result).toBe('bad-version');
-        else if (index === 1) expect(['bad-kind', 'decrypt-failure']).toContain(result);
-        else if (index < 18 || (index >= 22 && index < 26)) expect(result).toBe('unknown-key');
-        else expect(result).toBe('decrypt-failure');
-      }),
+      fc.property(
+        fc.nat({ max: envelope.length - 1 }),
+        fc.integer({ min: 0, max: 7 }),
+        (index, bit) => {
+          const copy = envelope.slice();
+          copy[index]! ^= 1 << bit;
+          const result = code(() => open(copy));
+          if (index === 0) expect(result).toBe('bad-version');
+          else if (index === 1) expect(['bad-kind', 'decrypt-failure']).toContain(result);
+          else if (index < 18 || (index >= 22 && index < 26)) expect(result).toBe('unknown-key');
+          else expect(result).toBe('decrypt-failure');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -207,7 +215,9 @@ describe('envelope tampering', () => {
     ];
     // Swapped author: bob's key in alice's signed envelope.
     const swapped = concat(bob.sign.publicKey, inner.slice(32));
-    expect(code(() => open(resealInner(envelope, swapped), { members: both }))).toBe('bad-signature');
+    expect(code(() => open(resealInner(envelope, swapped), { members: both }))).toBe(
+      'bad-signature',
+    );
     // Other device named.
     const otherDevice = concat(inner.slice(0, 32), bob.sign.publicKey, inner.slice(64));
     expect(
@@ -222,7 +232,7 @@ describe('envelope tampering', () => {
     expect(code(() => open(resealInner(envelope, seq)))).toBe('bad-signature');
     // Changed payload byte.
     const payload = inner.slice();
-    payload[76] ^= 1;
+    payload[76]! ^= 1;
     expect(code(() => open(resealInner(envelope, payload)))).toBe('bad-signature');
     // Any flipped bit in the signature.
     fc.assert(
@@ -265,8 +275,14 @@ describe('replay ledger', () => {
     const ledger = new ReplayLedger();
     const first = open(seal({ seq: 3, payload: new Uint8Array([1]) }));
     ledger.accept(first);
-    expect(code(() => ledger.accept(open(seal({ seq: 3, payload: new Uint8Array([1]) }))))).toBe('replayed');
-    expect(code(() => ledger.accept(open(seal({ seq: 3, payload: new Uint8Array([2]) }))))).toBe('equivocation');
-    expect(code(() => ledger.accept(open(seal({ seq: 4, payload: new Uint8Array([2]) }))))).toBe('no-error');
+    expect(code(() => ledger.accept(open(seal({ seq: 3, payload: new Uint8Array([1]) }))))).toBe(
+      'replayed',
+    );
+    expect(code(() => ledger.accept(open(seal({ seq: 3, payload: new Uint8Array([2]) }))))).toBe(
+      'equivocation',
+    );
+    expect(code(() => ledger.accept(open(seal({ seq: 4, payload: new Uint8Array([2]) }))))).toBe(
+      'no-error',
+    );
   });
 });

@@ -43,7 +43,9 @@ it('the documented envelope opens to the documented payload, author and seq', ()
   expect(toHex(opened.author.device)).toBe(out.devicePublicKey);
   expect(opened.seq).toBe(42);
   expect(opened.header).toMatchObject({ kind: 'update', generation: 7, epoch: 3 });
-  expect(toHex(opened.payloadHash)).toBe(toHex(s.crypto_generichash(32, utf8('folio test vector'), null)));
+  expect(toHex(opened.payloadHash)).toBe(
+    toHex(s.crypto_generichash(32, utf8('folio test vector'), null)),
+  );
 });
 
 it('the documented recovery key parses back to its bytes', () => {

@@ -64,5 +64,7 @@ export async function computeVectors() {
 }
 
 if (process.argv[1]?.endsWith('vectors.ts')) {
-  computeVectors().then((v) => console.log(JSON.stringify({ inputs: VECTOR_INPUTS, outputs: v }, null, 2)));
+  computeVectors().then((v) =>
+    console.log(JSON.stringify({ inputs: VECTOR_INPUTS, outputs: v }, null, 2)),
+  );
 }

@@ -1,0 +1,489 @@
+/**
+ * The vault service: the only holder of keys. In the browser it runs inside the vault Worker
+ * (vault.worker.ts); unit tests run it in Node over fake-indexeddb. The page talks to it through
+ * messages and only ever receives summaries (names, fingerprints), ciphertext and plaintext
+ * payloads it asked to open — never a key.
+ *
+ * Invariants:
+ * - one slot per member per device; each slot wraps its own random vault key twice (passphrase,
+ *   recovery key); the keyring and sequence counter are sealed under that vault key;
+ * - sequence numbers are reserved in blocks, persisted (strict durability) before any is used,
+ *   and reserved under a cross-tab lock, so no (author, seq) pair is ever issued twice;
+ * - repeated wrong passphrases wait longer each time (1 s, 2 s, 4 s … 30 s) before the check.
+ */
+import {
+  CryptoError,
+  DEFAULT_ARGON2,
+  ReplayLedger,
+  fingerprint,
+  fromUtf8,
+  generateIdentity,
+  generateKey,
+  generateRecoveryKey,
+  loadSodium,
+  needsUpgrade,
+  openEnvelope,
+  openLocal,
+  parseRecoveryKey,
+  sealEnvelope,
+  sealLocal,
+  sodium,
+  toBase64Url,
+  unwrapWithPassphrase,
+  unwrapWithRecoveryKey,
+  utf8,
+  wrapWithPassphrase,
+  wrapWithRecoveryKey,
+  type Argon2Params,
+  type Author,
+  type EnvelopeKind,
+} from '$lib/crypto';
+import { copyPair, decodeKeyring, encodeKeyring, type Keyring } from './keyring';
+import type { Role, SlotRecord, SlotSummary } from './records';
+import type { VaultStore } from './store';
+
+export class VaultError extends Error {
+  constructor(
+    readonly code:
+      'locked' | 'no-slot' | 'not-admin' | 'weak-passphrase' | 'bad-input' | 'already-set-up',
+    message?: string,
+  ) {
+    super(message ?? code);
+    this.name = 'VaultError';
+  }
+}
+
+/** What the page may know about the unlocked member. */
+export interface SessionSummary {
+  slotId: string;
+  memberName: string;
+  role: Role;
+  memberFingerprint: string;
+  deviceName: string;
+  deviceFingerprint: string;
+  practiceName: string;
+  autoLockMinutes: number;
+  /** Whether this member holds a clinical key (may open charts). */
+  canOpenCharts: boolean;
+  members: { name: string; role: Role; fingerprint: string }[];
+}
+
+export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Serialises within one JS realm; navigator.locks does it across tabs in the browser. */
+export function localLock(): LockFn {
+  const tails = new Map<string, Promise<unknown>>();
+  return async (name, fn) => {
+    const previous = tails.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    tails.set(
+      name,
+      run.catch(() => undefined),
+    );
+    return run;
+  };
+}
+
+export const SEQ_BLOCK = 64;
+export const MIN_PASSPHRASE_LENGTH = 12;
+const MAX_DELAY_MS = 30_000;
+
+interface Unlocked {
+  slotId: string;
+  vaultKey: Uint8Array;
+  keyring: Keyring;
+  seqNext: number;
+  seqHigh: number;
+}
+
+export class VaultService {
+  readonly #store: VaultStore;
+  readonly #lock: LockFn;
+  readonly #params: Argon2Params;
+  readonly #sleep: (ms: number) => Promise<void>;
+  #unlocked: Unlocked | null = null;
+  #failures = 0;
+  readonly #ledger = new ReplayLedger();
+
+  constructor(options: {
+    store: VaultStore;
+    lock?: LockFn;
+    /** Argon2id limits for new and upgraded wraps (default: moderate). */
+    params?: Argon2Params;
+    sleep?: (ms: number) => Promise<void>;
+  }) {
+    this.#store = options.store;
+    this.#lock = options.lock ?? localLock();
+    this.#params = options.params ?? DEFAULT_ARGON2;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Slots on this device (for the unlock screen) and whether one is unlocked. */
+  async status(): Promise<{ slots: SlotSummary[]; session: SessionSummary | null }> {
+    const slots = (await this.#store.listSlots()).map((s) => ({
+      slotId: s.slotId,
+      label: s.label,
+    }));
+    return { slots, session: this.#unlocked ? this.#summary(this.#unlocked) : null };
+  }
+
+  /** First run: creates the practice, its keys, this device and its first (admin) member. */
+  async createPractice(input: {
+    practiceName: string;
+    memberName: string;
+    deviceName: string;
+    passphrase: string;
+  }): Promise<{ recoveryKey: string; session: SessionSummary }> {
+    if ((await this.#store.listSlots()).length > 0) throw new VaultError('already-set-up');
+    const practiceName = clean(input.practiceName, 'practice name');
+    const memberName = clean(input.memberName, 'your name');
+    const deviceName = clean(input.deviceName, 'device name');
+    checkPassphrase(input.passphrase);
+    await loadSodium();
+    const member = generateIdentity();
+    const keyring: Keyring = {
+      v: 1,
+      member: { name: memberName, role: 'admin', identity: member },
+      device: { name: deviceName, identity: generateIdentity() },
+      practice: {
+        id: toBase64Url(sodium().randombytes_buf(16)),
+        name: practiceName,
+        indexDocId: sodium().randombytes_buf(16),
+        keys: [{ epoch: 0, key: generateKey() }],
+      },
+      clinical: [{ epoch: 0, key: generateKey() }],
+      members: [{ name: memberName, role: 'admin', signPublicKey: member.sign.publicKey }],
+      prefs: { autoLockMinutes: 10 },
+    };
+    const { recoveryKey, unlocked } = await this.#createSlot(keyring, input.passphrase);
+    this.#unlocked = unlocked;
+    return { recoveryKey, session: this.#summary(unlocked) };
+  }
+
+  /** Adds another member (person) to this device, with their own keys and passphrase. */
+  async addMember(input: {
+    name: string;
+    role: Role;
+    passphrase: string;
+  }): Promise<{ recoveryKey: string; session: SessionSummary }> {
+    const admin = this.#require();
+    if (admin.keyring.member.role !== 'admin') throw new VaultError('not-admin');
+    const name = clean(input.name, 'name');
+    if (!['admin', 'clinician', 'front-desk'].includes(input.role)) {
+      throw new VaultError('bad-input', 'Unknown role');
+    }
+    checkPassphrase(input.passphrase);
+    const identity = generateIdentity();
+    const known = { name, role: input.role, signPublicKey: identity.sign.publicKey };
+    const members = [...admin.keyring.members, known];
+    const source = admin.keyring;
+    const keyring: Keyring = {
+      v: 1,
+      member: { name, role: input.role, identity },
+      device: {
+        name: source.device.name,
+        identity: {
+          sign: copyPair(source.device.identity.sign),
+          box: copyPair(source.device.identity.box),
+        },
+      },
+      practice: { ...source.practice, keys: source.practice.keys.map((k) => ({ ...k })) },
+      // Front desk holds the practice index but no key that opens charts (DESIGN.md §7).
+      clinical: input.role === 'front-desk' ? [] : source.clinical.map((k) => ({ ...k })),
+      members,
+      prefs: { autoLockMinutes: 10 },
+    };
+    const { recoveryKey } = await this.#createSlot(keyring, input.passphrase);
+    admin.keyring = { ...admin.keyring, members };
+    await this.#saveKeyring(admin);
+    return { recoveryKey, session: this.#summary(admin) };
+  }
+
+  /**
+   * Unlocks a slot with its passphrase; upgrades weak Argon2id parameters on success.
+   * @throws CryptoError('wrong-passphrase'), VaultError('no-slot')
+   */
+  async unlock(input: { slotId: string; passphrase: string }): Promise<SessionSummary> {
+    const slot = await this.#slot(input.slotId);
+    await this.#throttle();
+    await loadSodium();
+    let vaultKey: Uint8Array;
+    try {
+      vaultKey = unwrapWithPassphrase({
+        slotId: slot.slotId,
+        wrap: slot.passphrase,
+        passphrase: input.passphrase,
+      });
+    } catch (error) {
+      if (error instanceof CryptoError && error.code === 'wrong-passphrase') this.#failures += 1;
+      throw error;
+    }
+    this.#failures = 0;
+    if (needsUpgrade(slot.passphrase, this.#params)) {
+      const upgraded = wrapWithPassphrase({
+        slotId: slot.slotId,
+        vaultKey,
+        passphrase: input.passphrase,
+        params: this.#params,
+      });
+      await this.#store.putSlot({ ...slot, passphrase: upgraded });
+    }
+    return this.#open(slot, vaultKey);
+  }
+
+  /** Unlocks a slot with its recovery key. @throws CryptoError('bad-recovery-key' | 'wrong-recovery-key') */
+  async unlockWithRecovery(input: {
+    slotId: string;
+    recoveryKey: string;
+  }): Promise<SessionSummary> {
+    const slot = await this.#slot(input.slotId);
+    await this.#throttle();
+    await loadSodium();
+    const bytes = parseRecoveryKey(input.recoveryKey);
+    let vaultKey: Uint8Array;
+    try {
+      vaultKey = unwrapWithRecoveryKey({
+        slotId: slot.slotId,
+        wrap: slot.recovery,
+        recoveryKey: bytes,
+      });
+    } catch (error) {
+      this.#failures += 1;
+      throw error;
+    }
+    this.#failures = 0;
+    return this.#open(slot, vaultKey);
+  }
+
+  /**
+   * Sets a new passphrase for the unlocked member after re-checking the current one. Only the
+   * wrap changes; no data is re-encrypted.
+   * @throws CryptoError('wrong-passphrase'), VaultError('weak-passphrase' | 'locked')
+   */
+  async changePassphrase(input: { current: string; next: string }): Promise<void> {
+    const session = this.#require();
+    checkPassphrase(input.next);
+    const slot = await this.#slot(session.slotId);
+    unwrapWithPassphrase({ slotId: slot.slotId, wrap: slot.passphrase, passphrase: input.current });
+    const passphrase = wrapWithPassphrase({
+      slotId: slot.slotId,
+      vaultKey: session.vaultKey,
+      passphrase: input.next,
+      params: this.#params,
+    });
+    await this.#store.putSlot({ ...slot, passphrase });
+  }
+
+  /** Sets a new passphrase after unlocking with the recovery key (the old one is forgotten). */
+  async resetPassphrase(input: { recoveryKey: string; next: string }): Promise<void> {
+    const session = this.#require();
+    checkPassphrase(input.next);
+    const slot = await this.#slot(session.slotId);
+    unwrapWithRecoveryKey({
+      slotId: slot.slotId,
+      wrap: slot.recovery,
+      recoveryKey: parseRecoveryKey(input.recoveryKey),
+    });
+    const passphrase = wrapWithPassphrase({
+      slotId: slot.slotId,
+      vaultKey: session.vaultKey,
+      passphrase: input.next,
+      params: this.#params,
+    });
+    await this.#store.putSlot({ ...slot, passphrase });
+  }
+
+  async setAutoLock(minutes: number): Promise<SessionSummary> {
+    const session = this.#require();
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240) {
+      throw new VaultError('bad-input', 'Auto-lock must be between 1 and 240 minutes');
+    }
+    session.keyring = {
+      ...session.keyring,
+      prefs: { ...session.keyring.prefs, autoLockMinutes: minutes },
+    };
+    await this.#saveKeyring(session);
+    return this.#summary(session);
+  }
+
+  /** The next sequence number of the unlocked author; persisted before it is returned. */
+  async nextSeq(): Promise<number> {
+    const session = this.#require();
+    if (session.seqNext >= session.seqHigh) {
+      const { slotId, vaultKey } = session;
+      const [low, high] = await this.#lock(`folio-seq-${slotId}`, async () => {
+        const stored = await this.#store.getCounter(slotId);
+        const current = stored
+          ? Number(fromUtf8(openLocal(vaultKey, `seq:${slotId}`, stored.box)))
+          : 0;
+        const next = current + SEQ_BLOCK;
+        await this.#store.putCounter({
+          v: 1,
+          slotId,
+          box: sealLocal(vaultKey, `seq:${slotId}`, utf8(String(next))),
+        });
+        return [current, next];
+      });
+      session.seqNext = low;
+      session.seqHigh = high;
+    }
+    return session.seqNext++;
+  }
+
+  /**
+   * Seals a payload for the practice index document, signed by the unlocked member and naming
+   * this device. (Chart documents arrive with issue 4.)
+   */
+  async sealPractice(input: {
+    kind: EnvelopeKind;
+    generation: number;
+    payload: Uint8Array;
+  }): Promise<Uint8Array> {
+    const session = this.#require();
+    const seq = await this.nextSeq();
+    const { practice, member, device } = session.keyring;
+    const current = practice.keys[practice.keys.length - 1]!;
+    return sealEnvelope({
+      kind: input.kind,
+      docId: practice.indexDocId,
+      generation: input.generation,
+      epoch: current.epoch,
+      documentKey: current.key,
+      member: member.identity.sign,
+      device: device.identity.sign.publicKey,
+      seq,
+      payload: input.payload,
+    });
+  }
+
+  /** Opens a practice-index envelope from any known member; returns the payload and author. */
+  async openPractice(envelope: Uint8Array): Promise<{
+    payload: Uint8Array;
+    seq: number;
+    author: { memberName: string; memberFingerprint: string; deviceFingerprint: string };
+  }> {
+    const session = this.#require();
+    const { practice, members } = session.keyring;
+    const s = sodium();
+    let name = '';
+    const opened = openEnvelope(envelope, {
+      keyFor: (docId, epoch) =>
+        s.compare(docId, practice.indexDocId) === 0
+          ? (practice.keys.find((k) => k.epoch === epoch)?.key ?? null)
+          : null,
+      authorize: (author: Author) => {
+        const known = members.find((m) => s.compare(m.signPublicKey, author.member) === 0);
+        if (!known) throw new CryptoError('unknown-author');
+        name = known.name;
+      },
+    });
+    this.#ledger.accept(opened);
+    return {
+      payload: opened.payload,
+      seq: opened.seq,
+      author: {
+        memberName: name,
+        memberFingerprint: fingerprint(opened.author.member),
+        deviceFingerprint: fingerprint(opened.author.device),
+      },
+    };
+  }
+
+  /** Forgets every key held in memory. (The Worker host then terminates itself.) */
+  lock(): void {
+    if (this.#unlocked) {
+      this.#unlocked.vaultKey.fill(0);
+      this.#unlocked = null;
+    }
+  }
+
+  async #createSlot(keyring: Keyring, passphrase: string) {
+    const slotId = toBase64Url(sodium().randombytes_buf(16));
+    const vaultKey = generateKey();
+    const recovery = generateRecoveryKey();
+    const record: SlotRecord = {
+      v: 1,
+      slotId,
+      label: keyring.member.name,
+      passphrase: wrapWithPassphrase({ slotId, vaultKey, passphrase, params: this.#params }),
+      recovery: wrapWithRecoveryKey({ slotId, vaultKey, recoveryKey: recovery.bytes }),
+      keyring: sealLocal(vaultKey, `keyring:${slotId}`, encodeKeyring(keyring)),
+    };
+    await this.#store.putSlot(record);
+    const unlocked: Unlocked = { slotId, vaultKey, keyring, seqNext: 0, seqHigh: 0 };
+    return { recoveryKey: recovery.text, unlocked };
+  }
+
+  async #saveKeyring(session: Unlocked): Promise<void> {
+    const slot = await this.#slot(session.slotId);
+    const keyring = sealLocal(
+      session.vaultKey,
+      `keyring:${slot.slotId}`,
+      encodeKeyring(session.keyring),
+    );
+    await this.#store.putSlot({ ...slot, keyring });
+  }
+
+  #open(slot: SlotRecord, vaultKey: Uint8Array): SessionSummary {
+    const keyring = decodeKeyring(openLocal(vaultKey, `keyring:${slot.slotId}`, slot.keyring));
+    this.lock();
+    this.#unlocked = { slotId: slot.slotId, vaultKey, keyring, seqNext: 0, seqHigh: 0 };
+    return this.#summary(this.#unlocked);
+  }
+
+  async #slot(slotId: string): Promise<SlotRecord> {
+    const slot = await this.#store.getSlot(slotId);
+    if (!slot) throw new VaultError('no-slot', 'No such member on this device');
+    return slot;
+  }
+
+  #require(): Unlocked {
+    if (!this.#unlocked) throw new VaultError('locked', 'Folio is locked');
+    return this.#unlocked;
+  }
+
+  /** Waits 1 s after the 3rd consecutive failure, doubling up to 30 s. */
+  async #throttle(): Promise<void> {
+    if (this.#failures < 3) return;
+    await this.#sleep(Math.min(MAX_DELAY_MS, 1000 * 2 ** (this.#failures - 3)));
+  }
+
+  /** Current delay before the next unlock attempt, in ms (for the UI). */
+  get retryDelayMs(): number {
+    return this.#failures < 3 ? 0 : Math.min(MAX_DELAY_MS, 1000 * 2 ** (this.#failures - 3));
+  }
+
+  #summary(u: Unlocked): SessionSummary {
+    const k = u.keyring;
+    return {
+      slotId: u.slotId,
+      memberName: k.member.name,
+      role: k.member.role,
+      memberFingerprint: fingerprint(k.member.identity.sign.publicKey),
+      deviceName: k.device.name,
+      deviceFingerprint: fingerprint(k.device.identity.sign.publicKey),
+      practiceName: k.practice.name,
+      autoLockMinutes: k.prefs.autoLockMinutes,
+      canOpenCharts: k.clinical.length > 0,
+      members: k.members.map((m) => ({
+        name: m.name,
+        role: m.role,
+        fingerprint: fingerprint(m.signPublicKey),
+      })),
+    };
+  }
+}
+
+function clean(value: unknown, field: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text.length === 0) throw new VaultError('bad-input', `Enter a ${field}`);
+  if (text.length > 200)
+    throw new VaultError('bad-input', `The ${field} is too long (200 characters at most)`);
+  return text;
+}
+
+function checkPassphrase(passphrase: unknown): void {
+  if (typeof passphrase !== 'string' || [...passphrase].length < MIN_PASSPHRASE_LENGTH) {
+    throw new VaultError('weak-passphrase', `Use at least ${MIN_PASSPHRASE_LENGTH} characters`);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Persistence of vault records in IndexedDB through `idb`. The database name is fixed and holds
+ * no patient data; every value is a wrap record or ciphertext (records.ts).
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { CounterRecord, SlotRecord } from './records';
+
+export const VAULT_DB = 'folio-vault';
+
+interface VaultSchema extends DBSchema {
+  slots: { key: string; value: SlotRecord };
+  counters: { key: string; value: CounterRecord };
+}
+
+export interface VaultStore {
+  listSlots(): Promise<SlotRecord[]>;
+  getSlot(slotId: string): Promise<SlotRecord | undefined>;
+  putSlot(record: SlotRecord): Promise<void>;
+  getCounter(slotId: string): Promise<CounterRecord | undefined>;
+  putCounter(record: CounterRecord): Promise<void>;
+  close(): void;
+}
+
+/** Opens (creating on first use) the vault database. */
+export async function openVaultStore(name = VAULT_DB): Promise<VaultStore> {
+  const db: IDBPDatabase<VaultSchema> = await openDB<VaultSchema>(name, 1, {
+    upgrade(database) {
+      database.createObjectStore('slots', { keyPath: 'slotId' });
+      database.createObjectStore('counters', { keyPath: 'slotId' });
+    },
+  });
+  return {
+    listSlots: () => db.getAll('slots'),
+    getSlot: (slotId) => db.get('slots', slotId),
+    putSlot: async (record) => {
+      // Strict durability: the write is on disk before we report success (or seal with it).
+      const tx = db.transaction('slots', 'readwrite', { durability: 'strict' });
+      await Promise.all([tx.store.put(record), tx.done]);
+    },
+    getCounter: (slotId) => db.get('counters', slotId),
+    putCounter: async (record) => {
+      const tx = db.transaction('counters', 'readwrite', { durability: 'strict' });
+      await Promise.all([tx.store.put(record), tx.done]);
+    },
+    close: () => db.close(),
+  };
+}
