@@ -8,7 +8,7 @@ import svelteConfig from './svelte.config.js';
  * Layers from top to bottom (DESIGN.md §3): a layer may import only the layers below it. Yjs is
  * imported only by lib/crdt (y-* providers also by lib/sync); libsodium only by lib/crypto.
  */
-const LAYERS = ['state', 'chart', 'fhir', 'sync', 'crdt', 'crypto'];
+const LAYERS = ['state', 'chart', 'fhir', 'sync', 'crdt', 'vault', 'crypto'];
 
 function layerRules() {
   const forbid = (names) =>
@@ -37,7 +37,19 @@ function layerRules() {
   });
   configs.push({
     files: ['src/routes/**', 'src/lib/ui/**', 'src/lib/pwa/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [yjs, providers, sodium] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            yjs,
+            providers,
+            sodium,
+            rule(forbid(LAYERS.slice(1)), 'Routes and UI talk only to lib/state (DESIGN.md §3).'),
+          ],
+        },
+      ],
+    },
   });
   return configs;
 }

@@ -204,6 +204,8 @@ export class VaultService {
    * @throws CryptoError('wrong-passphrase'), VaultError('no-slot')
    */
   async unlock(input: { slotId: string; passphrase: string }): Promise<SessionSummary> {
+    if (typeof input?.passphrase !== 'string')
+      throw new VaultError('bad-input', 'Enter your passphrase');
     const slot = await this.#slot(input.slotId);
     await this.#throttle();
     await loadSodium();
@@ -363,6 +365,7 @@ export class VaultService {
     author: { memberName: string; memberFingerprint: string; deviceFingerprint: string };
   }> {
     const session = this.#require();
+    if (!(envelope instanceof Uint8Array)) throw new CryptoError('bad-length', 'not bytes');
     const { practice, members } = session.keyring;
     const s = sodium();
     let name = '';
@@ -431,7 +434,9 @@ export class VaultService {
     return this.#summary(this.#unlocked);
   }
 
-  async #slot(slotId: string): Promise<SlotRecord> {
+  async #slot(slotId: unknown): Promise<SlotRecord> {
+    if (typeof slotId !== 'string')
+      throw new VaultError('no-slot', 'No such member on this device');
     const slot = await this.#store.getSlot(slotId);
     if (!slot) throw new VaultError('no-slot', 'No such member on this device');
     return slot;

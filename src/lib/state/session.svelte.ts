@@ -1,0 +1,165 @@
+/**
+ * The session manager: first run, unlock, lock and the member's security settings. It talks to
+ * the vault Worker (which holds every key) and keeps only summaries. Locking terminates the
+ * Worker and reloads the page, so no key or decrypted string survives in this page
+ * (DESIGN.md §4). Idle for `autoLockMinutes` → lock.
+ */
+import { VaultCallError, VaultClient } from '$lib/vault/client';
+import type { SlotSummary } from '$lib/vault/records';
+import type { SessionSummary } from '$lib/vault/service';
+import type { Role } from '$lib/vault/records';
+
+export type Phase = 'loading' | 'setup' | 'locked' | 'unlocked' | 'failed';
+
+const MESSAGES: Record<string, string> = {
+  'wrong-passphrase': 'That passphrase is not right. Check Caps Lock and try again.',
+  'wrong-recovery-key': 'That recovery key does not belong to this member on this device.',
+  'worker-failed': 'The vault stopped unexpectedly. Reload the page; nothing stored was lost.',
+  locked: 'Folio is locked.',
+  'no-slot': 'That member is not set up on this device.',
+};
+
+/** A readable message for a failed call; never includes entered values or patient data. */
+export function describeError(error: unknown): string {
+  if (error instanceof VaultCallError) {
+    if (MESSAGES[error.code]) return MESSAGES[error.code]!;
+    if (error.code === 'bad-recovery-key') {
+      return 'That recovery key has a typo: check each group of four characters.';
+    }
+    if (['bad-input', 'weak-passphrase', 'not-admin', 'already-set-up'].includes(error.code)) {
+      return error.message;
+    }
+  }
+  return 'Something went wrong. Nothing stored was changed.';
+}
+
+const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+
+class SessionManager {
+  #client = new VaultClient();
+  #phase = $state<Phase>('loading');
+  #slots = $state<SlotSummary[]>([]);
+  #session = $state<SessionSummary | null>(null);
+  #pendingRecoveryKey = $state<string | null>(null);
+  #retryDelayMs = $state(0);
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  #started = false;
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+  get slots(): SlotSummary[] {
+    return this.#slots;
+  }
+  get session(): SessionSummary | null {
+    return this.#session;
+  }
+  /** A recovery key to show once (after setup or adding a member), until acknowledged. */
+  get pendingRecoveryKey(): string | null {
+    return this.#pendingRecoveryKey;
+  }
+  /** How long the vault will wait before checking the next unlock attempt. */
+  get retryDelayMs(): number {
+    return this.#retryDelayMs;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    try {
+      const status = await this.#client.call('status');
+      this.#slots = status.slots;
+      this.#phase = status.slots.length === 0 ? 'setup' : 'locked';
+    } catch {
+      this.#phase = 'failed';
+    }
+  }
+
+  async createPractice(input: {
+    practiceName: string;
+    memberName: string;
+    deviceName: string;
+    passphrase: string;
+  }): Promise<void> {
+    const { recoveryKey, session } = await this.#client.call('createPractice', input);
+    this.#pendingRecoveryKey = recoveryKey;
+    this.#session = session;
+  }
+
+  /** The user confirmed they saved the recovery key: forget it and enter the app. */
+  acknowledgeRecoveryKey(): void {
+    this.#pendingRecoveryKey = null;
+    if (this.#session) this.#enter(this.#session);
+  }
+
+  async unlock(slotId: string, passphrase: string): Promise<void> {
+    try {
+      this.#enter(await this.#client.call('unlock', { slotId, passphrase }));
+    } catch (error) {
+      await this.#refreshDelay();
+      throw error;
+    }
+  }
+
+  async unlockWithRecovery(slotId: string, recoveryKey: string): Promise<void> {
+    try {
+      this.#enter(await this.#client.call('unlockWithRecovery', { slotId, recoveryKey }));
+    } catch (error) {
+      await this.#refreshDelay();
+      throw error;
+    }
+  }
+
+  async changePassphrase(current: string, next: string): Promise<void> {
+    await this.#client.call('changePassphrase', { current, next });
+  }
+
+  async resetPassphrase(recoveryKey: string, next: string): Promise<void> {
+    await this.#client.call('resetPassphrase', { recoveryKey, next });
+  }
+
+  async addMember(input: { name: string; role: Role; passphrase: string }): Promise<void> {
+    const { recoveryKey, session } = await this.#client.call('addMember', input);
+    this.#session = session;
+    this.#pendingRecoveryKey = recoveryKey;
+  }
+
+  async setAutoLock(minutes: number): Promise<void> {
+    this.#session = await this.#client.call('setAutoLock', { minutes });
+    this.#armIdleTimer();
+  }
+
+  /** Locks now: the Worker and its keys are discarded and the page reloads. */
+  lock(): void {
+    this.#client.terminate();
+    this.#session = null;
+    location.reload();
+  }
+
+  #enter(session: SessionSummary): void {
+    this.#session = session;
+    this.#retryDelayMs = 0;
+    this.#phase = 'unlocked';
+    for (const type of ACTIVITY_EVENTS) addEventListener(type, this.#onActivity, { passive: true });
+    this.#armIdleTimer();
+  }
+
+  readonly #onActivity = () => this.#armIdleTimer();
+
+  #armIdleTimer(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    const minutes = this.#session?.autoLockMinutes;
+    if (!minutes) return;
+    this.#idleTimer = setTimeout(() => this.lock(), minutes * 60_000);
+  }
+
+  async #refreshDelay(): Promise<void> {
+    try {
+      this.#retryDelayMs = (await this.#client.call('status')).retryDelayMs;
+    } catch {
+      this.#retryDelayMs = 0;
+    }
+  }
+}
+
+export const session = new SessionManager();

@@ -1,0 +1,66 @@
+/**
+ * Page-side client of the vault Worker. Calls are typed by VaultApi; failures reject with a
+ * VaultCallError carrying the Worker's code. `terminate()` discards the Worker and every key in it.
+ */
+import type { VaultApi, VaultMethod, VaultRequest, VaultResponse } from './protocol';
+
+export class VaultCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VaultCallError';
+  }
+}
+
+type Params<M extends VaultMethod> = Parameters<VaultApi[M]> extends [infer P] ? P : undefined;
+
+export class VaultClient {
+  #worker: Worker | null = null;
+  #nextId = 1;
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
+
+  #ensure(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL('./vault.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (event: MessageEvent<VaultResponse>) => {
+      const response = event.data;
+      const pending = this.#pending.get(response.id);
+      if (!pending) return;
+      this.#pending.delete(response.id);
+      if (response.ok) pending.resolve(response.result);
+      else pending.reject(new VaultCallError(response.error.code, response.error.message));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#failAll('worker-failed');
+    };
+    this.#worker = worker;
+    return worker;
+  }
+
+  call<M extends VaultMethod>(method: M, params?: Params<M>): Promise<ReturnType<VaultApi[M]>> {
+    const id = this.#nextId++;
+    const request: VaultRequest = { id, method, params };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#ensure().postMessage(request);
+    });
+  }
+
+  /** Ends the Worker: all keys it held are gone. Pending calls fail with 'locked'. */
+  terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#failAll('locked');
+  }
+
+  #failAll(code: string): void {
+    for (const { reject } of this.#pending.values()) reject(new VaultCallError(code, code));
+    this.#pending.clear();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Maps protocol requests onto a VaultService and errors onto wire errors. Unknown methods and
+ * unexpected exceptions become coded errors; stack traces and key material never cross over.
+ */
+import { CryptoError } from '$lib/crypto';
+import { VAULT_METHODS, type VaultRequest, type VaultResponse } from './protocol';
+import { VaultError, type VaultService } from './service';
+
+export async function dispatch(
+  service: VaultService,
+  request: VaultRequest,
+): Promise<VaultResponse> {
+  const id = typeof request?.id === 'number' ? request.id : -1;
+  try {
+    if (!VAULT_METHODS.includes(request.method))
+      throw new VaultError('bad-input', 'Unknown request');
+    // Shapes are checked by the service itself (typed errors for bad input).
+    const p = (request.params ?? {}) as never;
+    let result: unknown;
+    switch (request.method) {
+      case 'status':
+        result = { ...(await service.status()), retryDelayMs: service.retryDelayMs };
+        break;
+      case 'createPractice':
+        result = await service.createPractice(p);
+        break;
+      case 'addMember':
+        result = await service.addMember(p);
+        break;
+      case 'unlock':
+        result = await service.unlock(p);
+        break;
+      case 'unlockWithRecovery':
+        result = await service.unlockWithRecovery(p);
+        break;
+      case 'changePassphrase':
+        result = await service.changePassphrase(p);
+        break;
+      case 'resetPassphrase':
+        result = await service.resetPassphrase(p);
+        break;
+      case 'setAutoLock':
+        result = await service.setAutoLock((p as { minutes: number } | undefined)?.minutes ?? NaN);
+        break;
+      case 'sealPractice':
+        result = await service.sealPractice(p);
+        break;
+      case 'openPractice':
+        result = await service.openPractice((p as { envelope: Uint8Array }).envelope);
+        break;
+    }
+    return { id, ok: true, result };
+  } catch (error) {
+    if (error instanceof CryptoError || error instanceof VaultError) {
+      return { id, ok: false, error: { code: error.code, message: error.message } };
+    }
+    return { id, ok: false, error: { code: 'internal-error', message: 'internal-error' } };
+  }
+}

@@ -1,0 +1,169 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { heapSnapshots } from './heap.ts';
+
+const PRACTICE = 'Zebrafinch Clinic QX7';
+const MEMBER = 'Dr. Quillon Marsh';
+const PASSPHRASE = 'umber kestrel lantern 4417';
+
+async function createPractice(page: Page): Promise<string> {
+  await page.goto('/');
+  await page.getByLabel('Practice name').fill(PRACTICE);
+  await page.getByLabel('Your name').fill(MEMBER);
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
+  await expect(page.getByTestId('strength')).toHaveText(/Strong|Very strong/);
+  await page.getByRole('button', { name: 'Create practice' }).click();
+  const recoveryKey = (await page
+    .getByTestId('recovery-key')
+    .textContent({ timeout: 20_000 }))!.trim();
+  expect(recoveryKey).toMatch(/^([A-Z2-7]{4}-){13}[A-Z2-7]{4}$/);
+  await expect(page.getByRole('button', { name: 'Continue' })).toBeDisabled();
+  await page.getByLabel('I have saved the recovery key').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: PRACTICE, level: 1 })).toBeVisible();
+  return recoveryKey;
+}
+
+async function lock(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await expect(page.getByRole('heading', { name: 'Folio is locked' })).toBeVisible();
+}
+
+/** Every IndexedDB record, web storage value and cached response of the origin, as text. */
+async function dumpStorage(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const parts: string[] = [];
+    const text = (v: unknown): string =>
+      JSON.stringify(v, (_k, x) =>
+        x instanceof Uint8Array || x instanceof ArrayBuffer
+          ? Array.from(new Uint8Array(x as ArrayBuffer), (b) => String.fromCharCode(b)).join('')
+          : x,
+      );
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(info.name!);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const all = await new Promise<unknown[]>((resolve) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => resolve(r.result);
+        });
+        parts.push(info.name!, store, text(all));
+      }
+      db.close();
+    }
+    for (const s of [localStorage, sessionStorage]) {
+      for (let i = 0; i < s.length; i++) parts.push(s.key(i)!, s.getItem(s.key(i)!)!);
+    }
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) {
+        parts.push(request.url, await (await cache.match(request))!.text());
+      }
+    }
+    return parts.join('\n');
+  });
+}
+
+test('create a practice, lock, unlock with the passphrase and with the recovery key; nothing secret survives a lock', async ({
+  page,
+  context,
+}) => {
+  const recoveryKey = await createPractice(page);
+  const secrets = [PASSPHRASE, recoveryKey, recoveryKey.replace(/-/g, ''), PRACTICE];
+
+  // Positive control: while unlocked, the page's heap does hold the practice name it shows.
+  const unlocked = await heapSnapshots(context, page);
+  expect(unlocked.page).toContain(PRACTICE);
+  expect(unlocked.workers.some((heap) => heap.includes(PRACTICE))).toBe(true);
+
+  await lock(page);
+  const locked = await heapSnapshots(context, page);
+  // The locked page has a fresh vault Worker (it lists members); it is inspected too.
+  expect(locked.workers.length).toBeGreaterThanOrEqual(1);
+  for (const heap of [locked.page, ...locked.workers]) {
+    for (const secret of secrets) expect(heap).not.toContain(secret);
+  }
+  const stored = await dumpStorage(page);
+  expect(stored).toContain('folio-vault');
+  for (const secret of secrets) {
+    expect(stored).not.toContain(secret);
+    expect(stored).not.toContain(Buffer.from(secret, 'utf16le').toString('latin1'));
+  }
+
+  // Wrong passphrase: a clear message, and the data is still there.
+  await page.getByLabel('Passphrase', { exact: true }).fill('not my passphrase at all');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('alert')).toHaveText(/That passphrase is not right/);
+
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('heading', { name: PRACTICE, level: 1 })).toBeVisible();
+
+  await lock(page);
+  await page.getByRole('button', { name: 'Use recovery key instead' }).click();
+  await page.getByLabel('Recovery key').fill('AAAA-BBBB-CCCC');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('alert')).toHaveText(/typo/);
+  await page.getByLabel('Recovery key').fill(recoveryKey.toLowerCase().replace(/-/g, ' '));
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('heading', { name: PRACTICE, level: 1 })).toBeVisible();
+});
+
+test('two members on one device each unlock with their own passphrase and key', async ({
+  page,
+}) => {
+  await createPractice(page);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const adaFingerprint = await page.getByTestId('member-fingerprint').textContent();
+
+  await page.getByLabel('Name', { exact: true }).fill('Nurse Ilse Varga');
+  await page.getByLabel('Role').selectOption('clinician');
+  await page.getByLabel('Their passphrase', { exact: true }).fill('ilse walks the harbour 88');
+  await page.getByLabel('Confirm their passphrase').fill('ilse walks the harbour 88');
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await expect(page.getByTestId('recovery-key')).toBeVisible({ timeout: 20_000 });
+  await page.getByLabel('I have saved the recovery key').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByText(/Nurse Ilse Varga — clinician/)).toBeVisible();
+
+  await lock(page);
+  await page.getByLabel('Member').selectOption({ label: 'Nurse Ilse Varga' });
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('alert')).toHaveText(/That passphrase is not right/);
+  await page.getByLabel('Passphrase', { exact: true }).fill('ilse walks the harbour 88');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByText(/Signed in as Nurse Ilse Varga \(clinician\)/)).toBeVisible();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const ilseFingerprint = await page.getByTestId('member-fingerprint').textContent();
+  expect(ilseFingerprint).toMatch(/^\d{4} \d{4} \d{4} \d{4} \d{4}$/);
+  expect(ilseFingerprint).not.toBe(adaFingerprint);
+});
+
+test("the page's initial JavaScript does not contain libsodium", async ({ page }) => {
+  const loaded: string[] = [];
+  page.on('response', (r) => {
+    if (r.url().endsWith('.js')) loaded.push(r.url());
+  });
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Create practice' })).toBeVisible();
+  const bodies = await Promise.all(
+    loaded
+      .filter((u) => !u.includes('worker'))
+      .map(async (u) => (await page.request.get(u)).text()),
+  );
+  for (const body of bodies) expect(body).not.toMatch(/crypto_pwhash|libsodium/);
+});
+
+test('auto-lock after the idle time', async ({ page }) => {
+  await page.clock.install();
+  await createPractice(page);
+  await page.clock.fastForward('09:00');
+  await expect(page.getByRole('heading', { name: PRACTICE, level: 1 })).toBeVisible();
+  await page.clock.fastForward('01:05');
+  await expect(page.getByRole('heading', { name: 'Folio is locked' })).toBeVisible();
+});
