@@ -6,10 +6,15 @@
  * 'unsafe-inline' or 'unsafe-eval' is ever needed. connect-src 'self' covers same-origin ws:.
  */
 
+/** sha256 of the style attribute of SvelteKit's #svelte-announcer (kit 2.x root component). */
+export const SVELTEKIT_ANNOUNCER_STYLE_HASH = 'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo=';
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self'",
+  // The one inline style the app has: SvelteKit's route announcer (a visually-hidden live
+  // region). 'unsafe-hashes' with its exact hash allows that style attribute and nothing else.
+  `style-src 'self' 'unsafe-hashes' '${SVELTEKIT_ANNOUNCER_STYLE_HASH}'`,
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
@@ -32,7 +37,6 @@ export const PERMISSIONS_POLICY = [
   'payment=()',
   'usb=()',
   'serial=()',
-  'bluetooth=()',
   'hid=()',
   'interest-cohort=()',
 ].join(', ');

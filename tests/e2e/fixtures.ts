@@ -4,7 +4,13 @@
  * `newDevice()` helper that opens a fresh, isolated browser context — a separate "device" that
  * shares nothing (no BroadcastChannel, no storage) with the others.
  */
-import { test as base, chromium, type Browser, type BrowserContext } from '@playwright/test';
+import {
+  test as base,
+  chromium,
+  expect,
+  type Browser,
+  type BrowserContext,
+} from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +28,19 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--allow-loopback-in-peer-connection',
 ];
+
+/** Network failures are expected in offline tests; anything else logged as an error is a bug. */
+const EXPECTED_CONSOLE_ERRORS = /net::ERR_|WebSocket connection to .* failed/;
+
+/** Collects uncaught page errors and console errors (CSP violations are console errors). */
+function watchForProblems(context: BrowserContext, problems: string[]): void {
+  context.on('weberror', (error) => problems.push(`uncaught: ${error.error().message}`));
+  context.on('console', (message) => {
+    if (message.type() === 'error' && !EXPECTED_CONSOLE_ERRORS.test(message.text())) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+}
 
 export const BUILD_DIR = resolve(process.env.FOLIO_BUILD_DIR ?? 'build');
 
@@ -79,17 +98,21 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   },
   newDevice: async ({ chromiumBrowser, baseURL }, use) => {
     const contexts: BrowserContext[] = [];
+    const problems: string[] = [];
     await use(async () => {
       const context = await chromiumBrowser.newContext({ baseURL });
+      watchForProblems(context, problems);
       // Without a media permission Chromium gathers no loopback ICE candidates (PLATFORM.md).
       await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
       contexts.push(context);
       return context;
     });
     for (const context of contexts) await context.close();
+    expect(problems, 'uncaught errors or CSP violations in the page').toEqual([]);
   },
   persistentDevice: async ({ baseURL }, use) => {
     const opened: { context: BrowserContext; dir: string }[] = [];
+    const problems: string[] = [];
     await use(async () => {
       const dir = await mkdtemp(join(tmpdir(), 'folio-profile-'));
       const context = await chromium.launchPersistentContext(dir, {
@@ -98,6 +121,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         baseURL,
       });
       await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
+      watchForProblems(context, problems);
       opened.push({ context, dir });
       return context;
     });
@@ -105,6 +129,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       await context.close();
       await rm(dir, { recursive: true, force: true });
     }
+    expect(problems, 'uncaught errors or CSP violations in the page').toEqual([]);
   },
   // Playwright's built-in page/context use a downloaded browser; route them through ours.
   context: async ({ newDevice }, use) => {
@@ -112,4 +137,4 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY } from '../../../relay/headers.ts';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CONTENT_SECURITY_POLICY, SVELTEKIT_ANNOUNCER_STYLE_HASH } from '../../../relay/headers.ts';
 import { resolveInside } from '../../../relay/static.ts';
 import { startTestRelay, type TestRelay } from './helpers.ts';
 
@@ -36,12 +38,20 @@ describe('relay HTTP', () => {
     server = await startTestRelay();
     const res = await fetch(`${server.relay.url}/`);
     expect(res.headers.get('content-security-policy')).toBe(
-      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
+        "style-src 'self' 'unsafe-hashes' 'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo='; " +
         "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; worker-src 'self'; " +
         "manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
         "frame-ancestors 'none'",
     );
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|'unsafe-eval'/);
+    // The allowed style hash is exactly SvelteKit's announcer style, nothing broader.
+    const root = readFileSync('node_modules/@sveltejs/kit/src/core/sync/write_root.js', 'utf8');
+    const style = /id="svelte-announcer"[^>]*style="([^"]+)"/.exec(root)?.[1];
+    expect(style).toBeTruthy();
+    expect(`'sha256-${createHash('sha256').update(style!).digest('base64')}'`).toBe(
+      `'${SVELTEKIT_ANNOUNCER_STYLE_HASH}'`,
+    );
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('permissions-policy')).toContain('geolocation=()');
