@@ -58,7 +58,15 @@ export function readU64(bytes: Uint8Array, offset: number): number {
 
 /** Length-prefixed encoding: u32be(len(x)) ‖ x, for each part (docs/spec/envelope.md §1). */
 export function lp(...parts: Uint8Array[]): Uint8Array {
-  return concat(...parts.flatMap((p) => [u32(p.length), p]));
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  for (const p of parts) {
+    view.setUint32(offset, p.length);
+    out.set(p, offset + 4);
+    offset += 4 + p.length;
+  }
+  return out;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

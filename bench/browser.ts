@@ -1,0 +1,103 @@
+/**
+ * Browser measures in Debian Chromium against the built app served by the relay:
+ * - initial JavaScript before unlock (gzip), with libsodium absent (budget ≤ 120 KB);
+ * - Argon2id unlock (moderate limits) in the vault Worker, against the same crypto_pwhash in
+ *   Node in the same run.
+ */
+import { chromium } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadSodium, sodium, DEFAULT_ARGON2 } from '../src/lib/crypto/index.ts';
+import { silentLogger } from '../relay/log.ts';
+import { startRelay } from '../relay/server.ts';
+import { line } from './report.ts';
+
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function benchBrowser(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-'));
+  const relay = await startRelay({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    buildDir: resolve('build'),
+    log: silentLogger,
+  });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  try {
+    const context = await browser.newContext({ baseURL: relay.url });
+    const page = await context.newPage();
+    const scripts = new Map<string, number>();
+    page.on('response', async (response) => {
+      if (!/\.m?js$/.test(new URL(response.url()).pathname)) return;
+      const body = await response.body().catch(() => Buffer.alloc(0));
+      scripts.set(response.url(), gzipSync(body).length);
+    });
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Create practice' }).waitFor();
+    await page.waitForTimeout(300);
+    const total = [...scripts.values()].reduce((a, b) => a + b, 0);
+    const worker = [...scripts]
+      .filter(([u]) => u.includes('worker'))
+      .reduce((a, [, b]) => a + b, 0);
+    const sodiumLoaded = [...scripts.keys()].some((u) => /sodium/i.test(u));
+    line(
+      'initial JS before unlock (gzip)',
+      `${scripts.size} files`,
+      `${(total / 1024).toFixed(1)} KB (of which vault worker ${(worker / 1024).toFixed(1)} KB)`,
+      `budget ≤ 120 KB; libsodium loaded: ${sodiumLoaded ? 'YES' : 'no'}`,
+    );
+
+    const passphrase = 'benchmark passphrase 2026';
+    await page.getByLabel('Practice name').fill('Bench');
+    await page.getByLabel('Your name').fill('Bench');
+    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+    await page.getByLabel('Confirm passphrase').fill(passphrase);
+    await page.getByRole('button', { name: 'Create practice' }).click();
+    await page.getByLabel('I have saved the recovery key').check({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.getByRole('button', { name: 'Lock' }).click();
+      await page.getByRole('heading', { name: 'Folio is locked' }).waitFor();
+      await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+      const start = performance.now();
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('heading', { name: 'Bench', level: 1 }).waitFor({ timeout: 30_000 });
+      times.push(performance.now() - start);
+    }
+    await loadSodium();
+    const s = sodium();
+    const nodeStart = performance.now();
+    s.crypto_pwhash(
+      32,
+      passphrase,
+      s.randombytes_buf(16),
+      DEFAULT_ARGON2.opslimit,
+      DEFAULT_ARGON2.memlimit,
+      s.crypto_pwhash_ALG_ARGON2ID13,
+    );
+    const nodeMs = performance.now() - nodeStart;
+    const median = times.sort((a, b) => a - b)[1]!;
+    line(
+      'unlock (Argon2id moderate)',
+      'click → unlocked',
+      `median ${median.toFixed(0)} ms in Chromium (each run loads libsodium anew: ${times.map((t) => t.toFixed(0)).join('/')})`,
+      `vs crypto_pwhash alone in Node ${nodeMs.toFixed(0)} ms: ratio ${(median / nodeMs).toFixed(2)}×`,
+    );
+  } finally {
+    await browser.close();
+    await relay.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
