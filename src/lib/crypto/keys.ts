@@ -167,3 +167,62 @@ export function fingerprint(publicKey: Uint8Array): string {
   }
   return digits.join(' ');
 }
+
+const CHART_WRAP_TAG = utf8('folio/chart-key/v1');
+
+/**
+ * Wraps a chart key under the clinical key (docs/spec/envelope.md §5):
+ * `u32(clinicalEpoch) ‖ nonce(24) ‖ XChaCha20-Poly1305(clinicalKey, nonce,
+ *  ad = "folio/chart-key/v1" ‖ lp(docId, u32(chartEpoch), u32(clinicalEpoch)), chartKey)`.
+ */
+export function wrapChartKey(options: {
+  clinicalKey: Uint8Array;
+  clinicalEpoch: number;
+  docId: Uint8Array;
+  chartEpoch: number;
+  chartKey: Uint8Array;
+}): Uint8Array {
+  const s = sodium();
+  const nonce = s.randombytes_buf(24);
+  const ad = concat(
+    CHART_WRAP_TAG,
+    lp(options.docId, u32(options.chartEpoch), u32(options.clinicalEpoch)),
+  );
+  const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
+    options.chartKey,
+    ad,
+    null,
+    nonce,
+    options.clinicalKey,
+  );
+  return concat(u32(options.clinicalEpoch), nonce, ct);
+}
+
+/** The clinical epoch a wrapped chart key needs. @throws CryptoError('bad-length') */
+export function chartWrapEpoch(wrapped: Uint8Array): number {
+  if (wrapped.length !== 4 + 24 + KEY_BYTES + 16)
+    throw new CryptoError('bad-length', 'chart key wrap');
+  return new DataView(wrapped.buffer, wrapped.byteOffset, 4).getUint32(0);
+}
+
+/** @throws CryptoError('bad-length' | 'decrypt-failure') */
+export function unwrapChartKey(options: {
+  clinicalKey: Uint8Array;
+  docId: Uint8Array;
+  chartEpoch: number;
+  wrapped: Uint8Array;
+}): Uint8Array {
+  const clinicalEpoch = chartWrapEpoch(options.wrapped);
+  const ad = concat(CHART_WRAP_TAG, lp(options.docId, u32(options.chartEpoch), u32(clinicalEpoch)));
+  try {
+    return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      options.wrapped.subarray(28),
+      ad,
+      options.wrapped.subarray(4, 28),
+      options.clinicalKey,
+    );
+  } catch {
+    throw new CryptoError('decrypt-failure', 'chart key');
+  }
+}

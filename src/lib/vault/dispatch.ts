@@ -42,11 +42,20 @@ export async function dispatch(
       case 'setAutoLock':
         result = await service.setAutoLock((p as { minutes: number } | undefined)?.minutes ?? NaN);
         break;
-      case 'sealPractice':
-        result = await service.sealPractice(p);
+      case 'practiceIndex':
+        result = service.practiceIndex();
         break;
-      case 'openPractice':
-        result = await service.openPractice((p as { envelope: Uint8Array }).envelope);
+      case 'createChartKey':
+        result = service.createChartKey();
+        break;
+      case 'loadChartKeys':
+        result = service.loadChartKeys(p);
+        break;
+      case 'seal':
+        result = await service.seal(p);
+        break;
+      case 'openMany':
+        result = service.openMany(p);
         break;
     }
     return { id, ok: true, result };

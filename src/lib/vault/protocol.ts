@@ -4,7 +4,7 @@
  */
 import type { EnvelopeKind } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
-import type { SessionSummary } from './service';
+import type { OpenResult, SessionSummary } from './service';
 
 export interface VaultApi {
   status(): { slots: SlotSummary[]; session: SessionSummary | null; retryDelayMs: number };
@@ -23,12 +23,21 @@ export interface VaultApi {
   changePassphrase(input: { current: string; next: string }): void;
   resetPassphrase(input: { recoveryKey: string; next: string }): void;
   setAutoLock(input: { minutes: number }): SessionSummary;
-  sealPractice(input: { kind: EnvelopeKind; generation: number; payload: Uint8Array }): Uint8Array;
-  openPractice(input: { envelope: Uint8Array }): {
-    payload: Uint8Array;
-    seq: number;
-    author: { memberName: string; memberFingerprint: string; deviceFingerprint: string };
+  practiceIndex(): { docId: Uint8Array };
+  createChartKey(): { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array };
+  loadChartKeys(input: {
+    charts: { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array }[];
+  }): {
+    loaded: number;
+    failed: { docId: Uint8Array; code: string }[];
   };
+  seal(input: {
+    docId: Uint8Array;
+    generation: number;
+    kind: EnvelopeKind;
+    payload: Uint8Array;
+  }): Uint8Array;
+  openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
 }
 
 export type VaultMethod = keyof VaultApi;
@@ -42,8 +51,11 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'changePassphrase',
   'resetPassphrase',
   'setAutoLock',
-  'sealPractice',
-  'openPractice',
+  'practiceIndex',
+  'createChartKey',
+  'loadChartKeys',
+  'seal',
+  'openMany',
 ];
 
 export interface VaultRequest {

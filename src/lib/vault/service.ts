@@ -14,7 +14,6 @@
 import {
   CryptoError,
   DEFAULT_ARGON2,
-  ReplayLedger,
   fingerprint,
   fromUtf8,
   generateIdentity,
@@ -34,6 +33,9 @@ import {
   utf8,
   wrapWithPassphrase,
   wrapWithRecoveryKey,
+  wrapChartKey,
+  unwrapChartKey,
+  chartWrapEpoch,
   type Argon2Params,
   type Author,
   type EnvelopeKind,
@@ -45,7 +47,13 @@ import type { VaultStore } from './store';
 export class VaultError extends Error {
   constructor(
     readonly code:
-      'locked' | 'no-slot' | 'not-admin' | 'weak-passphrase' | 'bad-input' | 'already-set-up',
+      | 'locked'
+      | 'no-slot'
+      | 'not-admin'
+      | 'weak-passphrase'
+      | 'bad-input'
+      | 'already-set-up'
+      | 'no-clinical-key',
     message?: string,
   ) {
     super(message ?? code);
@@ -88,7 +96,25 @@ export const SEQ_BLOCK = 64;
 export const MIN_PASSPHRASE_LENGTH = 12;
 const MAX_DELAY_MS = 30_000;
 
+/** The result of opening one envelope: verified content, or why it was rejected. */
+export type OpenResult =
+  | {
+      ok: true;
+      kind: EnvelopeKind;
+      generation: number;
+      seq: number;
+      payload: Uint8Array;
+      payloadHash: string;
+      author: { member: string; device: string; memberName: string };
+    }
+  | { ok: false; code: string };
+
+function keyName(docId: Uint8Array, epoch: number): string {
+  return `${sodium().to_hex(docId)}:${epoch}`;
+}
+
 interface Unlocked {
+  chartKeys: Map<string, Uint8Array>;
   slotId: string;
   vaultKey: Uint8Array;
   keyring: Keyring;
@@ -103,7 +129,6 @@ export class VaultService {
   readonly #sleep: (ms: number) => Promise<void>;
   #unlocked: Unlocked | null = null;
   #failures = 0;
-  readonly #ledger = new ReplayLedger();
 
   constructor(options: {
     store: VaultStore;
@@ -332,70 +357,157 @@ export class VaultService {
     return session.seqNext++;
   }
 
+  /** The practice index document's id (its key never leaves the vault). */
+  practiceIndex(): { docId: Uint8Array } {
+    return { docId: this.#require().keyring.practice.indexDocId.slice() };
+  }
+
   /**
-   * Seals a payload for the practice index document, signed by the unlocked member and naming
-   * this device. (Chart documents arrive with issue 4.)
+   * Creates a chart: a random document id and chart key (epoch 0), the key wrapped under the
+   * current clinical key for storage in the practice index. The key stays loaded.
+   * @throws VaultError('no-clinical-key') for roles that may not open charts.
    */
-  async sealPractice(input: {
-    kind: EnvelopeKind;
+  createChartKey(): { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array } {
+    const session = this.#require();
+    const clinical = session.keyring.clinical.at(-1);
+    if (!clinical) throw new VaultError('no-clinical-key', 'This member may not open charts');
+    const docId = sodium().randombytes_buf(16);
+    const chartKey = generateKey();
+    const wrappedKey = wrapChartKey({
+      clinicalKey: clinical.key,
+      clinicalEpoch: clinical.epoch,
+      docId,
+      chartEpoch: 0,
+      chartKey,
+    });
+    session.chartKeys.set(keyName(docId, 0), chartKey);
+    return { docId, epoch: 0, wrappedKey };
+  }
+
+  /** Unwraps chart keys from the practice index; reports the ones that cannot be opened. */
+  loadChartKeys(input: {
+    charts: { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array }[];
+  }): {
+    loaded: number;
+    failed: { docId: Uint8Array; code: string }[];
+  } {
+    const session = this.#require();
+    const failed: { docId: Uint8Array; code: string }[] = [];
+    let loaded = 0;
+    for (const chart of input?.charts ?? []) {
+      try {
+        const epoch = chartWrapEpoch(chart.wrappedKey);
+        const clinical = session.keyring.clinical.find((k) => k.epoch === epoch);
+        if (!clinical) throw new VaultError('no-clinical-key');
+        const key = unwrapChartKey({
+          clinicalKey: clinical.key,
+          docId: chart.docId,
+          chartEpoch: chart.epoch,
+          wrapped: chart.wrappedKey,
+        });
+        session.chartKeys.set(keyName(chart.docId, chart.epoch), key);
+        loaded++;
+      } catch (error) {
+        const code =
+          error instanceof CryptoError || error instanceof VaultError ? error.code : 'bad-input';
+        failed.push({ docId: chart?.docId, code });
+      }
+    }
+    return { loaded, failed };
+  }
+
+  /**
+   * Seals a payload for a document whose key this session holds (the practice index, or a
+   * loaded chart), signed by the unlocked member and naming this device.
+   * @throws CryptoError('unknown-key'), VaultError('locked')
+   */
+  async seal(input: {
+    docId: Uint8Array;
     generation: number;
+    kind: EnvelopeKind;
     payload: Uint8Array;
   }): Promise<Uint8Array> {
     const session = this.#require();
+    if (!(input?.docId instanceof Uint8Array) || !(input.payload instanceof Uint8Array)) {
+      throw new VaultError('bad-input', 'seal needs bytes');
+    }
+    const current = this.#currentKey(session, input.docId);
     const seq = await this.nextSeq();
-    const { practice, member, device } = session.keyring;
-    const current = practice.keys[practice.keys.length - 1]!;
     return sealEnvelope({
       kind: input.kind,
-      docId: practice.indexDocId,
+      docId: input.docId,
       generation: input.generation,
       epoch: current.epoch,
       documentKey: current.key,
-      member: member.identity.sign,
-      device: device.identity.sign.publicKey,
+      member: session.keyring.member.identity.sign,
+      device: session.keyring.device.identity.sign.publicKey,
       seq,
       payload: input.payload,
     });
   }
 
-  /** Opens a practice-index envelope from any known member; returns the payload and author. */
-  async openPractice(envelope: Uint8Array): Promise<{
-    payload: Uint8Array;
-    seq: number;
-    author: { memberName: string; memberFingerprint: string; deviceFingerprint: string };
-  }> {
+  /**
+   * Opens many envelopes; each result is either the verified content or a rejection code.
+   * Membership: the author must be a member this device knows (the signed member list of
+   * issue 5 replaces this). Never throws for a bad envelope.
+   */
+  openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
     const session = this.#require();
-    if (!(envelope instanceof Uint8Array)) throw new CryptoError('bad-length', 'not bytes');
     const { practice, members } = session.keyring;
     const s = sodium();
-    let name = '';
-    const opened = openEnvelope(envelope, {
-      keyFor: (docId, epoch) =>
-        s.compare(docId, practice.indexDocId) === 0
-          ? (practice.keys.find((k) => k.epoch === epoch)?.key ?? null)
-          : null,
-      authorize: (author: Author) => {
-        const known = members.find((m) => s.compare(m.signPublicKey, author.member) === 0);
-        if (!known) throw new CryptoError('unknown-author');
-        name = known.name;
-      },
+    return (input?.envelopes ?? []).map((envelope): OpenResult => {
+      let memberName = '';
+      try {
+        if (!(envelope instanceof Uint8Array)) throw new CryptoError('bad-length', 'not bytes');
+        const opened = openEnvelope(envelope, {
+          keyFor: (docId, epoch) =>
+            s.compare(docId, practice.indexDocId) === 0
+              ? (practice.keys.find((k) => k.epoch === epoch)?.key ?? null)
+              : (session.chartKeys.get(keyName(docId, epoch)) ?? null),
+          authorize: (author: Author) => {
+            const known = members.find((m) => s.compare(m.signPublicKey, author.member) === 0);
+            if (!known) throw new CryptoError('unknown-author');
+            memberName = known.name;
+          },
+        });
+        return {
+          ok: true,
+          kind: opened.header.kind,
+          generation: opened.header.generation,
+          seq: opened.seq,
+          payload: opened.payload.slice(),
+          payloadHash: toBase64Url(opened.payloadHash),
+          author: {
+            member: toBase64Url(opened.author.member),
+            device: toBase64Url(opened.author.device),
+            memberName,
+          },
+        };
+      } catch (error) {
+        return { ok: false, code: error instanceof CryptoError ? error.code : 'bad-envelope' };
+      }
     });
-    this.#ledger.accept(opened);
-    return {
-      payload: opened.payload,
-      seq: opened.seq,
-      author: {
-        memberName: name,
-        memberFingerprint: fingerprint(opened.author.member),
-        deviceFingerprint: fingerprint(opened.author.device),
-      },
-    };
+  }
+
+  #currentKey(session: Unlocked, docId: Uint8Array): { epoch: number; key: Uint8Array } {
+    const { practice } = session.keyring;
+    if (sodium().compare(docId, practice.indexDocId) === 0) return practice.keys.at(-1)!;
+    let best: { epoch: number; key: Uint8Array } | null = null;
+    for (const [name, key] of session.chartKeys) {
+      const [hex, epoch] = name.split(':');
+      if (hex === sodium().to_hex(docId) && (!best || Number(epoch) > best.epoch)) {
+        best = { epoch: Number(epoch), key };
+      }
+    }
+    if (!best) throw new CryptoError('unknown-key', 'chart key not loaded');
+    return best;
   }
 
   /** Forgets every key held in memory. (The Worker host then terminates itself.) */
   lock(): void {
     if (this.#unlocked) {
       this.#unlocked.vaultKey.fill(0);
+      for (const key of this.#unlocked.chartKeys.values()) key.fill(0);
       this.#unlocked = null;
     }
   }
@@ -413,7 +525,14 @@ export class VaultService {
       keyring: sealLocal(vaultKey, `keyring:${slotId}`, encodeKeyring(keyring)),
     };
     await this.#store.putSlot(record);
-    const unlocked: Unlocked = { slotId, vaultKey, keyring, seqNext: 0, seqHigh: 0 };
+    const unlocked: Unlocked = {
+      slotId,
+      vaultKey,
+      keyring,
+      seqNext: 0,
+      seqHigh: 0,
+      chartKeys: new Map(),
+    };
     return { recoveryKey: recovery.text, unlocked };
   }
 
@@ -430,7 +549,14 @@ export class VaultService {
   #open(slot: SlotRecord, vaultKey: Uint8Array): SessionSummary {
     const keyring = decodeKeyring(openLocal(vaultKey, `keyring:${slot.slotId}`, slot.keyring));
     this.lock();
-    this.#unlocked = { slotId: slot.slotId, vaultKey, keyring, seqNext: 0, seqHigh: 0 };
+    this.#unlocked = {
+      slotId: slot.slotId,
+      vaultKey,
+      keyring,
+      seqNext: 0,
+      seqHigh: 0,
+      chartKeys: new Map(),
+    };
     return this.#summary(this.#unlocked);
   }
 

@@ -26,8 +26,8 @@ it('turns unknown methods and malformed params into coded errors, never stack tr
     [{ id: 2, method: 'exportKeys', params: {} }, 'bad-input'],
     [{ id: 3, method: 'unlock', params: { slotId: 'nope', passphrase: 'x' } }, 'no-slot'],
     [{ id: 4, method: 'unlock', params: null }, 'bad-input'],
-    [{ id: 5, method: 'sealPractice', params: {} }, 'locked'],
-    [{ id: 6, method: 'openPractice', params: { envelope: 'not bytes' } }, 'locked'],
+    [{ id: 5, method: 'seal', params: {} }, 'locked'],
+    [{ id: 6, method: 'openMany', params: { envelopes: 'not bytes' } }, 'locked'],
     [{ id: 7, method: 'createPractice', params: { practiceName: 5 } }, 'bad-input'],
     [{ id: 8, method: 'setAutoLock', params: {} }, 'locked'],
   ];

@@ -7,7 +7,12 @@ import {
   sodium,
   utf8,
 } from '../../../src/lib/crypto/index.ts';
-import { VaultError, VaultService, SEQ_BLOCK } from '../../../src/lib/vault/service.ts';
+import {
+  SEQ_BLOCK,
+  VaultError,
+  VaultService,
+  type OpenResult,
+} from '../../../src/lib/vault/service.ts';
 import { openVaultStore, type VaultStore } from '../../../src/lib/vault/store.ts';
 
 beforeAll(loadSodium);
@@ -157,7 +162,14 @@ describe('vault service', () => {
     expect(await errorCode(service.createPractice(base))).toBe('already-set-up');
     service.lock();
     expect(
-      await errorCode(service.sealPractice({ kind: 'update', generation: 0, payload: utf8('x') })),
+      await errorCode(
+        service.seal({
+          docId: new Uint8Array(16),
+          kind: 'update',
+          generation: 0,
+          payload: utf8('x'),
+        }),
+      ),
     ).toBe('locked');
   });
 
@@ -185,7 +197,9 @@ describe('vault service', () => {
     });
     expect(recoveryKey).toMatch(/^[A-Z2-7-]+$/);
     expect(session.members.map((m) => m.name)).toEqual(['Dr. Ada Byron', 'Nurse Grace']);
-    const fromAda = await service.sealPractice({
+    const index = service.practiceIndex().docId;
+    const fromAda = await service.seal({
+      docId: index,
       kind: 'update',
       generation: 0,
       payload: utf8('ada wrote'),
@@ -206,21 +220,21 @@ describe('vault service', () => {
     expect(grace.memberFingerprint).not.toBe(ada.memberFingerprint);
     expect(grace.deviceFingerprint).toBe(ada.deviceFingerprint);
 
-    const fromGrace = await device.sealPractice({
+    const fromGrace = await device.seal({
+      docId: index,
       kind: 'update',
       generation: 0,
       payload: utf8('grace wrote'),
     });
-    const openedAda = await device.openPractice(fromAda);
-    const openedGrace = await device.openPractice(fromGrace);
-    expect(openedAda.author).toMatchObject({
-      memberName: 'Dr. Ada Byron',
-      memberFingerprint: ada.memberFingerprint,
-    });
-    expect(openedGrace.author).toMatchObject({
-      memberName: 'Nurse Grace',
-      memberFingerprint: grace.memberFingerprint,
-    });
+    const [openedAda, openedGrace] = device.openMany({ envelopes: [fromAda, fromGrace] }) as [
+      OpenResult,
+      OpenResult,
+    ];
+    expect(openedAda).toMatchObject({ ok: true, author: { memberName: 'Dr. Ada Byron' } });
+    expect(openedGrace).toMatchObject({ ok: true, author: { memberName: 'Nurse Grace' } });
+    if (!openedAda.ok || !openedGrace.ok) throw new Error('not opened');
+    expect(openedAda.author.member).not.toBe(openedGrace.author.member);
+    expect(openedAda.author.device).toBe(openedGrace.author.device);
     expect(sodium().to_string(openedGrace.payload)).toBe('grace wrote');
     expect(
       await errorCode(device.addMember({ name: 'X', role: 'clinician', passphrase: PASS })),
@@ -242,13 +256,18 @@ describe('vault service', () => {
       passphrase: 'front desk passphrase',
     });
     expect(session).toMatchObject({ role: 'front-desk', canOpenCharts: false });
-    // The practice index still works for this member.
-    const sealed = await device.sealPractice({
+    // The practice index still works for this member; charts do not.
+    const sealed = await device.seal({
+      docId: device.practiceIndex().docId,
       kind: 'update',
       generation: 0,
       payload: utf8('desk'),
     });
-    expect((await device.openPractice(sealed)).author.memberName).toBe('Desk');
+    expect(device.openMany({ envelopes: [sealed] })[0]).toMatchObject({
+      ok: true,
+      author: { memberName: 'Desk' },
+    });
+    expect(() => device.createChartKey()).toThrow(/may not open charts/);
   });
 
   it('stores nothing readable: no names, passphrase or recovery key in any stored byte except the slot label', async () => {
@@ -269,5 +288,41 @@ describe('vault service', () => {
     ]) {
       expect(dump).not.toContain(secret);
     }
+  });
+});
+
+describe('chart keys', () => {
+  it('are created wrapped under the clinical key, reload after unlock, and seal/open charts', async () => {
+    const { service, session, store } = await setUp();
+    const chart = service.createChartKey();
+    const sealed = await service.seal({
+      docId: chart.docId,
+      kind: 'update',
+      generation: 0,
+      payload: utf8('chart'),
+    });
+    service.lock();
+    const again = new VaultService({ store, params: FAST });
+    await again.unlock({ slotId: session.slotId, passphrase: PASS });
+    expect(again.openMany({ envelopes: [sealed] })[0]).toEqual({ ok: false, code: 'unknown-key' });
+    const tampered = chart.wrappedKey.slice();
+    tampered[40]! ^= 1;
+    const otherDoc = new Uint8Array(16);
+    expect(
+      again.loadChartKeys({
+        charts: [
+          chart,
+          { ...chart, wrappedKey: tampered },
+          { ...chart, docId: otherDoc },
+          { ...chart, wrappedKey: new Uint8Array(3) },
+        ],
+      }),
+    ).toMatchObject({
+      loaded: 1,
+      failed: [{ code: 'decrypt-failure' }, { code: 'decrypt-failure' }, { code: 'bad-length' }],
+    });
+    const opened = again.openMany({ envelopes: [sealed, new Uint8Array(10)] });
+    expect(opened[0]).toMatchObject({ ok: true, kind: 'update', generation: 0 });
+    expect(opened[1]).toEqual({ ok: false, code: 'bad-length' });
   });
 });
