@@ -31,12 +31,10 @@ export interface VaultApi {
     loaded: number;
     failed: { docId: Uint8Array; code: string }[];
   };
-  seal(input: {
-    docId: Uint8Array;
-    generation: number;
-    kind: EnvelopeKind;
-    payload: Uint8Array;
-  }): Uint8Array;
+  seal(input: { docId: Uint8Array; generation: number; kind: EnvelopeKind; payload: Uint8Array }): {
+    envelope: Uint8Array;
+    seq: number;
+  };
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
 }
 

@@ -426,14 +426,14 @@ export class VaultService {
     generation: number;
     kind: EnvelopeKind;
     payload: Uint8Array;
-  }): Promise<Uint8Array> {
+  }): Promise<{ envelope: Uint8Array; seq: number }> {
     const session = this.#require();
     if (!(input?.docId instanceof Uint8Array) || !(input.payload instanceof Uint8Array)) {
       throw new VaultError('bad-input', 'seal needs bytes');
     }
     const current = this.#currentKey(session, input.docId);
     const seq = await this.nextSeq();
-    return sealEnvelope({
+    const envelope = sealEnvelope({
       kind: input.kind,
       docId: input.docId,
       generation: input.generation,
@@ -444,6 +444,7 @@ export class VaultService {
       seq,
       payload: input.payload,
     });
+    return { envelope, seq };
   }
 
   /**

@@ -198,7 +198,7 @@ describe('vault service', () => {
     expect(recoveryKey).toMatch(/^[A-Z2-7-]+$/);
     expect(session.members.map((m) => m.name)).toEqual(['Dr. Ada Byron', 'Nurse Grace']);
     const index = service.practiceIndex().docId;
-    const fromAda = await service.seal({
+    const { envelope: fromAda } = await service.seal({
       docId: index,
       kind: 'update',
       generation: 0,
@@ -220,7 +220,7 @@ describe('vault service', () => {
     expect(grace.memberFingerprint).not.toBe(ada.memberFingerprint);
     expect(grace.deviceFingerprint).toBe(ada.deviceFingerprint);
 
-    const fromGrace = await device.seal({
+    const { envelope: fromGrace } = await device.seal({
       docId: index,
       kind: 'update',
       generation: 0,
@@ -257,7 +257,7 @@ describe('vault service', () => {
     });
     expect(session).toMatchObject({ role: 'front-desk', canOpenCharts: false });
     // The practice index still works for this member; charts do not.
-    const sealed = await device.seal({
+    const { envelope: sealed } = await device.seal({
       docId: device.practiceIndex().docId,
       kind: 'update',
       generation: 0,
@@ -295,7 +295,7 @@ describe('chart keys', () => {
   it('are created wrapped under the clinical key, reload after unlock, and seal/open charts', async () => {
     const { service, session, store } = await setUp();
     const chart = service.createChartKey();
-    const sealed = await service.seal({
+    const { envelope: sealed } = await service.seal({
       docId: chart.docId,
       kind: 'update',
       generation: 0,

@@ -1,0 +1,122 @@
+/**
+ * The local sealed log: an append-only IndexedDB store of envelopes, one record per envelope,
+ * grouped by (document, generation). Every stored value is `{doc, gen, env}` where `env` is an
+ * envelope (docs/spec/envelope.md) and `doc` the document's random id — nothing else is stored.
+ * Records are only ever added, except by compaction, which in ONE transaction adds the snapshot
+ * of generation g+1 and deletes generations ≤ g, so a crash leaves either the old log or the new
+ * one, never neither (docs/adr/0004-sealed-log-store.md).
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { CrdtError } from './errors';
+
+export const SEALED_DB = 'folio-sealed';
+
+export interface EnvelopeRecord {
+  doc: string;
+  gen: number;
+  env: Uint8Array;
+}
+
+interface SealedSchema extends DBSchema {
+  envelopes: { key: number; value: EnvelopeRecord; indexes: { 'by-doc-gen': [string, number] } };
+}
+
+export interface EnvelopeStore {
+  /** Appends envelopes to a document's generation (strict durability). @throws CrdtError */
+  append(doc: string, gen: number, envelopes: Uint8Array[]): Promise<void>;
+  /** The newest generation of a document and its envelopes in write order. */
+  load(doc: string): Promise<{ generation: number; envelopes: Uint8Array[] }>;
+  /**
+   * Starts generation `gen` with `snapshot` and drops older generations, atomically.
+   * `beforeCommit` is a test hook: if it throws, nothing changes.
+   */
+  compact(doc: string, gen: number, snapshot: Uint8Array, beforeCommit?: () => void): Promise<void>;
+  /** Every record (for the encrypted backup). */
+  exportAll(): Promise<EnvelopeRecord[]>;
+  /** Adds records from a backup. */
+  importAll(records: EnvelopeRecord[]): Promise<void>;
+  close(): void;
+}
+
+function storageError(error: unknown): CrdtError {
+  const name = (error as { name?: string })?.name;
+  if (name === 'QuotaExceededError') {
+    return new CrdtError('quota-exceeded', 'the device is out of storage space');
+  }
+  return new CrdtError('storage-failed', name ?? 'unknown');
+}
+
+export async function openEnvelopeStore(name = SEALED_DB): Promise<EnvelopeStore> {
+  const db: IDBPDatabase<SealedSchema> = await openDB<SealedSchema>(name, 1, {
+    upgrade(database) {
+      const store = database.createObjectStore('envelopes', { autoIncrement: true });
+      store.createIndex('by-doc-gen', ['doc', 'gen']);
+    },
+  });
+  const range = (doc: string, low: number, high: number) =>
+    IDBKeyRange.bound([doc, low], [doc, high]);
+
+  return {
+    async append(doc, gen, envelopes) {
+      try {
+        const tx = db.transaction('envelopes', 'readwrite', { durability: 'strict' });
+        await Promise.all([...envelopes.map((env) => tx.store.add({ doc, gen, env })), tx.done]);
+      } catch (error) {
+        throw storageError(error);
+      }
+    },
+    async load(doc) {
+      const index = db.transaction('envelopes').store.index('by-doc-gen');
+      const newest = await index.openCursor(range(doc, 0, Number.MAX_SAFE_INTEGER), 'prev');
+      if (!newest) return { generation: 0, envelopes: [] };
+      const generation = newest.value.gen;
+      const records = await db.getAllFromIndex(
+        'envelopes',
+        'by-doc-gen',
+        range(doc, generation, generation),
+      );
+      return { generation, envelopes: records.map((r) => r.env) };
+    },
+    async compact(doc, gen, snapshot, beforeCommit) {
+      try {
+        const tx = db.transaction('envelopes', 'readwrite', { durability: 'strict' });
+        await tx.store.add({ doc, gen, env: snapshot });
+        let cursor = await tx.store.index('by-doc-gen').openCursor(range(doc, 0, gen - 1));
+        while (cursor) {
+          await cursor.delete();
+          cursor = await cursor.continue();
+        }
+        if (beforeCommit) {
+          try {
+            beforeCommit();
+          } catch (error) {
+            tx.abort();
+            await tx.done.catch(() => undefined);
+            throw error;
+          }
+        }
+        await tx.done;
+      } catch (error) {
+        if (error instanceof CrdtError) throw error;
+        if ((error as { name?: string })?.name === 'AbortError')
+          throw new CrdtError('storage-failed', 'aborted');
+        throw error instanceof Error && !(error instanceof DOMException)
+          ? error
+          : storageError(error);
+      }
+    },
+    exportAll: () => db.getAll('envelopes'),
+    async importAll(records) {
+      try {
+        const tx = db.transaction('envelopes', 'readwrite', { durability: 'strict' });
+        await Promise.all([
+          ...records.map((r) => tx.store.add({ doc: r.doc, gen: r.gen, env: r.env })),
+          tx.done,
+        ]);
+      } catch (error) {
+        throw storageError(error);
+      }
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The practice index document: one small record per patient, so the patient list opens without
+ * opening any chart. Each record holds the chart's id and its chart key wrapped under the
+ * clinical key (a front-desk member can read the list but cannot open a chart).
+ *   patients: Y.Map  chartId → { given, family, birthDate, sex, mrn, keyEpoch, wrappedKey, … }
+ */
+import type { Json } from './chart-doc';
+import type { SealedDoc } from './sealed-doc';
+
+export interface IndexRecord {
+  chartId: string;
+  fields: Record<string, Json>;
+}
+
+export class IndexDoc {
+  readonly #sealed: SealedDoc;
+
+  constructor(sealed: SealedDoc) {
+    this.#sealed = sealed;
+  }
+
+  get #patients() {
+    return this.#sealed.ydoc.getMap<Record<string, Json>>('patients');
+  }
+
+  list(): IndexRecord[] {
+    const out: IndexRecord[] = [];
+    for (const [chartId, fields] of this.#patients) {
+      if (fields && typeof fields === 'object') out.push({ chartId, fields });
+    }
+    return out;
+  }
+
+  get(chartId: string): Record<string, Json> | undefined {
+    return this.#patients.get(chartId);
+  }
+
+  put(chartId: string, fields: Record<string, Json>): void {
+    this.#patients.set(chartId, fields);
+  }
+
+  onChange(listener: () => void): () => void {
+    const handler = () => listener();
+    this.#sealed.ydoc.on('afterTransaction', handler);
+    return () => this.#sealed.ydoc.off('afterTransaction', handler);
+  }
+}

@@ -1,0 +1,329 @@
+/**
+ * A sealed document (DESIGN.md §5): a plain Y.Doc in memory, persisted only as signed, encrypted
+ * envelopes in the local sealed log (envelope-store.ts).
+ *
+ * - Local updates are coalesced for at most `coalesceMs` (20 ms), sealed by the vault (which
+ *   signs and numbers them) and appended; `flush()` forces it (pagehide, lock).
+ * - On open, every envelope is verified by the vault before anything is applied; rejected ones
+ *   are counted by reason and skipped, never thrown.
+ * - Yjs clientIDs are bound to the first signer that uses them; an update that uses a clientID
+ *   bound to another signer is rejected ('client-id-taken').
+ * - The same (author, seq) with different content is rejected as 'equivocation'; an exact
+ *   replay is dropped silently.
+ * - A failed write (quota) keeps the sealed envelope in memory and retries; nothing is lost.
+ * - `compact()` starts generation g+1 with a signed snapshot that names the clientID owners and
+ *   the seq per author it covers; the old generation is dropped in the same transaction.
+ */
+import * as Y from 'yjs';
+import type { EnvelopeKind } from '$lib/crypto';
+import type { OpenResult } from '$lib/vault/service';
+import { CrdtError } from './errors';
+import type { EnvelopeStore } from './envelope-store';
+import { decodeSnapshot, encodeSnapshot, type Signer } from './snapshot';
+
+export type { Signer } from './snapshot';
+
+/** What lib/crdt needs from the vault: sealing and verified opening. */
+export interface SealingPort {
+  seal(input: {
+    docId: Uint8Array;
+    generation: number;
+    kind: EnvelopeKind;
+    payload: Uint8Array;
+  }): Promise<{ envelope: Uint8Array; seq: number }>;
+  openMany(envelopes: Uint8Array[]): Promise<OpenResult[]>;
+}
+
+const REMOTE = Symbol('sealed-doc-remote');
+const RETRY_MS = 2000;
+
+const authorKey = (s: { member: string; device: string }) => `${s.member}:${s.device}`;
+
+function toB64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export interface SealedDocOptions {
+  docId: Uint8Array;
+  port: SealingPort;
+  store: EnvelopeStore;
+  /** The unlocked member on this device (public keys only). */
+  self: Signer;
+  coalesceMs?: number;
+}
+
+export class SealedDoc {
+  readonly ydoc = new Y.Doc();
+  readonly docId: Uint8Array;
+  readonly #key: string;
+  readonly #port: SealingPort;
+  readonly #store: EnvelopeStore;
+  readonly #self: Signer;
+  readonly #coalesceMs: number;
+  #generation = 0;
+  #envelopes = 0;
+  #pending: Uint8Array[] = [];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #unwritten: { gen: number; envelope: Uint8Array }[] = [];
+  #writeError: CrdtError | null = null;
+  readonly #bindings = new Map<number, Signer>();
+  readonly #covers = new Map<string, number>();
+  readonly #ledger = new Map<string, string>();
+  readonly #rejected = new Map<string, number>();
+  readonly #listeners = new Set<() => void>();
+  #closed = false;
+
+  private constructor(options: SealedDocOptions) {
+    this.docId = options.docId;
+    this.#key = toB64(options.docId);
+    this.#port = options.port;
+    this.#store = options.store;
+    this.#self = options.self;
+    this.#coalesceMs = options.coalesceMs ?? 20;
+  }
+
+  /** Opens a document from the local sealed log (an empty log gives an empty document). */
+  static async open(options: SealedDocOptions): Promise<SealedDoc> {
+    const doc = new SealedDoc(options);
+    await doc.#load();
+    doc.ydoc.on('update', doc.#onUpdate);
+    return doc;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+  /** Envelopes in the current generation (compaction trigger). */
+  get envelopeCount(): number {
+    return this.#envelopes;
+  }
+  /** Rejected envelopes by reason code. */
+  get rejections(): { code: string; count: number }[] {
+    return [...this.#rejected].map(([code, count]) => ({ code, count }));
+  }
+  /** Local changes sealed or waiting to be sealed but not yet durable. */
+  get unsavedChanges(): number {
+    return this.#pending.length + this.#unwritten.length;
+  }
+  /** The last write failure, until a write succeeds again. */
+  get writeError(): CrdtError | null {
+    return this.#writeError;
+  }
+  /** The verified signer that owns a Yjs clientID. */
+  signerOf(clientId: number): Signer | undefined {
+    return this.#bindings.get(clientId);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Seals and stores every pending local change; resolves when they are durable. */
+  flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#chain = this.#chain.then(
+      () => this.#write(),
+      () => this.#write(),
+    );
+    return this.#chain;
+  }
+
+  /** Starts a new generation from a signed snapshot of the current state. */
+  compact(options: { beforeCommit?: () => void } = {}): Promise<void> {
+    this.#chain = this.#chain
+      .catch(() => undefined)
+      .then(async () => {
+        await this.#write();
+        if (this.#unwritten.length > 0) throw this.#writeError ?? new CrdtError('storage-failed');
+        const meta = {
+          clients: [...this.#bindings].map(
+            ([id, s]) => [id, s.member, s.device, s.memberName] as [number, string, string, string],
+          ),
+          covers: [...this.#covers],
+        };
+        const next = this.#generation + 1;
+        const payload = encodeSnapshot(meta, Y.encodeStateAsUpdate(this.ydoc));
+        const { envelope } = await this.#port.seal({
+          docId: this.docId,
+          generation: next,
+          kind: 'snapshot',
+          payload,
+        });
+        await this.#store.compact(this.#key, next, envelope, options.beforeCommit);
+        this.#generation = next;
+        this.#envelopes = 1;
+      });
+    return this.#chain;
+  }
+
+  /** Flushes, then stops listening. */
+  async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.ydoc.off('update', this.#onUpdate);
+    this.ydoc.destroy();
+    this.#listeners.clear();
+  }
+
+  /** Applies envelopes from elsewhere (a backup, later a peer); returns how many were applied. */
+  async receive(envelopes: Uint8Array[]): Promise<number> {
+    const results = await this.#port.openMany(envelopes);
+    let applied = 0;
+    Y.transact(
+      this.ydoc,
+      () => {
+        for (const result of results) if (this.#accept(result)) applied++;
+      },
+      REMOTE,
+    );
+    this.#emit();
+    return applied;
+  }
+
+  readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === REMOTE || this.#closed) return;
+    this.#pending.push(update);
+    this.#emit();
+    this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.#coalesceMs);
+  };
+
+  async #load(): Promise<void> {
+    const { generation, envelopes } = await this.#store.load(this.#key);
+    this.#generation = generation;
+    this.#envelopes = envelopes.length;
+    if (envelopes.length > 0) {
+      const results = await this.#port.openMany(envelopes);
+      Y.transact(
+        this.ydoc,
+        () => {
+          for (const result of results) this.#accept(result);
+        },
+        REMOTE,
+      );
+    }
+    // Never reuse a clientID that already belongs to a signer.
+    while (this.#bindings.has(this.ydoc.clientID))
+      this.ydoc.clientID = Math.floor(Math.random() * 2 ** 32);
+  }
+
+  #reject(code: string): false {
+    this.#rejected.set(code, (this.#rejected.get(code) ?? 0) + 1);
+    return false;
+  }
+
+  /** Verifies ownership, replay and equivocation, then applies; false when skipped. */
+  #accept(result: OpenResult): boolean {
+    if (!result.ok) return this.#reject(result.code);
+    const signer: Signer = result.author;
+    const key = authorKey(signer);
+    if (result.kind === 'snapshot') {
+      let snapshot;
+      try {
+        snapshot = decodeSnapshot(result.payload);
+      } catch {
+        return this.#reject('bad-snapshot');
+      }
+      for (const [id, member, device, memberName] of snapshot.meta.clients) {
+        if (!this.#bindings.has(id)) this.#bindings.set(id, { member, device, memberName });
+      }
+      for (const [author, seq] of snapshot.meta.covers) {
+        this.#covers.set(author, Math.max(seq, this.#covers.get(author) ?? -1));
+      }
+      try {
+        Y.applyUpdate(this.ydoc, snapshot.state, REMOTE);
+      } catch {
+        return this.#reject('bad-update');
+      }
+      return true;
+    }
+    if (result.kind !== 'update') return this.#reject('unexpected-kind');
+    const ledgerKey = `${key}:${result.seq}`;
+    const seen = this.#ledger.get(ledgerKey);
+    if (seen !== undefined)
+      return seen === result.payloadHash ? false : this.#reject('equivocation');
+    let clients: number[];
+    try {
+      clients = [...Y.parseUpdateMeta(result.payload).from.keys()];
+    } catch {
+      return this.#reject('bad-update');
+    }
+    for (const id of clients) {
+      const owner = this.#bindings.get(id);
+      if (owner && authorKey(owner) !== key) return this.#reject('client-id-taken');
+    }
+    try {
+      Y.applyUpdate(this.ydoc, result.payload, REMOTE);
+    } catch {
+      return this.#reject('bad-update');
+    }
+    for (const id of clients) if (!this.#bindings.has(id)) this.#bindings.set(id, signer);
+    this.#ledger.set(ledgerKey, result.payloadHash);
+    this.#bumpCover(key, result.seq);
+    return true;
+  }
+
+  /**
+   * Tracks the highest seq per author applied to this document, recorded in the next snapshot.
+   * Seqs are per author across all documents, so there are gaps; nothing is skipped because of
+   * a cover — applying an update twice is a no-op in Yjs.
+   */
+  #bumpCover(key: string, seq: number): void {
+    this.#covers.set(key, Math.max(seq, this.#covers.get(key) ?? -1));
+  }
+
+  async #write(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    if (pending.length > 0) {
+      const payload = pending.length === 1 ? pending[0]! : Y.mergeUpdates(pending);
+      const { envelope, seq } = await this.#port.seal({
+        docId: this.docId,
+        generation: this.#generation,
+        kind: 'update',
+        payload,
+      });
+      // Our own clientID (and any it created) belongs to us from our first sealed update.
+      for (const id of Y.parseUpdateMeta(payload).from.keys()) {
+        if (!this.#bindings.has(id)) this.#bindings.set(id, this.#self);
+      }
+      this.#bumpCover(authorKey(this.#self), seq);
+      this.#unwritten.push({ gen: this.#generation, envelope });
+    }
+    if (this.#unwritten.length === 0) return;
+    const batch = this.#unwritten;
+    try {
+      for (const gen of new Set(batch.map((b) => b.gen))) {
+        await this.#store.append(
+          this.#key,
+          gen,
+          batch.filter((b) => b.gen === gen).map((b) => b.envelope),
+        );
+      }
+      this.#unwritten = this.#unwritten.slice(batch.length);
+      this.#envelopes += batch.length;
+      this.#writeError = null;
+    } catch (error) {
+      this.#writeError = error instanceof CrdtError ? error : new CrdtError('storage-failed');
+      this.#retry ??= setTimeout(() => {
+        this.#retry = null;
+        if (!this.#closed) void this.flush().catch(() => undefined);
+      }, RETRY_MS);
+      this.#emit();
+      throw this.#writeError;
+    }
+    this.#emit();
+  }
+
+  #emit(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
