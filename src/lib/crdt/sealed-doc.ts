@@ -211,8 +211,11 @@ export class SealedDoc {
       );
     }
     // Never reuse a clientID that already belongs to a signer.
-    while (this.#bindings.has(this.ydoc.clientID))
+    while (this.#bindings.has(this.ydoc.clientID)) {
       this.ydoc.clientID = Math.floor(Math.random() * 2 ** 32);
+    }
+    // Our own edits are ours from the start (before their first envelope is sealed).
+    this.#bindings.set(this.ydoc.clientID, this.#self);
   }
 
   #reject(code: string): false {

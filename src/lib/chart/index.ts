@@ -1,0 +1,7 @@
+/** lib/chart: Folio's FHIR-shaped chart model, validation and search (plain TS, no Yjs). */
+export * from './cvx';
+export * from './dates';
+export * from './model';
+export * from './search';
+export * from './types';
+export * from './validate';

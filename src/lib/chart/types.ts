@@ -1,0 +1,150 @@
+/**
+ * Folio's chart model: plain, FHIR R4-shaped TypeScript types (field names follow the FHIR
+ * resources they mirror). Every entry carries `status`; nothing is ever deleted — a mistaken
+ * entry is marked `entered-in-error`.
+ */
+
+export interface Coding {
+  system: string;
+  code: string;
+  display: string;
+}
+
+export const SYSTEMS = {
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  snomed: 'http://snomed.info/sct',
+  loinc: 'http://loinc.org',
+  cvx: 'http://hl7.org/fhir/sid/cvx',
+  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+  ucum: 'http://unitsofmeasure.org',
+} as const;
+
+export type AdministrativeGender = 'female' | 'male' | 'other' | 'unknown';
+
+/** FHIR Patient (the parts Folio edits). */
+export interface Patient {
+  given: string;
+  family: string;
+  birthDate: string;
+  gender: AdministrativeGender;
+  genderIdentity?: string;
+  mrn: string;
+  phone?: string;
+  email?: string;
+  addressLine?: string;
+  city?: string;
+  state?: string;
+  postalCode?: string;
+  language?: string;
+  contactName?: string;
+  contactPhone?: string;
+}
+
+export type Section =
+  'problem' | 'medication' | 'allergy' | 'immunization' | 'vitals' | 'lab' | 'note' | 'addendum';
+
+/** FHIR Condition (problem-list item). */
+export interface Problem {
+  text: string;
+  code?: Coding;
+  onsetDate?: string;
+  clinicalStatus: 'active' | 'inactive' | 'resolved';
+  verificationStatus: 'confirmed' | 'entered-in-error';
+}
+
+/** FHIR MedicationRequest. */
+export interface Medication {
+  drug: string;
+  code?: Coding;
+  dose: string;
+  route: string;
+  frequency: string;
+  startDate?: string;
+  endDate?: string;
+  status: 'active' | 'stopped' | 'completed' | 'entered-in-error';
+}
+
+/** FHIR AllergyIntolerance; `noKnownAllergies` records an explicit "no known allergies". */
+export interface Allergy {
+  substance: string;
+  noKnownAllergies?: boolean;
+  category?: 'food' | 'medication' | 'environment' | 'biologic';
+  criticality?: 'low' | 'high' | 'unable-to-assess';
+  reaction?: string;
+  clinicalStatus: 'active' | 'inactive' | 'resolved';
+  verificationStatus: 'confirmed' | 'refuted' | 'entered-in-error';
+}
+
+/** FHIR Immunization. */
+export interface Immunization {
+  cvx: string;
+  vaccine: string;
+  occurrenceDate: string;
+  lotNumber?: string;
+  status: 'completed' | 'entered-in-error';
+}
+
+/** A set of vital signs taken together (FHIR Observation, category vital-signs). */
+export interface Vitals {
+  effectiveDate: string;
+  systolic?: number;
+  diastolic?: number;
+  heartRate?: number;
+  respiratoryRate?: number;
+  temperatureC?: number;
+  spo2?: number;
+  weightKg?: number;
+  heightCm?: number;
+  /** Derived from weight and height, never typed. */
+  bmi?: number;
+  status: 'final' | 'entered-in-error';
+}
+
+/** A laboratory result (FHIR Observation, category laboratory). */
+export interface LabResult {
+  loinc: string;
+  name: string;
+  value: number | string;
+  unit?: string;
+  low?: number;
+  high?: number;
+  /** Derived from value and reference range: H, L or N. */
+  interpretation?: 'H' | 'L' | 'N';
+  effectiveDate: string;
+  status: 'final' | 'entered-in-error';
+}
+
+export const SOAP_FIELDS = ['subjective', 'objective', 'assessment', 'plan'] as const;
+export type SoapField = (typeof SOAP_FIELDS)[number];
+
+/** An encounter with its clinical note (FHIR Encounter + DocumentReference). */
+export interface Note {
+  date: string;
+  title: string;
+  status: 'draft' | 'signed' | 'entered-in-error';
+  signedAt?: string;
+  /** The text as signed; once signed, the note changes only by addendum. */
+  signedText?: Record<SoapField, string>;
+}
+
+export interface Addendum {
+  noteId: string;
+  text: string;
+}
+
+/** Who did something, from the verified signature (never a typed field). */
+export interface Actor {
+  memberName: string;
+  member: string;
+  device: string;
+}
+
+export interface Entry<T> {
+  id: string;
+  data: T;
+  createdAt: string;
+  updatedAt: string;
+  createdBy?: Actor;
+  changedBy?: Actor;
+  history: { at: string; by?: Actor; changes: Record<string, unknown> }[];
+}

@@ -1,0 +1,244 @@
+import 'fake-indexeddb/auto';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ChartError,
+  ChartModel,
+  formatAge,
+  isCalendarDate,
+  PatientSearch,
+  today,
+  VACCINES,
+  ValidationError,
+} from '../../../src/lib/chart/index.ts';
+import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
+import { openEnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
+import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
+import { ADA, fakePort } from '../crdt/fake-port.ts';
+
+let chart: ChartModel;
+let n = 0;
+beforeEach(async () => {
+  const sealed = await SealedDoc.open({
+    docId: new Uint8Array(16),
+    port: fakePort(ADA),
+    store: await openEnvelopeStore(`chart-model-${++n}`),
+    self: ADA,
+  });
+  chart = new ChartModel(new ChartDoc(sealed));
+  chart.create({
+    given: 'Ines',
+    family: 'Okafor',
+    birthDate: '1961-04-12',
+    gender: 'female',
+    mrn: 'MRN-1',
+  });
+});
+
+function issues(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ValidationError)
+      return [...error.issues, ...error.outliers].map((i) => `${i.field}: ${i.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('dates', () => {
+  it('accepts only real calendar dates', () => {
+    expect(isCalendarDate('2024-02-29')).toBe(true);
+    for (const bad of [
+      '2023-02-29',
+      '2023-02-30',
+      '2023-13-01',
+      '2023-00-10',
+      '2023-04-31',
+      '23-01-01',
+      '2023-1-1',
+      '',
+    ]) {
+      expect(isCalendarDate(bad), bad).toBe(false);
+    }
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true }),
+        (d) => {
+          expect(isCalendarDate(d.toISOString().slice(0, 10))).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('formats ages for adults and infants', () => {
+    expect(formatAge('1961-04-12', '2026-11-22')).toBe('65 y');
+    expect(formatAge('2026-11-01', '2026-11-22')).toBe('21 d');
+    expect(formatAge('2026-01-15', '2026-11-22')).toBe('10 mo');
+  });
+});
+
+describe('patients', () => {
+  it('refuse impossible or future birth dates and missing names, all reported together', () => {
+    expect(issues(() => chart.updatePatient({ birthDate: '2023-02-30', given: ' ' }))).toEqual([
+      'given: Given name is required.',
+      'birthDate: Date of birth is not a real date (use YYYY-MM-DD).',
+    ]);
+    expect(issues(() => chart.updatePatient({ birthDate: '2999-01-01' }))).toEqual([
+      'birthDate: Date of birth cannot be in the future.',
+    ]);
+    expect(chart.patient().birthDate).toBe('1961-04-12');
+  });
+});
+
+describe('vitals', () => {
+  it('derive BMI, refuse impossible values and ask to confirm outliers', () => {
+    const id = chart.recordVitals({
+      effectiveDate: today(),
+      systolic: 128,
+      diastolic: 82,
+      weightKg: 70,
+      heightCm: 175,
+    });
+    expect(chart.vitals()[0]).toMatchObject({ id, data: { bmi: 22.9, status: 'final' } });
+    expect(
+      issues(() => chart.recordVitals({ effectiveDate: today(), systolic: 80, diastolic: 120 })),
+    ).toEqual(['diastolic: Diastolic pressure must be lower than systolic.']);
+    expect(issues(() => chart.recordVitals({ effectiveDate: today(), heartRate: 400 }))).toEqual([
+      'heartRate: Heart rate 400 /min is not possible (20–300 /min).',
+    ]);
+    let error: unknown;
+    try {
+      chart.recordVitals({ effectiveDate: today(), heartRate: 180 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).needsConfirmation).toBe(true);
+    chart.recordVitals({ effectiveDate: today(), heartRate: 180 }, { confirmOutliers: true });
+    expect(chart.vitals()).toHaveLength(2);
+    expect(issues(() => chart.recordVitals({ effectiveDate: today() }))).toEqual([
+      'systolic: Enter at least one measurement.',
+    ]);
+  });
+});
+
+describe('allergies', () => {
+  it('records "no known allergies" explicitly and refutes it when an allergy is added', () => {
+    chart.recordNoKnownAllergies();
+    expect(chart.activeAllergies().map((a) => a.data.substance)).toEqual(['No known allergies']);
+    chart.addAllergy({
+      substance: 'Penicillin',
+      category: 'medication',
+      criticality: 'high',
+      reaction: 'Hives',
+    });
+    expect(chart.activeAllergies().map((a) => a.data.substance)).toEqual(['Penicillin']);
+    expect(() => chart.recordNoKnownAllergies()).toThrow(ChartError);
+  });
+});
+
+describe('notes', () => {
+  it('are edited as drafts, signed, then changed only by addendum', () => {
+    const id = chart.newNote({ date: today(), title: 'Follow-up' });
+    chart.noteText(id, 'subjective').set('Feels well.');
+    chart.noteText(id, 'plan').set('Continue.');
+    chart.signNote(id);
+    const [note] = chart.notes();
+    expect(note!.data).toMatchObject({
+      status: 'signed',
+      signedText: { subjective: 'Feels well.', plan: 'Continue.' },
+    });
+    expect(() => chart.noteText(id, 'plan')).toThrow('A signed note changes only by addendum.');
+    expect(() => chart.signNote(id)).toThrow(ChartError);
+    chart.addAddendum(id, 'Lab results reviewed.');
+    expect(chart.addenda(id).map((a) => a.data.text)).toEqual(['Lab results reviewed.']);
+    expect(chart.addenda(id)[0]!.createdBy).toEqual(ADA);
+  });
+});
+
+describe('entries', () => {
+  it('are never deleted: entered-in-error keeps the entry and its history', () => {
+    const id = chart.addProblem({ text: 'Asthma', onsetDate: '2001-05-01' });
+    chart.markEnteredInError(id);
+    const [problem] = chart.problems();
+    expect(problem!.data.verificationStatus).toBe('entered-in-error');
+    expect(problem!.history.map((h) => h.changes)).toEqual([
+      {
+        text: 'Asthma',
+        onsetDate: '2001-05-01',
+        clinicalStatus: 'active',
+        verificationStatus: 'confirmed',
+      },
+      { verificationStatus: 'entered-in-error' },
+    ]);
+    expect(problem!.history.every((h) => h.by === ADA || h.by?.member === ADA.member)).toBe(true);
+  });
+
+  it('immunizations need a CVX code from the shipped list', () => {
+    expect(VACCINES.length).toBeGreaterThan(250);
+    expect(issues(() => chart.addImmunization({ cvx: '9999', occurrenceDate: today() }))).toEqual([
+      'cvx: Choose a vaccine from the CVX list.',
+    ]);
+    chart.addImmunization({ cvx: '03', occurrenceDate: '2020-01-02', lotNumber: 'X1' });
+    expect(chart.immunizations()[0]!.data).toMatchObject({
+      cvx: '03',
+      vaccine: 'measles, mumps and rubella virus vaccine',
+    });
+  });
+
+  it('labs derive their interpretation from the reference range', () => {
+    chart.addLab({
+      loinc: '2345-7',
+      name: 'Glucose',
+      value: 180,
+      unit: 'mg/dL',
+      low: 70,
+      high: 99,
+      effectiveDate: today(),
+    });
+    expect(chart.labs()[0]!.data.interpretation).toBe('H');
+    expect(
+      issues(() => chart.addLab({ loinc: 'abc', name: 'X', value: 1, effectiveDate: today() })),
+    ).toEqual(['loinc: LOINC codes look like 2345-7.']);
+  });
+
+  it('medications stop with a date and keep their history', () => {
+    const id = chart.addMedication({
+      drug: 'Lisinopril 10 mg tablet',
+      dose: '10 mg',
+      route: 'oral',
+      frequency: 'once daily',
+      startDate: '2025-01-01',
+    });
+    chart.stopMedication(id, '2026-01-01');
+    expect(chart.medications()[0]!.data).toMatchObject({
+      status: 'stopped',
+      endDate: '2026-01-01',
+    });
+  });
+});
+
+describe('patient search', () => {
+  const people = Array.from({ length: 20_000 }, (_, i) => ({
+    chartId: `c${i}`,
+    given: ['Ana', 'Bea', 'José', 'Li'][i % 4]!,
+    family: `Family${i}`,
+    birthDate: `19${String(10 + (i % 90)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`,
+    mrn: `MRN${i}`,
+  }));
+  const search = new PatientSearch(people);
+
+  it('finds by name prefix in any order, accents ignored, by DOB and by MRN', () => {
+    expect(search.search('jose family123', 100).map((p) => p.chartId)).toContain('c1230');
+    expect(search.search('family1234 JOSÉ')[0]?.chartId).toBe('c1234'.replace('1234', '1234'));
+    expect(search.search('MRN19999').map((p) => p.chartId)).toEqual(['c19999']);
+    expect(
+      search
+        .search(people[42]!.birthDate, 1000)
+        .every((p) => p.birthDate === people[42]!.birthDate),
+    ).toBe(true);
+    expect(search.search('nobody-here')).toEqual([]);
+    expect(search.search('', 10)).toHaveLength(10);
+  });
+});
