@@ -57,8 +57,13 @@ interface Fixtures {
   baseURL: string;
   /** A fresh browser context acting as one device; closed after the test. */
   newDevice: () => Promise<BrowserContext>;
-  /** A device with an on-disk browser profile (not incognito); closed and removed after the test. */
-  persistentDevice: () => Promise<BrowserContext>;
+  /**
+   * A device with an on-disk browser profile (not incognito); closed and removed after the test.
+   * Pass `profileDir` of an earlier (closed) one to start the same profile again — a browser restart.
+   */
+  persistentDevice: (options?: {
+    profileDir?: string;
+  }) => Promise<BrowserContext & { profileDir: string }>;
 }
 
 interface WorkerFixtures {
@@ -113,8 +118,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   persistentDevice: async ({ baseURL }, use) => {
     const opened: { context: BrowserContext; dir: string }[] = [];
     const problems: string[] = [];
-    await use(async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'folio-profile-'));
+    await use(async (options = {}) => {
+      const dir = options.profileDir ?? (await mkdtemp(join(tmpdir(), 'folio-profile-')));
       const context = await chromium.launchPersistentContext(dir, {
         executablePath: CHROMIUM_PATH,
         args: CHROMIUM_ARGS,
@@ -123,12 +128,11 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
       watchForProblems(context, problems);
       opened.push({ context, dir });
-      return context;
+      return Object.assign(context, { profileDir: dir });
     });
-    for (const { context, dir } of opened) {
-      await context.close();
+    for (const { context } of opened) await context.close();
+    for (const dir of new Set(opened.map((o) => o.dir)))
       await rm(dir, { recursive: true, force: true });
-    }
     expect(problems, 'uncaught errors or CSP violations in the page').toEqual([]);
   },
   // Playwright's built-in page/context use a downloaded browser; route them through ours.

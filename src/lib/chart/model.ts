@@ -78,9 +78,28 @@ export class ChartModel {
   readonly #doc: ChartDoc;
   readonly #now: () => string;
 
+  /** Entries grouped by section, rebuilt lazily after each change. */
+  #bySection: Map<string, EntryRecord[]> | null = null;
+
   constructor(doc: ChartDoc, now: () => string = () => new Date().toISOString()) {
     this.#doc = doc;
     this.#now = now;
+    doc.onChange(() => {
+      this.#bySection = null;
+    });
+  }
+
+  #records(section?: Section): EntryRecord[] {
+    if (!this.#bySection) {
+      this.#bySection = new Map();
+      for (const record of this.#doc.entries()) {
+        const list = this.#bySection.get(record.section) ?? [];
+        list.push(record);
+        this.#bySection.set(record.section, list);
+      }
+    }
+    if (section) return this.#bySection.get(section) ?? [];
+    return [...this.#bySection.values()].flat();
   }
 
   get schemaVersion(): number {
@@ -103,14 +122,13 @@ export class ChartModel {
   }
 
   #list<T>(section: Section, dateKey: string): Entry<T>[] {
-    return this.#doc
-      .entries(section)
+    return this.#records(section)
       .map((r) => toEntry<T>(r))
       .sort(byDateDesc(dateKey));
   }
 
   #entry(id: string, section?: Section): EntryRecord {
-    const found = this.#doc.entries(section).find((e) => e.id === id);
+    const found = this.#records(section).find((e) => e.id === id);
     if (!found) throw new ChartError('no-entry', 'That entry no longer exists.');
     return found;
   }

@@ -8,6 +8,7 @@ import { VaultCallError, VaultClient } from '$lib/vault/client';
 import type { SlotSummary } from '$lib/vault/records';
 import type { SessionSummary } from '$lib/vault/service';
 import type { Role } from '$lib/vault/records';
+import type { SealingPort, Signer } from '$lib/crdt/sealed-doc';
 
 export type Phase = 'loading' | 'setup' | 'locked' | 'unlocked' | 'failed';
 
@@ -129,8 +130,35 @@ class SessionManager {
     this.#armIdleTimer();
   }
 
-  /** Locks now: the Worker and its keys are discarded and the page reloads. */
-  lock(): void {
+  /** Sealing through the vault Worker, for lib/crdt documents. */
+  readonly port: SealingPort = {
+    seal: (input) => this.#client.call('seal', input),
+    openMany: (envelopes) => this.#client.call('openMany', { envelopes }),
+  };
+
+  /** Raw vault calls for other managers in lib/state (never exposed to the UI). */
+  get vault(): VaultClient {
+    return this.#client;
+  }
+
+  /** The unlocked member as a signer (public keys). */
+  get self(): Signer | null {
+    const s = this.#session;
+    return s ? { member: s.memberKey, device: s.deviceKey, memberName: s.memberName } : null;
+  }
+
+  readonly #beforeLock = new Set<() => Promise<void>>();
+
+  /** Registers work to finish before locking (flushing unsaved edits); returns an unregister. */
+  beforeLock(hook: () => Promise<void>): () => void {
+    this.#beforeLock.add(hook);
+    return () => this.#beforeLock.delete(hook);
+  }
+
+  /** Locks now: pending edits are flushed (≤ 2 s), then the Worker and its keys are discarded and the page reloads. */
+  async lock(): Promise<void> {
+    const flushes = Promise.allSettled([...this.#beforeLock].map((hook) => hook()));
+    await Promise.race([flushes, new Promise((r) => setTimeout(r, 2000))]);
     this.#client.terminate();
     this.#session = null;
     location.reload();
@@ -150,7 +178,7 @@ class SessionManager {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     const minutes = this.#session?.autoLockMinutes;
     if (!minutes) return;
-    this.#idleTimer = setTimeout(() => this.lock(), minutes * 60_000);
+    this.#idleTimer = setTimeout(() => void this.lock(), minutes * 60_000);
   }
 
   async #refreshDelay(): Promise<void> {

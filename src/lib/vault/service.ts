@@ -67,6 +67,9 @@ export interface SessionSummary {
   memberName: string;
   role: Role;
   memberFingerprint: string;
+  /** Public signing keys (base64url): who this session signs as. */
+  memberKey: string;
+  deviceKey: string;
   deviceName: string;
   deviceFingerprint: string;
   practiceName: string;
@@ -592,6 +595,8 @@ export class VaultService {
       memberName: k.member.name,
       role: k.member.role,
       memberFingerprint: fingerprint(k.member.identity.sign.publicKey),
+      memberKey: toBase64Url(k.member.identity.sign.publicKey),
+      deviceKey: toBase64Url(k.device.identity.sign.publicKey),
       deviceName: k.device.name,
       deviceFingerprint: fingerprint(k.device.identity.sign.publicKey),
       practiceName: k.practice.name,

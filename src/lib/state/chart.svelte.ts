@@ -1,0 +1,208 @@
+/**
+ * One open chart: a reactive view of its sections and the commands the UI may run. Validation
+ * problems come back as data (never thrown into the UI); edits are sealed within ~20 ms and
+ * flushed before lock and on pagehide.
+ */
+import {
+  ChartError,
+  ChartModel,
+  ValidationError,
+  type Addendum,
+  type Allergy,
+  type Entry,
+  type Immunization,
+  type Issue,
+  type LabResult,
+  type Medication,
+  type Note,
+  type Patient,
+  type Problem,
+  type SoapField,
+  type Vitals,
+} from '$lib/chart';
+import { ChartDoc, type AuditRecord, type TextHandle } from '$lib/crdt/chart-doc';
+import type { SealedDoc } from '$lib/crdt/sealed-doc';
+import { practice } from './practice.svelte';
+import { session } from './session.svelte';
+
+export type {
+  Addendum,
+  Allergy,
+  AuditRecord,
+  Entry,
+  Immunization,
+  Issue,
+  LabResult,
+  Medication,
+  Note,
+  Patient,
+  Problem,
+  SoapField,
+  TextHandle,
+  Vitals,
+};
+export { SOAP_FIELDS, VACCINES, VITAL_LIMITS, formatAge, today } from '$lib/chart';
+
+export interface ChartView {
+  patient: Patient;
+  problems: Entry<Problem>[];
+  medications: Entry<Medication>[];
+  allergies: Entry<Allergy>[];
+  activeAllergies: Entry<Allergy>[];
+  immunizations: Entry<Immunization>[];
+  vitals: Entry<Vitals>[];
+  labs: Entry<LabResult>[];
+  notes: Entry<Note & Record<SoapField, string>>[];
+  audit: AuditRecord[];
+}
+
+export type CommandResult<T> =
+  { ok: true; value: T } | { ok: false; message: string; issues: Issue[]; outliers: Issue[] };
+
+export class ChartState {
+  #doc: SealedDoc | null = null;
+  #model: ChartModel | null = null;
+  #view = $state<ChartView | null>(null);
+  #error = $state('');
+  #saveState = $state<'saved' | 'saving' | 'failed'>('saved');
+  #rejected = $state(0);
+  #cleanup: (() => void)[] = [];
+  #scheduled = false;
+
+  get view(): ChartView | null {
+    return this.#view;
+  }
+  /** Why the chart could not be opened ('' when fine). */
+  get error(): string {
+    return this.#error;
+  }
+  get saveState(): 'saved' | 'saving' | 'failed' {
+    return this.#saveState;
+  }
+  /** Stored changes that failed verification and were skipped. */
+  get rejected(): number {
+    return this.#rejected;
+  }
+
+  async open(chartId: string): Promise<void> {
+    try {
+      this.#doc = await practice.openChart(chartId);
+    } catch (error) {
+      const code = (error as Error).message;
+      this.#error =
+        code === 'no-chart-key'
+          ? 'This device cannot open this chart: your role holds no key for it.'
+          : code === 'no-such-chart'
+            ? 'There is no such chart in this practice.'
+            : 'The chart could not be opened. Nothing stored was changed.';
+      return;
+    }
+    this.#model = new ChartModel(new ChartDoc(this.#doc));
+    this.#cleanup.push(this.#model.onChange(() => this.#schedule()));
+    this.#cleanup.push(this.#doc.onChange(() => this.#schedule()));
+    this.#cleanup.push(session.beforeLock(() => this.#doc!.flush()));
+    const onHide = () => void this.#doc?.flush().catch(() => undefined);
+    addEventListener('pagehide', onHide);
+    this.#cleanup.push(() => removeEventListener('pagehide', onHide));
+    this.#model.recordAudit('view');
+    this.#refresh();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#refresh();
+    });
+  }
+
+  #refresh(): void {
+    const m = this.#model;
+    const doc = this.#doc;
+    if (!m || !doc) return;
+    this.#view = {
+      patient: m.patient(),
+      problems: m.problems(),
+      medications: m.medications(),
+      allergies: m.allergies(),
+      activeAllergies: m.activeAllergies(),
+      immunizations: m.immunizations(),
+      vitals: m.vitals(),
+      labs: m.labs(),
+      notes: m.notes(),
+      audit: m.audit(),
+    };
+    this.#rejected = doc.rejections.reduce((n, r) => n + r.count, 0);
+    this.#saveState = doc.writeError ? 'failed' : doc.unsavedChanges > 0 ? 'saving' : 'saved';
+  }
+
+  /** A plain-words description of why the last save failed, or ''. */
+  get saveError(): string {
+    const e = this.#doc?.writeError;
+    if (!e) return '';
+    return e.code === 'quota-exceeded'
+      ? 'This device is out of storage space. Your changes are kept open here and will be saved when space is freed.'
+      : 'Saving failed; Folio keeps retrying. Do not close this tab.';
+  }
+
+  /** Runs a chart command; validation problems come back as data. */
+  run<T>(command: (model: ChartModel) => T): CommandResult<T> {
+    if (!this.#model)
+      return { ok: false, message: 'The chart is not open.', issues: [], outliers: [] };
+    try {
+      const value = command(this.#model);
+      this.#refresh();
+      return { ok: true, value };
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        return {
+          ok: false,
+          message: error.message,
+          issues: error.issues,
+          outliers: error.outliers,
+        };
+      }
+      if (error instanceof ChartError)
+        return { ok: false, message: error.message, issues: [], outliers: [] };
+      return {
+        ok: false,
+        message: 'That did not work. Nothing was changed.',
+        issues: [],
+        outliers: [],
+      };
+    }
+  }
+
+  /** The live text of a draft note's section, or null once the note is signed. */
+  noteText(noteId: string, field: SoapField): TextHandle | null {
+    try {
+      return this.#model?.noteText(noteId, field) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Records a print or export of this chart in its audit trail. */
+  recordAudit(type: 'print' | 'export', detail?: string): void {
+    this.#model?.recordAudit(type, detail);
+  }
+
+  addenda(noteId: string): Entry<Addendum>[] {
+    return this.#model?.addenda(noteId) ?? [];
+  }
+
+  /** Updates demographics in the chart and in the patient list. */
+  updatePatient(changes: Partial<Patient>, chartId: string): CommandResult<void> {
+    const result = this.run((m) => m.updatePatient(changes));
+    if (result.ok && this.#model) void practice.updateIndex(chartId, this.#model.patient());
+    return result;
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.#cleanup.splice(0)) fn();
+    await this.#doc?.close();
+    this.#doc = null;
+    this.#model = null;
+  }
+}

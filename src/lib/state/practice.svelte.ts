@@ -1,0 +1,196 @@
+/**
+ * The practice: the patient list (practice index document), search, new patients and opening
+ * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
+ */
+import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
+import { ChartModel, checkPatient } from '$lib/chart/model';
+import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
+import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
+import { IndexDoc } from '$lib/crdt/index-doc';
+import { SealedDoc } from '$lib/crdt/sealed-doc';
+import { session } from './session.svelte';
+
+export interface PatientSummary {
+  chartId: string;
+  given: string;
+  family: string;
+  birthDate: string;
+  gender: AdministrativeGender;
+  mrn: string;
+}
+
+function toB64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromB64(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** Compaction threshold: a document with more envelopes than this is compacted after opening. */
+const COMPACT_AFTER = 200;
+
+class PracticeState {
+  #store: EnvelopeStore | null = null;
+  #index: IndexDoc | null = null;
+  #indexDoc: SealedDoc | null = null;
+  #opening: Promise<void> | null = null;
+  #patients = $state<PatientSummary[]>([]);
+  #search: PatientSearch<PatientSummary> = new PatientSearch([]);
+  #ready = $state(false);
+  #rejected = $state(0);
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+  get patients(): PatientSummary[] {
+    return this.#patients;
+  }
+  /** Envelopes of the practice index that failed verification. */
+  get rejected(): number {
+    return this.#rejected;
+  }
+
+  /** Opens the practice index (once per unlocked session). */
+  open(): Promise<void> {
+    this.#opening ??= (async () => {
+      const self = session.self;
+      if (!self) throw new Error('locked');
+      this.#store = await openEnvelopeStore();
+      const { docId } = await session.vault.call('practiceIndex');
+      this.#indexDoc = await SealedDoc.open({
+        docId,
+        port: session.port,
+        store: this.#store,
+        self,
+      });
+      this.#index = new IndexDoc(this.#indexDoc);
+      this.#index.onChange(() => this.#refresh());
+      session.beforeLock(() => this.#indexDoc!.flush());
+      addEventListener('pagehide', () => void this.#indexDoc?.flush());
+      this.#refresh();
+      this.#ready = true;
+    })();
+    return this.#opening;
+  }
+
+  #refresh(): void {
+    const list: PatientSummary[] = this.#index!.list().map(({ chartId, fields }) => ({
+      chartId,
+      given: String(fields.given ?? ''),
+      family: String(fields.family ?? ''),
+      birthDate: String(fields.birthDate ?? ''),
+      gender: (fields.gender as AdministrativeGender) ?? 'unknown',
+      mrn: String(fields.mrn ?? ''),
+    }));
+    this.#patients = list;
+    this.#search = new PatientSearch(list);
+    this.#rejected = this.#indexDoc?.rejections.reduce((n, r) => n + r.count, 0) ?? 0;
+  }
+
+  search(query: string, limit = 50): PatientSummary[] {
+    return this.#search.search(query, limit);
+  }
+
+  /** Patients with the same name and date of birth (a likely duplicate). */
+  possibleDuplicates(p: Pick<Patient, 'given' | 'family' | 'birthDate'>): PatientSummary[] {
+    const norm = (s: string) => s.trim().toLowerCase();
+    return this.#patients.filter(
+      (x) =>
+        norm(x.given) === norm(p.given) &&
+        norm(x.family) === norm(p.family) &&
+        x.birthDate === p.birthDate,
+    );
+  }
+
+  /** A new medical record number: practice-unique, never reused. */
+  nextMrn(): string {
+    const taken = new Set(this.#patients.map((p) => p.mrn));
+    for (;;) {
+      const mrn = `F${Math.floor(100000 + Math.random() * 900000)}`;
+      if (!taken.has(mrn)) return mrn;
+    }
+  }
+
+  /** Creates the chart and its index entry. @throws ValidationError */
+  async createPatient(patient: Patient): Promise<string> {
+    checkPatient(patient);
+    await this.open();
+    const { docId, epoch, wrappedKey } = await session.vault.call('createChartKey');
+    const chartDoc = await SealedDoc.open({
+      docId,
+      port: session.port,
+      store: this.#store!,
+      self: session.self!,
+    });
+    new ChartModel(new ChartDoc(chartDoc)).create(patient);
+    await chartDoc.close();
+    const chartId = toB64(docId);
+    const fields: Record<string, Json> = {
+      given: patient.given.trim(),
+      family: patient.family.trim(),
+      birthDate: patient.birthDate,
+      gender: patient.gender,
+      mrn: patient.mrn.trim(),
+      keyEpoch: epoch,
+      wrappedKey: toB64(wrappedKey),
+    };
+    this.#index!.put(chartId, fields);
+    await this.#indexDoc!.flush();
+    return chartId;
+  }
+
+  /** Keeps the index entry in step with the chart's demographics. */
+  async updateIndex(chartId: string, patient: Patient): Promise<void> {
+    const current = this.#index?.get(chartId);
+    if (!current) return;
+    this.#index!.put(chartId, {
+      ...current,
+      given: patient.given,
+      family: patient.family,
+      birthDate: patient.birthDate,
+      gender: patient.gender,
+      mrn: patient.mrn,
+    });
+    await this.#indexDoc!.flush();
+  }
+
+  /**
+   * Opens a chart's sealed document.
+   * @throws Error('no-such-chart' | 'no-chart-key')
+   */
+  async openChart(chartId: string): Promise<SealedDoc> {
+    await this.open();
+    const entry = this.#index!.get(chartId);
+    if (!entry) throw new Error('no-such-chart');
+    const docId = fromB64(chartId);
+    const { failed } = await session.vault.call('loadChartKeys', {
+      charts: [
+        {
+          docId,
+          epoch: Number(entry.keyEpoch ?? 0),
+          wrappedKey: fromB64(String(entry.wrappedKey)),
+        },
+      ],
+    });
+    if (failed.length > 0) throw new Error('no-chart-key');
+    const doc = await SealedDoc.open({
+      docId,
+      port: session.port,
+      store: this.#store!,
+      self: session.self!,
+    });
+    if (doc.envelopeCount > COMPACT_AFTER) void doc.compact().catch(() => undefined);
+    return doc;
+  }
+
+  /** The practice's sealed envelopes and the store, for the encrypted backup. */
+  get store(): EnvelopeStore | null {
+    return this.#store;
+  }
+}
+
+export const practice = new PracticeState();

@@ -1,0 +1,75 @@
+/** Shared steps for end-to-end tests: setting up a practice, unlocking, creating patients. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from '@playwright/test';
+import { expect } from './fixtures.ts';
+
+export const PASSPHRASE = 'umber kestrel lantern 4417';
+
+export async function createPractice(
+  page: Page,
+  practice = 'Zebrafinch Clinic QX7',
+  member = 'Dr. Quillon Marsh',
+): Promise<string> {
+  await page.goto('/');
+  await page.getByLabel('Practice name').fill(practice);
+  await page.getByLabel('Your name').fill(member);
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
+  await expect(page.getByTestId('strength')).toHaveText(/Strong|Very strong/);
+  await page.getByRole('button', { name: 'Create practice' }).click();
+  const recoveryKey = (await page
+    .getByTestId('recovery-key')
+    .textContent({ timeout: 20_000 }))!.trim();
+  await page.getByLabel('I have saved the recovery key').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: practice, level: 1 })).toBeVisible();
+  return recoveryKey;
+}
+
+export async function lock(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await expect(page.getByRole('heading', { name: 'Folio is locked' })).toBeVisible();
+}
+
+export async function unlock(page: Page, passphrase = PASSPHRASE): Promise<void> {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('button', { name: 'Lock' })).toBeVisible({ timeout: 20_000 });
+}
+
+export async function newPatient(
+  page: Page,
+  p: { given: string; family: string; birthDate: string; sex?: string },
+): Promise<void> {
+  await page.getByRole('link', { name: 'New patient' }).click();
+  await page.getByLabel('Given name').fill(p.given);
+  await page.getByLabel('Family name').fill(p.family);
+  await page.getByLabel('Date of birth').fill(p.birthDate);
+  await page.getByLabel('Sex').selectOption(p.sex ?? 'female');
+  await page.getByRole('button', { name: 'Save' }).click();
+}
+
+/** Runs axe-core on the page; returns serious and critical violations. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const require = createRequire(import.meta.url);
+  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // Injected through the DevTools protocol (evaluate), not a <script> tag, so the CSP is untouched.
+  await page.evaluate(source);
+  const results = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
+        };
+      }
+    ).axe;
+    return axe.run(document, { resultTypes: ['violations'] });
+  });
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+}
