@@ -16,7 +16,7 @@ export async function createPractice(
   await page.getByLabel('Your name').fill(member);
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-  await expect(page.getByTestId('strength')).toHaveText(/Strong|Very strong/);
+  await expect(page.getByTestId('passphrase-strength')).toHaveText(/Strong|Very strong/);
   await page.getByRole('button', { name: 'Create practice' }).click();
   const recoveryKey = (await page
     .getByTestId('recovery-key')

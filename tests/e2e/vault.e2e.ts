@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { heapSnapshots } from './heap.ts';
+import { newPatient } from './helpers.ts';
 
 const PRACTICE = 'Zebrafinch Clinic QX7';
 const MEMBER = 'Dr. Quillon Marsh';
@@ -12,7 +13,7 @@ async function createPractice(page: Page): Promise<string> {
   await page.getByLabel('Your name').fill(MEMBER);
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-  await expect(page.getByTestId('strength')).toHaveText(/Strong|Very strong/);
+  await expect(page.getByTestId('passphrase-strength')).toHaveText(/Strong|Very strong/);
   await page.getByRole('button', { name: 'Create practice' }).click();
   const recoveryKey = (await page
     .getByTestId('recovery-key')
@@ -129,6 +130,9 @@ test('two members on one device each unlock with their own passphrase and key', 
   await page.getByLabel('I have saved the recovery key').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByText(/Nurse Ilse Varga — clinician/)).toBeVisible();
+  await page.getByRole('link', { name: 'Patients' }).click();
+  await newPatient(page, { given: 'Shared', family: 'Patient', birthDate: '1950-01-01' });
+  await expect(page.getByRole('heading', { name: 'Patient, Shared' })).toBeVisible();
 
   await lock(page);
   await page.getByLabel('Member').selectOption({ label: 'Nurse Ilse Varga' });
@@ -137,7 +141,18 @@ test('two members on one device each unlock with their own passphrase and key', 
   await expect(page.getByRole('alert')).toHaveText(/That passphrase is not right/);
   await page.getByLabel('Passphrase', { exact: true }).fill('ilse walks the harbour 88');
   await page.getByRole('button', { name: 'Unlock' }).click();
-  await expect(page.getByText(/Signed in as Nurse Ilse Varga \(clinician\)/)).toBeVisible();
+  await expect(page.getByRole('banner').getByText('Nurse Ilse Varga')).toBeVisible();
+  // Ilse's change to Ada's patient is signed by Ilse: the chart says so, from the signature.
+  await page.getByRole('link', { name: 'Patients' }).click();
+  await page.getByRole('link', { name: 'Patient, Shared' }).click();
+  await page.getByRole('tab', { name: 'Problems' }).click();
+  await page.getByRole('button', { name: 'Add problem' }).click();
+  await page.getByLabel('Problem', { exact: true }).fill('Knee pain');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText(/^Recorded by Nurse Ilse Varga/)).toBeVisible();
+  await page.getByRole('tab', { name: 'Audit' }).click();
+  await expect(page.getByRole('cell', { name: 'Dr. Quillon Marsh' }).first()).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Nurse Ilse Varga' }).first()).toBeVisible();
   await page.getByRole('link', { name: 'Settings' }).click();
   const ilseFingerprint = await page.getByTestId('member-fingerprint').textContent();
   expect(ilseFingerprint).toMatch(/^\d{4} \d{4} \d{4} \d{4} \d{4}$/);

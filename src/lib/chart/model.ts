@@ -69,10 +69,11 @@ function toEntry<T>(record: EntryRecord): Entry<T> {
   };
 }
 
+/** Newest first by a clinical date field, then by when it was recorded. */
 const byDateDesc = (key: string) => (a: Entry<unknown>, b: Entry<unknown>) =>
   String((b.data as Record<string, unknown>)[key] ?? b.createdAt).localeCompare(
     String((a.data as Record<string, unknown>)[key] ?? a.createdAt),
-  );
+  ) || b.createdAt.localeCompare(a.createdAt);
 
 export class ChartModel {
   readonly #doc: ChartDoc;

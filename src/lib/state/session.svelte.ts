@@ -6,7 +6,7 @@
  */
 import { VaultCallError, VaultClient } from '$lib/vault/client';
 import type { SlotSummary } from '$lib/vault/records';
-import type { SessionSummary } from '$lib/vault/service';
+import type { BackupSlot, SessionSummary } from '$lib/vault/service';
 import type { Role } from '$lib/vault/records';
 import type { SealingPort, Signer } from '$lib/crdt/sealed-doc';
 
@@ -153,6 +153,25 @@ class SessionManager {
   beforeLock(hook: () => Promise<void>): () => void {
     this.#beforeLock.add(hook);
     return () => this.#beforeLock.delete(hook);
+  }
+
+  /** Runs every flush hook (before a backup). */
+  async flushAll(): Promise<void> {
+    await Promise.allSettled([...this.#beforeLock].map((hook) => hook()));
+  }
+
+  #restored: SessionSummary | null = null;
+
+  /** Restores a backup's slot (fresh profile only); `enterAfterRestore` opens the app. */
+  async restore(slot: BackupSlot, recoveryKey: string, passphrase: string): Promise<void> {
+    this.#restored = await this.#client.call('restoreBackup', { slot, recoveryKey, passphrase });
+  }
+
+  enterAfterRestore(): void {
+    if (!this.#restored) return;
+    this.#slots = [{ slotId: this.#restored.slotId, label: this.#restored.memberName }];
+    this.#enter(this.#restored);
+    this.#restored = null;
   }
 
   /** Locks now: pending edits are flushed (≤ 2 s), then the Worker and its keys are discarded and the page reloads. */

@@ -57,6 +57,12 @@ export async function dispatch(
       case 'openMany':
         result = service.openMany(p);
         break;
+      case 'exportBackup':
+        result = await service.exportBackup();
+        break;
+      case 'restoreBackup':
+        result = await service.restoreBackup(p);
+        break;
     }
     return { id, ok: true, result };
   } catch (error) {

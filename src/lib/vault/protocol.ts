@@ -4,7 +4,7 @@
  */
 import type { EnvelopeKind } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
-import type { OpenResult, SessionSummary } from './service';
+import type { BackupSlot, OpenResult, SessionSummary } from './service';
 
 export interface VaultApi {
   status(): { slots: SlotSummary[]; session: SessionSummary | null; retryDelayMs: number };
@@ -36,6 +36,12 @@ export interface VaultApi {
     seq: number;
   };
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
+  exportBackup(): BackupSlot;
+  restoreBackup(input: {
+    slot: BackupSlot;
+    recoveryKey: string;
+    passphrase: string;
+  }): SessionSummary;
 }
 
 export type VaultMethod = keyof VaultApi;
@@ -54,6 +60,8 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'loadChartKeys',
   'seal',
   'openMany',
+  'exportBackup',
+  'restoreBackup',
 ];
 
 export interface VaultRequest {

@@ -37,6 +37,8 @@ import {
   unwrapChartKey,
   chartWrapEpoch,
   type Argon2Params,
+  type LocalBox,
+  type RecoveryWrap,
   type Author,
   type EnvelopeKind,
 } from '$lib/crypto';
@@ -96,6 +98,18 @@ export function localLock(): LockFn {
 }
 
 export const SEQ_BLOCK = 64;
+/** How far a restored device skips ahead in its sequence numbers. */
+export const RESTORE_SEQ_JUMP = 1_000_000;
+
+/** A member's slot as carried in an encrypted backup (no passphrase wrap). */
+export interface BackupSlot {
+  v: 1;
+  slotId: string;
+  label: string;
+  recovery: RecoveryWrap;
+  keyring: LocalBox;
+  counter: LocalBox | null;
+}
 export const MIN_PASSPHRASE_LENGTH = 12;
 const MAX_DELAY_MS = 30_000;
 
@@ -514,6 +528,85 @@ export class VaultService {
       for (const key of this.#unlocked.chartKeys.values()) key.fill(0);
       this.#unlocked = null;
     }
+  }
+
+  /**
+   * The unlocked member's part of an encrypted backup: their slot with the passphrase wrap
+   * removed (only the recovery key opens it) and their sealed sequence counter.
+   */
+  async exportBackup(): Promise<BackupSlot> {
+    const session = this.#require();
+    const slot = await this.#slot(session.slotId);
+    const counter = await this.#store.getCounter(session.slotId);
+    return {
+      v: 1,
+      slotId: slot.slotId,
+      label: slot.label,
+      recovery: slot.recovery,
+      keyring: slot.keyring,
+      counter: counter?.box ?? null,
+    };
+  }
+
+  /**
+   * Restores a backup slot on a device with no members yet: the recovery key must open it; a
+   * new passphrase is wrapped; the sequence counter jumps ahead so no seq the original device
+   * may have used since the backup is ever reused.
+   * @throws VaultError('already-set-up' | 'bad-input' | 'weak-passphrase'),
+   *   CryptoError('bad-recovery-key' | 'wrong-recovery-key' | 'decrypt-failure')
+   */
+  async restoreBackup(input: {
+    slot: BackupSlot;
+    recoveryKey: string;
+    passphrase: string;
+  }): Promise<SessionSummary> {
+    if ((await this.#store.listSlots()).length > 0) throw new VaultError('already-set-up');
+    const b = input?.slot;
+    if (
+      b?.v !== 1 ||
+      typeof b.slotId !== 'string' ||
+      typeof b.label !== 'string' ||
+      !(b.recovery?.ciphertext instanceof Uint8Array) ||
+      !(b.keyring?.ciphertext instanceof Uint8Array)
+    ) {
+      throw new VaultError('bad-input', 'This file is not a Folio backup.');
+    }
+    checkPassphrase(input.passphrase);
+    await loadSodium();
+    const recoveryKey = parseRecoveryKey(String(input.recoveryKey ?? ''));
+    const vaultKey = unwrapWithRecoveryKey({ slotId: b.slotId, wrap: b.recovery, recoveryKey });
+    const keyring = decodeKeyring(openLocal(vaultKey, `keyring:${b.slotId}`, b.keyring));
+    let seqHigh = 0;
+    if (b.counter) seqHigh = Number(fromUtf8(openLocal(vaultKey, `seq:${b.slotId}`, b.counter)));
+    const record: SlotRecord = {
+      v: 1,
+      slotId: b.slotId,
+      label: b.label,
+      passphrase: wrapWithPassphrase({
+        slotId: b.slotId,
+        vaultKey,
+        passphrase: input.passphrase,
+        params: this.#params,
+      }),
+      recovery: b.recovery,
+      keyring: b.keyring,
+    };
+    await this.#store.putCounter({
+      v: 1,
+      slotId: b.slotId,
+      box: sealLocal(vaultKey, `seq:${b.slotId}`, utf8(String(seqHigh + RESTORE_SEQ_JUMP))),
+    });
+    await this.#store.putSlot(record);
+    this.lock();
+    this.#unlocked = {
+      slotId: b.slotId,
+      vaultKey,
+      keyring,
+      seqNext: 0,
+      seqHigh: 0,
+      chartKeys: new Map(),
+    };
+    return this.#summary(this.#unlocked);
   }
 
   async #createSlot(keyring: Keyring, passphrase: string) {
