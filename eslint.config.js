@@ -84,5 +84,7 @@ export default ts.config(
     files: ['tests/e2e/fixtures.ts'],
     rules: { 'no-empty-pattern': 'off' },
   },
-  { ignores: ['build/', '.svelte-kit/', 'node_modules/', 'data/', 'test-results/'] },
+  {
+    ignores: ['build/', '.svelte-kit/', 'node_modules/', 'data/', 'test-results/', 'bench/.build/'],
+  },
 );

@@ -4,38 +4,14 @@
  * - Argon2id unlock (moderate limits) in the vault Worker, against the same crypto_pwhash in
  *   Node in the same run.
  */
-import { chromium } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadSodium, sodium, DEFAULT_ARGON2 } from '../src/lib/crypto/index.ts';
-import { silentLogger } from '../relay/log.ts';
-import { startRelay } from '../relay/server.ts';
+import { withBrowser } from './chromium.ts';
 import { line } from './report.ts';
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 export async function benchBrowser(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-'));
-  const relay = await startRelay({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    buildDir: resolve('build'),
-    log: silentLogger,
-  });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
-  try {
-    const context = await browser.newContext({ baseURL: relay.url });
+  await withBrowser('build', async (browser, url) => {
+    const context = await browser.newContext({ baseURL: url });
     const page = await context.newPage();
     const scripts = new Map<string, number>();
     page.on('response', async (response) => {
@@ -95,9 +71,5 @@ export async function benchBrowser(): Promise<void> {
       `median ${median.toFixed(0)} ms in Chromium (each run loads libsodium anew: ${times.map((t) => t.toFixed(0)).join('/')})`,
       `vs crypto_pwhash alone in Node ${nodeMs.toFixed(0)} ms: ratio ${(median / nodeMs).toFixed(2)}×`,
     );
-  } finally {
-    await browser.close();
-    await relay.close();
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 }

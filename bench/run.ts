@@ -5,10 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { benchBrowser } from './browser.ts';
+import { benchCharts } from './charts.ts';
 import { benchEnvelopes } from './envelope.ts';
 import { machine } from './report.ts';
 
 console.log(`Folio benchmarks — ${machine()} — ${new Date().toISOString()}`);
 await benchEnvelopes();
-if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) await benchBrowser();
-else console.log('browser measures skipped: run `npm run build` and install /usr/bin/chromium');
+if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
+  await benchBrowser();
+  // FOLIO_BENCH_QUICK=1 skips the 42,000-envelope case (about a minute).
+  const counts = process.env.FOLIO_BENCH_QUICK ? [1, 100, 1000] : [1, 100, 1000, 10_000, 42_000];
+  await benchCharts({ envelopeCounts: counts });
+} else console.log('browser measures skipped: run `npm run build` and install /usr/bin/chromium');

@@ -7,7 +7,15 @@ import {
 } from '../../src/lib/crypto/index.ts';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { axeViolations, createPractice, lock, newPatient, unlock } from './helpers.ts';
+import {
+  axeViolations,
+  bytesIn,
+  createPractice,
+  dumpStorage,
+  lock,
+  newPatient,
+  unlock,
+} from './helpers.ts';
 
 /** Unique strings in every section; none may ever be found at rest. */
 const U = {
@@ -111,56 +119,6 @@ async function expectChart(page: Page) {
   await expect(page.getByText(U.addendum, { exact: true })).toBeVisible();
   await page.getByRole('tab', { name: 'Vitals' }).click();
   await expect(page.getByRole('cell', { name: '210/95' })).toBeVisible();
-}
-
-/** Every IndexedDB value (raw), web storage and Cache Storage, for scanning. */
-async function dumpStorage(page: Page) {
-  return page.evaluate(async () => {
-    const b64 = (u: Uint8Array) => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(''));
-    const records: { db: string; store: string; value: unknown }[] = [];
-    const norm = (v: unknown): unknown =>
-      v instanceof Uint8Array
-        ? { $bytes: b64(v) }
-        : Array.isArray(v)
-          ? v.map(norm)
-          : v && typeof v === 'object'
-            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)]))
-            : v;
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open(info.name!);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      for (const store of Array.from(db.objectStoreNames)) {
-        const all = await new Promise<unknown[]>((resolve) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => resolve(r.result);
-        });
-        for (const value of all) records.push({ db: info.name!, store, value: norm(value) });
-      }
-      db.close();
-    }
-    const web: string[] = [];
-    for (const s of [localStorage, sessionStorage]) {
-      for (let i = 0; i < s.length; i++) web.push(s.key(i)!, s.getItem(s.key(i)!)!);
-    }
-    const cached: string[] = [];
-    for (const name of await caches.keys()) {
-      const cache = await caches.open(name);
-      for (const request of await cache.keys())
-        cached.push(await (await cache.match(request))!.text());
-    }
-    return { records, web, cached };
-  });
-}
-
-function bytesIn(value: unknown, out: Buffer[] = []): Buffer[] {
-  if (value && typeof value === 'object') {
-    if ('$bytes' in value) out.push(Buffer.from((value as { $bytes: string }).$bytes, 'base64'));
-    else for (const v of Object.values(value)) bytesIn(v, out);
-  }
-  return out;
 }
 
 test('a solo practitioner charts every section; nothing readable is at rest; it all survives reload and restart', async ({

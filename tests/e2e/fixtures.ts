@@ -15,19 +15,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { silentLogger } from '../../relay/log.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { startRelay, type Relay } from '../../relay/server.ts';
 
-export const CHROMIUM_PATH = process.env.FOLIO_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 /** Network failures are expected in offline tests; anything else logged as an error is a bug. */
 const EXPECTED_CONSOLE_ERRORS = /net::ERR_|WebSocket connection to .* failed/;

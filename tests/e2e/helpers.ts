@@ -21,6 +21,8 @@ export async function createPractice(
   const recoveryKey = (await page
     .getByTestId('recovery-key')
     .textContent({ timeout: 20_000 }))!.trim();
+  expect(recoveryKey).toMatch(/^([A-Z2-7]{4}-){13}[A-Z2-7]{4}$/);
+  await expect(page.getByRole('button', { name: 'Continue' })).toBeDisabled();
   await page.getByLabel('I have saved the recovery key').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByRole('heading', { name: practice, level: 1 })).toBeVisible();
@@ -72,4 +74,54 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+}
+
+/** Every IndexedDB value (raw), web storage and Cache Storage, for scanning. */
+export async function dumpStorage(page: Page) {
+  return page.evaluate(async () => {
+    const b64 = (u: Uint8Array) => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(''));
+    const records: { db: string; store: string; value: unknown }[] = [];
+    const norm = (v: unknown): unknown =>
+      v instanceof Uint8Array
+        ? { $bytes: b64(v) }
+        : Array.isArray(v)
+          ? v.map(norm)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)]))
+            : v;
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(info.name!);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const all = await new Promise<unknown[]>((resolve) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => resolve(r.result);
+        });
+        for (const value of all) records.push({ db: info.name!, store, value: norm(value) });
+      }
+      db.close();
+    }
+    const web: string[] = [];
+    for (const s of [localStorage, sessionStorage]) {
+      for (let i = 0; i < s.length; i++) web.push(s.key(i)!, s.getItem(s.key(i)!)!);
+    }
+    const cached: string[] = [];
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys())
+        cached.push(await (await cache.match(request))!.text());
+    }
+    return { records, web, cached };
+  });
+}
+
+export function bytesIn(value: unknown, out: Buffer[] = []): Buffer[] {
+  if (value && typeof value === 'object') {
+    if ('$bytes' in value) out.push(Buffer.from((value as { $bytes: string }).$bytes, 'base64'));
+    else for (const v of Object.values(value)) bytesIn(v, out);
+  }
+  return out;
 }

@@ -2,8 +2,9 @@
  * A sealed document (DESIGN.md §5): a plain Y.Doc in memory, persisted only as signed, encrypted
  * envelopes in the local sealed log (envelope-store.ts).
  *
- * - Local updates are coalesced for at most `coalesceMs` (20 ms), sealed by the vault (which
- *   signs and numbers them) and appended; `flush()` forces it (pagehide, lock).
+ * - Local updates are sealed by the vault (which signs and numbers them) and appended: at once
+ *   when idle (edits of one task share an envelope), or, while a write is in flight, gathered for
+ *   at most `coalesceMs` (20 ms) into the next envelope; `flush()` forces it (pagehide, lock).
  * - On open, every envelope is verified by the vault before anything is applied; rejected ones
  *   are counted by reason and skipped, never thrown.
  * - Yjs clientIDs are bound to the first signer that uses them; an update that uses a clientID
@@ -76,6 +77,7 @@ export class SealedDoc {
   readonly #rejected = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
   #closed = false;
+  #inFlight = 0;
 
   private constructor(options: SealedDocOptions) {
     this.docId = options.docId;
@@ -129,10 +131,9 @@ export class SealedDoc {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    this.#chain = this.#chain.then(
-      () => this.#write(),
-      () => this.#write(),
-    );
+    this.#inFlight++;
+    const run = () => this.#write().finally(() => this.#inFlight--);
+    this.#chain = this.#chain.then(run, run);
     return this.#chain;
   }
 
@@ -193,7 +194,10 @@ export class SealedDoc {
     if (origin === REMOTE || this.#closed) return;
     this.#pending.push(update);
     this.#emit();
-    this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.#coalesceMs);
+    // Idle: write at the end of this task (edits made in the same task share an envelope).
+    // A write in flight: gather edits for up to coalesceMs; they follow it in one envelope.
+    const delay = this.#inFlight > 0 ? this.#coalesceMs : 0;
+    this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), delay);
   };
 
   async #load(): Promise<void> {

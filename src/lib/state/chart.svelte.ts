@@ -20,7 +20,12 @@ import {
   type SoapField,
   type Vitals,
 } from '$lib/chart';
-import { ChartDoc, type AuditRecord, type TextHandle } from '$lib/crdt/chart-doc';
+import {
+  CHART_SCHEMA_VERSION,
+  ChartDoc,
+  type AuditRecord,
+  type TextHandle,
+} from '$lib/crdt/chart-doc';
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { practice } from './practice.svelte';
 import { session } from './session.svelte';
@@ -98,6 +103,13 @@ export class ChartState {
       return;
     }
     this.#model = new ChartModel(new ChartDoc(this.#doc));
+    if (this.#model.schemaVersion > CHART_SCHEMA_VERSION) {
+      this.#error = 'This chart was saved by a newer version of Folio. Update Folio to open it.';
+      await this.#doc.close();
+      this.#doc = null;
+      this.#model = null;
+      return;
+    }
     this.#cleanup.push(this.#model.onChange(() => this.#schedule()));
     this.#cleanup.push(this.#doc.onChange(() => this.#schedule()));
     this.#cleanup.push(session.beforeLock(() => this.#doc!.flush()));

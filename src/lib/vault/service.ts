@@ -263,15 +263,8 @@ export class VaultService {
       throw error;
     }
     this.#failures = 0;
-    if (needsUpgrade(slot.passphrase, this.#params)) {
-      const upgraded = wrapWithPassphrase({
-        slotId: slot.slotId,
-        vaultKey,
-        passphrase: input.passphrase,
-        params: this.#params,
-      });
-      await this.#store.putSlot({ ...slot, passphrase: upgraded });
-    }
+    if (needsUpgrade(slot.passphrase, this.#params))
+      await this.#rewrap(slot, vaultKey, input.passphrase);
     return this.#open(slot, vaultKey);
   }
 
@@ -309,13 +302,7 @@ export class VaultService {
     checkPassphrase(input.next);
     const slot = await this.#slot(session.slotId);
     unwrapWithPassphrase({ slotId: slot.slotId, wrap: slot.passphrase, passphrase: input.current });
-    const passphrase = wrapWithPassphrase({
-      slotId: slot.slotId,
-      vaultKey: session.vaultKey,
-      passphrase: input.next,
-      params: this.#params,
-    });
-    await this.#store.putSlot({ ...slot, passphrase });
+    await this.#rewrap(slot, session.vaultKey, input.next);
   }
 
   /** Sets a new passphrase after unlocking with the recovery key (the old one is forgotten). */
@@ -328,13 +315,18 @@ export class VaultService {
       wrap: slot.recovery,
       recoveryKey: parseRecoveryKey(input.recoveryKey),
     });
-    const passphrase = wrapWithPassphrase({
+    await this.#rewrap(slot, session.vaultKey, input.next);
+  }
+
+  /** Replaces a slot's passphrase wrap (current parameters); the vault key and data stay. */
+  async #rewrap(slot: SlotRecord, vaultKey: Uint8Array, passphrase: string): Promise<void> {
+    const wrap = wrapWithPassphrase({
       slotId: slot.slotId,
-      vaultKey: session.vaultKey,
-      passphrase: input.next,
+      vaultKey,
+      passphrase,
       params: this.#params,
     });
-    await this.#store.putSlot({ ...slot, passphrase });
+    await this.#store.putSlot({ ...slot, passphrase: wrap });
   }
 
   async setAutoLock(minutes: number): Promise<SessionSummary> {
