@@ -91,16 +91,18 @@ export class ChartModel {
   }
 
   #records(section?: Section): EntryRecord[] {
-    if (!this.#bySection) {
-      this.#bySection = new Map();
+    let grouped = this.#bySection;
+    if (!grouped) {
+      grouped = new Map();
       for (const record of this.#doc.entries()) {
-        const list = this.#bySection.get(record.section) ?? [];
+        const list = grouped.get(record.section) ?? [];
         list.push(record);
-        this.#bySection.set(record.section, list);
+        grouped.set(record.section, list);
       }
+      this.#bySection = grouped;
     }
-    if (section) return this.#bySection.get(section) ?? [];
-    return [...this.#bySection.values()].flat();
+    if (section) return grouped.get(section) ?? [];
+    return [...grouped.values()].flat();
   }
 
   get schemaVersion(): number {

@@ -1,11 +1,13 @@
 /**
  * The chart document's shape in Yjs, behind a plain API (the UI and lib/chart never see a Yjs
- * type). Layout of the Y.Doc:
- *   meta:    Y.Map  { schemaVersion }
- *   patient: Y.Map  demographic fields (JSON values)
- *   entries: Y.Map  id → Y.Map { section, …fields, createdAt, updatedAt,
- *                               history: Y.Array<{at, changes}>, text fields: Y.Text }
- *   audit:   Y.Array<{type, at, detail?}>
+ * type). Layout of the Y.Doc — flat, so a chart of thousands of observations loads fast:
+ *   meta:    Y.Map   { schemaVersion }
+ *   patient: Y.Map   demographic fields (JSON values)
+ *   entries: Y.Map   id → { section, fields, createdAt, texts: [field names] }   (written once)
+ *   changes: Y.Array { id, at, changes }  append-only; an entry's state is its fields with its
+ *                    changes applied in array order (the same order on every device)
+ *   texts:   Y.Map   "id/field" → Y.Text  collaborative text (note sections)
+ *   audit:   Y.Array { type, at, detail? }
  * Who created or changed something is never a stored field: it is the verified signer that owns
  * the Yjs clientID of the item that wrote it (SealedDoc.signerOf), so it survives compaction and
  * cannot be forged by another member.
@@ -35,6 +37,18 @@ export interface EntryRecord {
   history: HistoryRecord[];
 }
 
+interface EntryBase {
+  section: string;
+  fields: Fields;
+  createdAt: string;
+}
+
+interface ChangeRecord {
+  id: string;
+  at: string;
+  changes: Fields;
+}
+
 export interface AuditRecord {
   type: string;
   at: string;
@@ -49,8 +63,6 @@ export interface TextHandle {
   set(next: string): void;
   observe(listener: () => void): () => void;
 }
-
-const RESERVED = new Set(['section', 'createdAt', 'updatedAt', 'history']);
 
 type ItemLike = {
   id: { client: number };
@@ -96,7 +108,13 @@ export class ChartDoc {
     return this.#doc.getMap<Json>('patient');
   }
   get #entries() {
-    return this.#doc.getMap<Y.Map<unknown>>('entries');
+    return this.#doc.getMap<EntryBase>('entries');
+  }
+  get #changes() {
+    return this.#doc.getArray<ChangeRecord>('changes');
+  }
+  get #texts() {
+    return this.#doc.getMap<Y.Text>('texts');
   }
   get #audit() {
     return this.#doc.getArray<Fields>('audit');
@@ -134,61 +152,64 @@ export class ChartDoc {
   ): string {
     const id = randomId();
     this.#doc.transact(() => {
-      const entry = new Y.Map<unknown>();
-      entry.set('section', section);
-      for (const [k, v] of Object.entries(fields)) if (!RESERVED.has(k)) entry.set(k, v);
-      for (const [k, v] of Object.entries(texts)) entry.set(k, new Y.Text(v));
-      entry.set('createdAt', at);
-      entry.set('updatedAt', at);
-      const history = new Y.Array<Fields>();
-      history.push([{ at, changes: fields }]);
-      entry.set('history', history);
-      this.#entries.set(id, entry);
+      this.#entries.set(id, { section, fields, createdAt: at });
+      for (const [k, v] of Object.entries(texts)) this.#texts.set(`${id}/${k}`, new Y.Text(v));
     });
     return id;
   }
 
-  /** Changes fields of an entry and records the change in its history. */
+  /** Changes fields of an entry; the change is appended to the chart's change log. */
   updateEntry(id: string, changes: Fields, at: string): void {
-    const entry = this.#entries.get(id);
-    if (!entry) throw new Error(`no entry ${id}`);
-    this.#doc.transact(() => {
-      for (const [k, v] of Object.entries(changes)) if (!RESERVED.has(k)) entry.set(k, v);
-      entry.set('updatedAt', at);
-      (entry.get('history') as Y.Array<Fields>).push([{ at, changes }]);
-    });
+    if (!this.#entries.has(id)) throw new Error(`no entry ${id}`);
+    this.#changes.push([{ id, at, changes }]);
   }
 
-  /** All entries, optionally of one section, with verified provenance. */
+  /** All entries, optionally of one section, with their current fields and verified provenance. */
   entries(section?: string): EntryRecord[] {
+    const changesById = new Map<string, HistoryRecord[]>();
+    for (const { value, client } of arrayItems(this.#changes as Y.Array<unknown>)) {
+      const change = value as ChangeRecord;
+      if (!change || typeof change.id !== 'string' || typeof change.changes !== 'object') continue;
+      const list = changesById.get(change.id) ?? [];
+      list.push({
+        at: String(change.at),
+        by: this.#sealed.signerOf(client),
+        changes: change.changes,
+      });
+      changesById.set(change.id, list);
+    }
+    const textsById = new Map<string, [string, Y.Text][]>();
+    for (const [key, text] of this.#texts) {
+      const slash = key.indexOf('/');
+      if (slash < 0 || !(text instanceof Y.Text)) continue;
+      const id = key.slice(0, slash);
+      const list = textsById.get(id) ?? [];
+      list.push([key.slice(slash + 1), text]);
+      textsById.set(id, list);
+    }
     const out: EntryRecord[] = [];
-    for (const [id, entry] of this.#entries) {
-      if (!(entry instanceof Y.Map)) continue;
-      const entrySection = entry.get('section');
-      if (typeof entrySection !== 'string' || (section && entrySection !== section)) continue;
-      const fields: Fields = {};
-      for (const [k, v] of entry) {
-        if (RESERVED.has(k)) continue;
-        fields[k] = v instanceof Y.Text ? v.toString() : (v as Json);
-      }
-      const history = entry.get('history');
-      const createdItem = itemOf(this.#entries as Y.Map<unknown>, id);
-      const changedItem = itemOf(entry, 'updatedAt');
+    for (const [id, base] of this.#entries) {
+      if (!base || typeof base.section !== 'string' || (section && base.section !== section))
+        continue;
+      const item = itemOf(this.#entries as Y.Map<unknown>, id);
+      const createdBy = item ? this.#sealed.signerOf(item.id.client) : undefined;
+      const changes = changesById.get(id) ?? [];
+      const fields: Fields = { ...base.fields };
+      for (const change of changes) Object.assign(fields, change.changes);
+      for (const [name, text] of textsById.get(id) ?? []) fields[name] = text.toString();
+      const last = changes.at(-1);
       out.push({
         id,
-        section: entrySection,
+        section: base.section,
         fields,
-        createdAt: String(entry.get('createdAt') ?? ''),
-        updatedAt: String(entry.get('updatedAt') ?? ''),
-        createdBy: createdItem ? this.#sealed.signerOf(createdItem.id.client) : undefined,
-        changedBy: changedItem ? this.#sealed.signerOf(changedItem.id.client) : undefined,
-        history:
-          history instanceof Y.Array
-            ? arrayItems(history).map(({ value, client }) => ({
-                ...(value as { at: string; changes: Fields }),
-                by: this.#sealed.signerOf(client),
-              }))
-            : [],
+        createdAt: String(base.createdAt ?? ''),
+        updatedAt: last?.at ?? String(base.createdAt ?? ''),
+        createdBy,
+        changedBy: last ? last.by : createdBy,
+        history: [
+          { at: String(base.createdAt ?? ''), by: createdBy, changes: base.fields },
+          ...changes,
+        ],
       });
     }
     return out;
@@ -196,18 +217,18 @@ export class ChartDoc {
 
   /** A collaborative text field of an entry. */
   text(id: string, field: string): TextHandle {
-    const entry = this.#entries.get(id);
-    let text = entry?.get(field);
-    if (!(text instanceof Y.Text)) {
-      if (!entry) throw new Error(`no entry ${id}`);
-      text = new Y.Text();
-      entry.set(field, text);
+    const key = `${id}/${field}`;
+    let y = this.#texts.get(key);
+    if (!(y instanceof Y.Text)) {
+      if (!this.#entries.has(id)) throw new Error(`no entry ${id}`);
+      y = new Y.Text();
+      this.#texts.set(key, y);
     }
-    const y = text as Y.Text;
+    const text = y;
     return {
-      value: () => y.toString(),
+      value: () => text.toString(),
       set: (next) => {
-        const current = y.toString();
+        const current = text.toString();
         if (current === next) return;
         let start = 0;
         while (start < current.length && start < next.length && current[start] === next[start])
@@ -221,13 +242,14 @@ export class ChartDoc {
           end++;
         }
         this.#doc.transact(() => {
-          if (current.length - start - end > 0) y.delete(start, current.length - start - end);
-          if (next.length - start - end > 0) y.insert(start, next.slice(start, next.length - end));
+          if (current.length - start - end > 0) text.delete(start, current.length - start - end);
+          if (next.length - start - end > 0)
+            text.insert(start, next.slice(start, next.length - end));
         });
       },
       observe: (listener) => {
-        y.observe(listener);
-        return () => y.unobserve(listener);
+        text.observe(listener);
+        return () => text.unobserve(listener);
       },
     };
   }
