@@ -141,9 +141,7 @@ async function chartWorkload(label: string, encounters: number, observations: nu
   const noteId = sealedChart.entries('note')[0]!.id;
   const handle = sealedChart.text(noteId, 'plan');
   const plain = await plainOpen(plainName);
-  const plainText = (plain.doc.getMap('entries').get(noteId) as Y.Map<unknown>).get(
-    'plan',
-  ) as Y.Text;
+  const plainText = plain.doc.getMap('texts').get(`${noteId}/plan`) as Y.Text;
   for (let i = 0; i < 60; i++) {
     let t0 = performance.now();
     handle.set(handle.value() + 'x');
