@@ -86,6 +86,7 @@ export class ChartModel {
     this.#doc = doc;
     this.#now = now;
     doc.onChange(() => {
+      // Any change, text included: cached entries carry text field values.
       this.#bySection = null;
     });
   }
@@ -336,7 +337,7 @@ export class ChartModel {
     if (note.fields.status !== 'draft')
       throw new ChartError('note-signed', 'This note is already signed.');
     const signedText = Object.fromEntries(
-      SOAP_FIELDS.map((f) => [f, String(note.fields[f] ?? '')]),
+      SOAP_FIELDS.map((f) => [f, this.#doc.text(id, f).value()]),
     );
     this.#update(id, { status: 'signed', signedAt: this.#now(), signedText });
   }
@@ -364,7 +365,8 @@ export class ChartModel {
     return this.#doc.audit();
   }
 
-  onChange(listener: () => void): () => void {
+  /** After each change; `textOnly` when only note text changed (lists need no rebuild). */
+  onChange(listener: (change: { textOnly: boolean }) => void): () => void {
     return this.#doc.onChange(listener);
   }
 }

@@ -265,9 +265,15 @@ export class ChartDoc {
     }));
   }
 
-  /** Calls `listener` after any change (local or remote), at most once per transaction. */
-  onChange(listener: () => void): () => void {
-    const handler = () => listener();
+  /**
+   * Calls `listener` after any change (local or remote), once per transaction, telling whether
+   * only collaborative text changed (typing in a note) — callers can skip rebuilding lists then.
+   */
+  onChange(listener: (change: { textOnly: boolean }) => void): () => void {
+    const handler = (tr: Y.Transaction) => {
+      if (tr.changed.size === 0) return;
+      listener({ textOnly: [...tr.changed.keys()].every((type) => type instanceof Y.Text) });
+    };
     this.#doc.on('afterTransaction', handler);
     return () => this.#doc.off('afterTransaction', handler);
   }

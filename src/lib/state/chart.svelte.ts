@@ -110,8 +110,9 @@ export class ChartState {
       this.#model = null;
       return;
     }
-    this.#cleanup.push(this.#model.onChange(() => this.#schedule()));
-    this.#cleanup.push(this.#doc.onChange(() => this.#schedule()));
+    // Typing in a note updates its own textarea; lists are rebuilt only for other changes.
+    this.#cleanup.push(this.#model.onChange(({ textOnly }) => textOnly || this.#schedule()));
+    this.#cleanup.push(this.#doc.onChange(() => this.#refreshStatus()));
     this.#cleanup.push(session.beforeLock(() => this.#doc!.flush()));
     const onHide = () => void this.#doc?.flush().catch(() => undefined);
     addEventListener('pagehide', onHide);
@@ -145,6 +146,12 @@ export class ChartState {
       notes: m.notes(),
       audit: m.audit(),
     };
+    this.#refreshStatus();
+  }
+
+  #refreshStatus(): void {
+    const doc = this.#doc;
+    if (!doc) return;
     this.#rejected = doc.rejections.reduce((n, r) => n + r.count, 0);
     this.#saveState = doc.writeError ? 'failed' : doc.unsavedChanges > 0 ? 'saving' : 'saved';
   }

@@ -242,3 +242,17 @@ describe('patient search', () => {
     expect(search.search('', 10)).toHaveLength(10);
   });
 });
+
+describe('change notifications', () => {
+  it('tell text-only edits (typing in a note) from changes to entries', () => {
+    const seen: boolean[] = [];
+    chart.onChange(({ textOnly }) => seen.push(textOnly));
+    const id = chart.newNote({ date: today(), title: 'Visit' });
+    chart.noteText(id, 'plan').set('Rest.');
+    chart.addProblem({ text: 'Sprain' });
+    expect(seen).toEqual([false, true, false]);
+    // Signing reads the live text, not a cached copy.
+    chart.signNote(id);
+    expect(chart.notes()[0]!.data.signedText?.plan).toBe('Rest.');
+  });
+});
