@@ -46,7 +46,16 @@ function storageError(error: unknown): CrdtError {
   return new CrdtError('storage-failed', name ?? 'unknown');
 }
 
-export async function openEnvelopeStore(name = SEALED_DB): Promise<EnvelopeStore> {
+/**
+ * Opens (creating on first use) the sealed log. Appends use strict durability by default (on
+ * disk before they resolve); 'relaxed' exists only so benchmarks can compare like with like
+ * against y-indexeddb, which writes with the browser's default (relaxed) durability.
+ */
+export async function openEnvelopeStore(
+  name = SEALED_DB,
+  options: { durability?: 'strict' | 'relaxed' } = {},
+): Promise<EnvelopeStore> {
+  const durability = options.durability ?? 'strict';
   const db: IDBPDatabase<SealedSchema> = await openDB<SealedSchema>(name, 1, {
     upgrade(database) {
       const store = database.createObjectStore('envelopes', { autoIncrement: true });
@@ -59,7 +68,7 @@ export async function openEnvelopeStore(name = SEALED_DB): Promise<EnvelopeStore
   return {
     async append(doc, gen, envelopes) {
       try {
-        const tx = db.transaction('envelopes', 'readwrite', { durability: 'strict' });
+        const tx = db.transaction('envelopes', 'readwrite', { durability });
         await Promise.all([...envelopes.map((env) => tx.store.add({ doc, gen, env })), tx.done]);
       } catch (error) {
         throw storageError(error);

@@ -3,6 +3,7 @@ export * from './bytes';
 export * from './envelope';
 export * from './errors';
 export * from './keys';
+export * from './member-list';
 export * from './recovery-key';
 export * from './sodium';
 export * from './vault';

@@ -1,0 +1,215 @@
+/**
+ * The practice member list (DESIGN.md §7; docs/spec/envelope.md §10): who may write, as a
+ * signed, hash-chained sequence. Version n+1 names the BLAKE2b-256 hash of version n and is signed
+ * by a member who is an admin in version n; version 0 is signed by the founding admin (the trust
+ * anchor every device records when it joins). Removing a device keeps its entry with the last
+ * seq accepted from it, so its earlier edits stay valid and later ones are refused.
+ *
+ * Invariants: a device never accepts a list that does not chain to the one it holds; versions
+ * only grow (no rollback); two different lists with the same version are a fork (an alarm).
+ */
+import { concat, fromBase64Url, lp, toBase64Url, toHex, utf8 } from './bytes';
+import { CryptoError } from './errors';
+import type { KeyPair } from './keys';
+import { sodium } from './sodium';
+
+export type MemberRole = 'admin' | 'clinician' | 'front-desk';
+
+export interface MemberEntry {
+  /** Member (person) signing key, base64url. */
+  member: string;
+  /** Member X25519 key, base64url. */
+  memberBox: string;
+  /** Device signing key, base64url. */
+  device: string;
+  /** Device X25519 key, base64url (grants are sealed to it). */
+  deviceBox: string;
+  name: string;
+  deviceName: string;
+  role: MemberRole;
+  addedBy: string;
+  addedAt: string;
+  /** Set when removed: the last seq accepted from this (member, device). */
+  removed?: { at: string; lastSeq: number };
+}
+
+export interface MemberList {
+  v: 1;
+  practiceId: string;
+  version: number;
+  /** Hex BLAKE2b-256 of the previous version's signed bytes; '' for version 0. */
+  prev: string;
+  entries: MemberEntry[];
+  signer: string;
+  signature: string;
+}
+
+const TAG = utf8('folio/member-list/v1');
+
+/** The exact bytes a list's signature covers (fixed field order, length-prefixed). */
+export function memberListBytes(list: Omit<MemberList, 'signature'>): Uint8Array {
+  const entries = list.entries.map((e) =>
+    lp(
+      utf8(e.member),
+      utf8(e.memberBox),
+      utf8(e.device),
+      utf8(e.deviceBox),
+      utf8(e.name),
+      utf8(e.deviceName),
+      utf8(e.role),
+      utf8(e.addedBy),
+      utf8(e.addedAt),
+      utf8(e.removed ? `${e.removed.at}|${e.removed.lastSeq}` : ''),
+    ),
+  );
+  return concat(
+    TAG,
+    lp(
+      utf8(String(list.v)),
+      utf8(list.practiceId),
+      utf8(String(list.version)),
+      utf8(list.prev),
+      ...entries,
+      utf8(list.signer),
+    ),
+  );
+}
+
+export function memberListHash(list: MemberList): string {
+  return toHex(sodium().crypto_generichash(32, memberListBytes(list), null));
+}
+
+/** Signs a list body with an admin's member key. */
+export function signMemberList(
+  body: Omit<MemberList, 'signature' | 'signer'>,
+  admin: KeyPair,
+): MemberList {
+  const unsigned = { ...body, signer: toBase64Url(admin.publicKey) };
+  const signature = sodium().crypto_sign_detached(memberListBytes(unsigned), admin.privateKey);
+  return { ...unsigned, signature: toBase64Url(signature) };
+}
+
+/** The first list of a practice, signed by its founding admin. */
+export function foundingList(options: {
+  practiceId: string;
+  admin: KeyPair;
+  entry: Omit<MemberEntry, 'addedBy' | 'role' | 'removed'>;
+  at: string;
+}): MemberList {
+  const addedBy = toBase64Url(options.admin.publicKey);
+  return signMemberList(
+    {
+      v: 1,
+      practiceId: options.practiceId,
+      version: 0,
+      prev: '',
+      entries: [{ ...options.entry, role: 'admin', addedBy, addedAt: options.at }],
+    },
+    options.admin,
+  );
+}
+
+const ROLES: readonly string[] = ['admin', 'clinician', 'front-desk'];
+const str = (x: unknown): x is string => typeof x === 'string';
+
+/** Shape check before anything reads the list (untrusted input from peers and the relay). */
+function wellFormed(list: MemberList): boolean {
+  if (!list || typeof list !== 'object') return false;
+  if (list.v !== 1 || !Number.isInteger(list.version) || list.version < 0) return false;
+  if (![list.practiceId, list.prev, list.signer, list.signature].every(str)) return false;
+  if (!Array.isArray(list.entries)) return false;
+  return list.entries.every(
+    (e) =>
+      e !== null &&
+      typeof e === 'object' &&
+      [
+        e.member,
+        e.memberBox,
+        e.device,
+        e.deviceBox,
+        e.name,
+        e.deviceName,
+        e.addedBy,
+        e.addedAt,
+      ].every(str) &&
+      ROLES.includes(e.role) &&
+      (e.removed === undefined ||
+        (e.removed !== null && str(e.removed.at) && Number.isSafeInteger(e.removed.lastSeq))),
+  );
+}
+
+function activeAdmin(list: MemberList, member: string): boolean {
+  return list.entries.some((e) => e.member === member && e.role === 'admin' && !e.removed);
+}
+
+function verifySignature(list: MemberList): void {
+  let ok = false;
+  try {
+    ok = sodium().crypto_sign_verify_detached(
+      fromBase64Url(list.signature),
+      memberListBytes(list),
+      fromBase64Url(list.signer),
+    );
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new CryptoError('bad-signature', 'member list');
+}
+
+/**
+ * Checks that `next` may follow `current` (or, for version 0, that it is signed by `anchor`).
+ * @throws CryptoError('bad-signature' | 'bad-record' | 'replayed' | 'equivocation' | 'unknown-author')
+ */
+export function verifyNext(current: MemberList | null, next: MemberList, anchor: string): void {
+  if (!wellFormed(next)) throw new CryptoError('bad-record', 'member list');
+  verifySignature(next);
+  if (current === null) {
+    if (
+      next.version !== 0 ||
+      next.prev !== '' ||
+      next.signer !== anchor ||
+      !activeAdmin(next, anchor)
+    ) {
+      throw new CryptoError(
+        'unknown-author',
+        'the first member list must come from the founding admin',
+      );
+    }
+    return;
+  }
+  if (next.practiceId !== current.practiceId)
+    throw new CryptoError('bad-record', 'another practice');
+  if (next.version <= current.version) {
+    if (next.version === current.version && memberListHash(next) !== memberListHash(current)) {
+      throw new CryptoError('equivocation', `two member lists with version ${next.version}`);
+    }
+    throw new CryptoError('replayed', 'member lists never roll back');
+  }
+  if (next.version !== current.version + 1 || next.prev !== memberListHash(current)) {
+    throw new CryptoError('bad-record', 'member list does not chain to the one held');
+  }
+  if (!activeAdmin(current, next.signer))
+    throw new CryptoError('unknown-author', 'signer is not an admin');
+  // Removal is permanent, and a removed device's last accepted seq never grows.
+  for (const old of current.entries.filter((e) => e.removed)) {
+    const same = next.entries.find((e) => e.member === old.member && e.device === old.device);
+    if (!same?.removed || same.removed.lastSeq > old.removed!.lastSeq) {
+      throw new CryptoError('bad-record', 'a removal cannot be undone');
+    }
+  }
+}
+
+/**
+ * Whether (member, device) may have written `seq` under this list.
+ * @throws CryptoError('unknown-author' | 'revoked')
+ */
+export function authorize(
+  list: MemberList,
+  author: { member: string; device: string },
+  seq: number,
+): MemberEntry {
+  const entry = list.entries.find((e) => e.member === author.member && e.device === author.device);
+  if (!entry) throw new CryptoError('unknown-author');
+  if (entry.removed && seq > entry.removed.lastSeq) throw new CryptoError('revoked');
+  return entry;
+}

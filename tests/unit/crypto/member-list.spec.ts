@@ -1,0 +1,196 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  authorize,
+  CryptoError,
+  foundingList,
+  generateIdentity,
+  loadSodium,
+  memberListHash,
+  signMemberList,
+  toBase64Url,
+  verifyNext,
+  type Identity,
+  type MemberEntry,
+  type MemberList,
+} from '../../../src/lib/crypto/index.ts';
+
+let ada: Identity;
+let bob: Identity;
+let laptop: Identity;
+let tablet: Identity;
+let v0: MemberList;
+let v1: MemberList;
+const b64 = (i: Identity) => toBase64Url(i.sign.publicKey);
+const box = (i: Identity) => toBase64Url(i.box.publicKey);
+
+function entry(
+  member: Identity,
+  device: Identity,
+  name: string,
+  role: MemberEntry['role'],
+  by: Identity,
+): MemberEntry {
+  return {
+    member: b64(member),
+    memberBox: box(member),
+    device: b64(device),
+    deviceBox: box(device),
+    name,
+    deviceName: 'dev',
+    role,
+    addedBy: b64(by),
+    addedAt: '2026-11-22T10:00:00Z',
+  };
+}
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof CryptoError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+beforeAll(async () => {
+  await loadSodium();
+  [ada, bob, laptop, tablet] = [
+    generateIdentity(),
+    generateIdentity(),
+    generateIdentity(),
+    generateIdentity(),
+  ];
+  v0 = foundingList({
+    practiceId: 'p1',
+    admin: ada.sign,
+    entry: {
+      member: b64(ada),
+      memberBox: box(ada),
+      device: b64(laptop),
+      deviceBox: box(laptop),
+      name: 'Ada',
+      deviceName: 'Laptop',
+      addedAt: 'now',
+    },
+    at: 'now',
+  });
+  v1 = signMemberList(
+    {
+      v: 1,
+      practiceId: 'p1',
+      version: 1,
+      prev: memberListHash(v0),
+      entries: [...v0.entries, entry(bob, tablet, 'Bob', 'clinician', ada)],
+    },
+    ada.sign,
+  );
+});
+
+describe('member lists', () => {
+  it('start from the founding admin and chain by hash', () => {
+    expect(code(() => verifyNext(null, v0, b64(ada)))).toBe('ok');
+    expect(code(() => verifyNext(null, v0, b64(bob)))).toBe('unknown-author');
+    expect(code(() => verifyNext(v0, v1, b64(ada)))).toBe('ok');
+  });
+
+  it('refuse any change to a signed list', () => {
+    const fields = ['practiceId', 'prev', 'signer'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...fields),
+        fc.string({ minLength: 1, maxLength: 5 }),
+        (field, junk) => {
+          const tampered = { ...v1, [field]: v1[field] + junk };
+          expect(code(() => verifyNext(v0, tampered, b64(ada)))).not.toBe('ok');
+        },
+      ),
+    );
+    const renamed = {
+      ...v1,
+      entries: v1.entries.map((e, i) => (i === 1 ? { ...e, role: 'admin' as const } : e)),
+    };
+    expect(code(() => verifyNext(v0, renamed, b64(ada)))).toBe('bad-signature');
+  });
+
+  it('never roll back, detect forks, and refuse lists that skip a version or do not chain', () => {
+    expect(code(() => verifyNext(v1, v0, b64(ada)))).toBe('replayed');
+    const fork = signMemberList(
+      { v: 1, practiceId: 'p1', version: 1, prev: memberListHash(v0), entries: v0.entries },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v1, fork, b64(ada)))).toBe('equivocation');
+    const skip = signMemberList(
+      { v: 1, practiceId: 'p1', version: 3, prev: memberListHash(v1), entries: v1.entries },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v1, skip, b64(ada)))).toBe('bad-record');
+    const unchained = signMemberList(
+      { v: 1, practiceId: 'p1', version: 2, prev: memberListHash(v0), entries: v1.entries },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v1, unchained, b64(ada)))).toBe('bad-record');
+  });
+
+  it('accept changes only from an admin of the previous version', () => {
+    const byBob = signMemberList(
+      { v: 1, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: v1.entries },
+      bob.sign,
+    );
+    expect(code(() => verifyNext(v1, byBob, b64(ada)))).toBe('unknown-author');
+  });
+
+  it('keep a removed device’s earlier edits valid, refuse its later ones, and never undo a removal', () => {
+    const removed = v1.entries.map((e) =>
+      e.member === b64(bob) ? { ...e, removed: { at: 'later', lastSeq: 41 } } : e,
+    );
+    const v2 = signMemberList(
+      { v: 1, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: removed },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v1, v2, b64(ada)))).toBe('ok');
+    expect(authorize(v2, { member: b64(bob), device: b64(tablet) }, 41).name).toBe('Bob');
+    expect(code(() => authorize(v2, { member: b64(bob), device: b64(tablet) }, 42))).toBe(
+      'revoked',
+    );
+    expect(code(() => authorize(v2, { member: b64(bob), device: b64(laptop) }, 1))).toBe(
+      'unknown-author',
+    );
+    const undone = signMemberList(
+      { v: 1, practiceId: 'p1', version: 3, prev: memberListHash(v2), entries: v1.entries },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v2, undone, b64(ada)))).toBe('bad-record');
+    const moreSeq = signMemberList(
+      {
+        v: 1,
+        practiceId: 'p1',
+        version: 3,
+        prev: memberListHash(v2),
+        entries: removed.map((e) => (e.removed ? { ...e, removed: { at: 'x', lastSeq: 99 } } : e)),
+      },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v2, moreSeq, b64(ada)))).toBe('bad-record');
+  });
+
+  it('reject malformed lists without throwing anything but CryptoError', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('v', 'version', 'entries', 'signer', 'signature', 'prev', 'practiceId'),
+        fc.anything(),
+        fc.option(fc.anything()),
+        (field, value, entryJunk) => {
+          fc.pre(entryJunk !== null || JSON.stringify(value) !== JSON.stringify(v1[field]));
+          const list = { ...v1, [field]: value } as MemberList;
+          if (entryJunk !== null && field !== 'entries') {
+            list.entries = [...v1.entries, entryJunk as MemberEntry];
+          }
+          expect(code(() => verifyNext(v0, list, b64(ada)))).not.toBe('ok');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
