@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SECURITY_HEADERS } from './headers.ts';
 import type { Logger } from './log.ts';
+import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
 import { serveStatic } from './static.ts';
 
@@ -24,6 +25,7 @@ export interface RelayOptions {
   buildDir: string;
   log: Logger;
   signalingLimits?: Partial<SignalingLimits>;
+  pairingLimits?: Partial<PairingLimits>;
 }
 
 export interface Relay {
@@ -31,6 +33,7 @@ export interface Relay {
   readonly url: string;
   readonly port: number;
   readonly signaling: SignalingEndpoint;
+  readonly pairing: PairingEndpoint;
   /** Stops accepting, closes sockets and resolves once the server is down. */
   close(): Promise<void>;
 }
@@ -62,6 +65,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const { log } = options;
   await mkdir(options.dataDir, { recursive: true });
   const signaling = createSignaling({ log, limits: options.signalingLimits });
+  const pairing = createPairing({ log, limits: options.pairingLimits });
 
   const server = createServer(async (req, res) => {
     applySecurityHeaders(res);
@@ -73,6 +77,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         res.end(JSON.stringify({ ok: true, signalingConnections: signaling.connections }));
         return;
       }
+      if (path?.startsWith('/pair/') && (await pairing.handle(req, res))) return;
       const result = await serveStatic(options.buildDir, req, res);
       if (result === 'not-found') plain(res, 404, 'Not found');
       else if (result === 'bad-request') plain(res, 400, 'Bad request');
@@ -119,10 +124,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     url,
     port,
     signaling,
+    pairing,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await signaling.close();
+        pairing.close();
         server.closeAllConnections();
         await stopped;
         log('info', 'relay.stopped');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../../../relay/log.ts';
 import { startRelay, type Relay } from '../../../relay/server.ts';
+import type { PairingLimits } from '../../../relay/pairing.ts';
 import type { SignalingLimits } from '../../../relay/signaling.ts';
 
 export interface TestRelay {
@@ -15,7 +16,10 @@ export interface TestRelay {
 }
 
 /** Starts a relay on a free loopback port over a tiny fake build; logs are captured as lines. */
-export async function startTestRelay(limits: Partial<SignalingLimits> = {}): Promise<TestRelay> {
+export async function startTestRelay(
+  limits: Partial<SignalingLimits> = {},
+  pairingLimits: Partial<PairingLimits> = {},
+): Promise<TestRelay> {
   const root = await mkdtemp(join(tmpdir(), 'folio-relay-test-'));
   const buildDir = join(root, 'build');
   const dataDir = join(root, 'data');
@@ -34,6 +38,7 @@ export async function startTestRelay(limits: Partial<SignalingLimits> = {}): Pro
     buildDir,
     log,
     signalingLimits: limits,
+    pairingLimits,
   });
   return {
     relay,

@@ -1,0 +1,195 @@
+/**
+ * Pairing mailboxes (DESIGN.md §7): a one-time, short-lived place where a new device and an
+ * admin device exchange two sealed messages. The relay never reads them — both are encrypted
+ * with a key derived from the one-time secret in the pairing link's fragment, which the relay
+ * never sees; it only sees the mailbox id (a hash of that secret).
+ *
+ *   PUT  /pair/<id>            create   body {ownerHash}           (admin)      → 201
+ *   POST /pair/<id>/request    write    body: sealed request       (new device) → 204, once
+ *   GET  /pair/<id>/request    read     → 200 sealed | 204 none yet             (admin)
+ *   POST /pair/<id>/response   write    header x-folio-owner: <owner secret>    (admin) → 204, once
+ *   GET  /pair/<id>/response   read     → 200 sealed (and the mailbox is deleted) | 204 none yet
+ *
+ * Limits: ids are 32 hex chars; bodies ≤ 64 KiB; at most `maxMailboxes` open; each lives
+ * `ttlMs` (10 minutes); every slot is written once; unknown or expired mailboxes are 404/410.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from './log.ts';
+
+export interface PairingLimits {
+  ttlMs: number;
+  maxMailboxes: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_PAIRING_LIMITS: PairingLimits = {
+  ttlMs: 10 * 60_000,
+  maxMailboxes: 1000,
+  maxBodyBytes: 64 * 1024,
+};
+
+interface Mailbox {
+  ownerHash: Buffer;
+  expires: number;
+  request?: Buffer;
+  response?: Buffer;
+}
+
+const ID = /^[0-9a-f]{32}$/;
+
+function reply(res: ServerResponse, status: number, body?: Buffer | string): void {
+  res.statusCode = status;
+  res.setHeader('Cache-Control', 'no-store');
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader(
+    'Content-Type',
+    typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+  );
+  res.end(body);
+}
+
+/** Reads a request body up to `max` bytes; null when it is larger. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
+
+export interface PairingEndpoint {
+  /** Handles /pair/... requests; returns false when the path is not a pairing path. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  readonly size: number;
+  close(): void;
+}
+
+export function createPairing(options: {
+  log: Logger;
+  limits?: Partial<PairingLimits>;
+}): PairingEndpoint {
+  const limits = { ...DEFAULT_PAIRING_LIMITS, ...options.limits };
+  const { log } = options;
+  const boxes = new Map<string, Mailbox>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, box] of boxes) if (box.expires <= now) boxes.delete(id);
+  }, 30_000);
+  sweep.unref();
+
+  return {
+    get size() {
+      return boxes.size;
+    },
+    close() {
+      clearInterval(sweep);
+      boxes.clear();
+    },
+    async handle(req, res) {
+      const path = (req.url ?? '').split('?')[0]!;
+      const match = /^\/pair\/([^/]+)(?:\/(request|response))?$/.exec(path);
+      if (!match) return false;
+      const [, id, slot] = match as unknown as [string, string, 'request' | 'response' | undefined];
+      if (!ID.test(id)) {
+        reply(res, 400, 'Bad mailbox id');
+        return true;
+      }
+      const box = boxes.get(id);
+      if (box && box.expires <= Date.now()) {
+        boxes.delete(id);
+        reply(res, 410, 'This pairing link has expired');
+        return true;
+      }
+
+      if (!slot) {
+        if (req.method !== 'PUT') {
+          reply(res, 405, 'Method not allowed');
+          return true;
+        }
+        const body = await readBody(req, 1024);
+        let ownerHash: Buffer | null = null;
+        try {
+          const parsed = JSON.parse(body?.toString() ?? '') as { ownerHash?: unknown };
+          if (typeof parsed.ownerHash === 'string' && /^[0-9a-f]{64}$/.test(parsed.ownerHash)) {
+            ownerHash = Buffer.from(parsed.ownerHash, 'hex');
+          }
+        } catch {
+          ownerHash = null;
+        }
+        if (!ownerHash) {
+          reply(res, 400, 'Bad request');
+        } else if (box) {
+          reply(res, 409, 'Mailbox exists');
+        } else if (boxes.size >= limits.maxMailboxes) {
+          log('warn', 'pair.full', { open: boxes.size });
+          reply(res, 503, 'Too many pairings in progress');
+        } else {
+          boxes.set(id, { ownerHash, expires: Date.now() + limits.ttlMs });
+          log('info', 'pair.created', { open: boxes.size });
+          reply(res, 201);
+        }
+        return true;
+      }
+
+      if (!box) {
+        reply(res, 404, 'Unknown or used pairing link');
+        return true;
+      }
+      if (req.method === 'GET') {
+        const value = box[slot];
+        if (!value) {
+          reply(res, 204);
+          return true;
+        }
+        if (slot === 'response') {
+          boxes.delete(id); // one-time: the link is used up once the new device has its answer
+          log('info', 'pair.completed', { open: boxes.size });
+        }
+        reply(res, 200, value);
+        return true;
+      }
+      if (req.method !== 'POST') {
+        reply(res, 405, 'Method not allowed');
+        return true;
+      }
+      if (slot === 'response') {
+        const secret = req.headers['x-folio-owner'];
+        const given = typeof secret === 'string' ? sha256(secret) : Buffer.alloc(32);
+        if (!timingSafeEqual(given, box.ownerHash)) {
+          log('warn', 'pair.not-owner');
+          reply(res, 403, 'Only the device that opened this pairing may answer it');
+          return true;
+        }
+      }
+      if (box[slot]) {
+        reply(res, 409, 'Already written');
+        return true;
+      }
+      const body = await readBody(req, limits.maxBodyBytes);
+      if (body === null) {
+        reply(res, 413, 'Too large');
+        return true;
+      }
+      if (body.length === 0) {
+        reply(res, 400, 'Empty');
+        return true;
+      }
+      box[slot] = body;
+      reply(res, 204);
+      return true;
+    },
+  };
+}
