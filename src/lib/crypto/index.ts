@@ -4,6 +4,7 @@ export * from './envelope';
 export * from './errors';
 export * from './keys';
 export * from './member-list';
+export * from './pairing';
 export * from './recovery-key';
 export * from './sodium';
 export * from './vault';

@@ -57,6 +57,21 @@ export async function dispatch(
       case 'openMany':
         result = service.openMany(p);
         break;
+      case 'startPairing':
+        result = service.startPairing();
+        break;
+      case 'openPairingRequest':
+        result = service.openPairingRequest(p);
+        break;
+      case 'answerPairing':
+        result = await service.answerPairing(p);
+        break;
+      case 'beginJoin':
+        result = await service.beginJoin(p);
+        break;
+      case 'completeJoin':
+        result = await service.completeJoin(p);
+        break;
       case 'exportBackup':
         result = await service.exportBackup();
         break;

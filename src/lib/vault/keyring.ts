@@ -10,19 +10,13 @@ import {
   utf8,
   type Identity,
   type KeyPair,
+  type MemberList,
 } from '$lib/crypto';
 import type { Role } from './records';
 
 export interface EpochKey {
   epoch: number;
   key: Uint8Array;
-}
-
-/** A member of the practice as this device knows it (until the signed member list, issue 5). */
-export interface KnownMember {
-  name: string;
-  role: Role;
-  signPublicKey: Uint8Array;
 }
 
 export interface Keyring {
@@ -32,7 +26,10 @@ export interface Keyring {
   practice: { id: string; name: string; indexDocId: Uint8Array; keys: EpochKey[] };
   /** Wraps chart keys; held only by roles that may open charts (DESIGN.md §4). */
   clinical: EpochKey[];
-  members: KnownMember[];
+  /** The founding admin's member key (base64url): the member list's trust anchor. */
+  anchor: string;
+  /** The signed, hash-chained member list, oldest first (docs/spec/envelope.md §10). */
+  memberLists: MemberList[];
   prefs: { autoLockMinutes: number };
 }
 
@@ -70,10 +67,22 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
     throw new CryptoError('bad-record', 'keyring');
   }
   const k = parsed as Partial<Keyring>;
-  if (k?.v !== 1 || !k.member?.identity || !k.device?.identity || !k.practice?.keys) {
+  if (
+    k?.v !== 1 ||
+    !k.member?.identity ||
+    !k.device?.identity ||
+    !k.practice?.keys ||
+    !Array.isArray(k.memberLists) ||
+    k.memberLists.length === 0
+  ) {
     throw new CryptoError('bad-record', 'keyring');
   }
   return k as Keyring;
+}
+
+/** The newest member list a keyring holds. */
+export function currentList(keyring: Keyring): MemberList {
+  return keyring.memberLists[keyring.memberLists.length - 1]!;
 }
 
 export function copyPair(pair: KeyPair): KeyPair {

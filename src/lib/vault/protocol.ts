@@ -37,6 +37,19 @@ export interface VaultApi {
   };
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
   exportBackup(): BackupSlot;
+  startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string };
+  openPairingRequest(input: { sealed: Uint8Array }): {
+    name: string;
+    deviceName: string;
+    sas: string;
+  };
+  answerPairing(input: { role: Role }): { sealed: Uint8Array; session: SessionSummary };
+  beginJoin(input: { secret: string; name: string; deviceName: string; passphrase: string }): {
+    mailboxId: string;
+    sealed: Uint8Array;
+    sas: string;
+  };
+  completeJoin(input: { sealed: Uint8Array }): { recoveryKey: string; session: SessionSummary };
   restoreBackup(input: {
     slot: BackupSlot;
     recoveryKey: string;
@@ -61,6 +74,11 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'seal',
   'openMany',
   'exportBackup',
+  'startPairing',
+  'openPairingRequest',
+  'answerPairing',
+  'beginJoin',
+  'completeJoin',
   'restoreBackup',
 ];
 

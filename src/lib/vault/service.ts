@@ -34,6 +34,24 @@ import {
   wrapWithPassphrase,
   wrapWithRecoveryKey,
   wrapChartKey,
+  authorize as authorizeMember,
+  foundingList,
+  fromBase64Url,
+  memberListHash,
+  signMemberList,
+  verifyNext,
+  type GrantKind,
+  type Identity,
+  type KeyGrant,
+  type MemberEntry,
+  acceptGrant,
+  grantKey,
+  openPairingMessage,
+  pairingIds,
+  pairingSas,
+  PAIRING_SECRET_BYTES,
+  sealPairingMessage,
+  type MemberList,
   unwrapChartKey,
   chartWrapEpoch,
   type Argon2Params,
@@ -42,7 +60,7 @@ import {
   type Author,
   type EnvelopeKind,
 } from '$lib/crypto';
-import { copyPair, decodeKeyring, encodeKeyring, type Keyring } from './keyring';
+import { copyPair, currentList, decodeKeyring, encodeKeyring, type Keyring } from './keyring';
 import type { Role, SlotRecord, SlotSummary } from './records';
 import type { VaultStore } from './store';
 
@@ -78,7 +96,13 @@ export interface SessionSummary {
   autoLockMinutes: number;
   /** Whether this member holds a clinical key (may open charts). */
   canOpenCharts: boolean;
-  members: { name: string; role: Role; fingerprint: string }[];
+  members: {
+    name: string;
+    role: Role;
+    fingerprint: string;
+    deviceName: string;
+    deviceFingerprint: string;
+  }[];
 }
 
 export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
@@ -183,18 +207,27 @@ export class VaultService {
     checkPassphrase(input.passphrase);
     await loadSodium();
     const member = generateIdentity();
+    const device = generateIdentity();
+    const practiceId = toBase64Url(sodium().randombytes_buf(16));
+    const founding = foundingList({
+      practiceId,
+      admin: member.sign,
+      entry: entryFor(member, device, memberName, deviceName, new Date().toISOString()),
+      at: new Date().toISOString(),
+    });
     const keyring: Keyring = {
       v: 1,
       member: { name: memberName, role: 'admin', identity: member },
-      device: { name: deviceName, identity: generateIdentity() },
+      device: { name: deviceName, identity: device },
       practice: {
-        id: toBase64Url(sodium().randombytes_buf(16)),
+        id: practiceId,
         name: practiceName,
         indexDocId: sodium().randombytes_buf(16),
         keys: [{ epoch: 0, key: generateKey() }],
       },
       clinical: [{ epoch: 0, key: generateKey() }],
-      members: [{ name: memberName, role: 'admin', signPublicKey: member.sign.publicKey }],
+      anchor: founding.signer,
+      memberLists: [founding],
       prefs: { autoLockMinutes: 10 },
     };
     const { recoveryKey, unlocked } = await this.#createSlot(keyring, input.passphrase);
@@ -216,9 +249,17 @@ export class VaultService {
     }
     checkPassphrase(input.passphrase);
     const identity = generateIdentity();
-    const known = { name, role: input.role, signPublicKey: identity.sign.publicKey };
-    const members = [...admin.keyring.members, known];
     const source = admin.keyring;
+    const memberLists = this.#extendList(admin, {
+      ...entryFor(
+        identity,
+        source.device.identity,
+        name,
+        source.device.name,
+        new Date().toISOString(),
+      ),
+      role: input.role,
+    });
     const keyring: Keyring = {
       v: 1,
       member: { name, role: input.role, identity },
@@ -232,11 +273,12 @@ export class VaultService {
       practice: { ...source.practice, keys: source.practice.keys.map((k) => ({ ...k })) },
       // Front desk holds the practice index but no key that opens charts (DESIGN.md §7).
       clinical: input.role === 'front-desk' ? [] : source.clinical.map((k) => ({ ...k })),
-      members,
+      anchor: source.anchor,
+      memberLists,
       prefs: { autoLockMinutes: 10 },
     };
     const { recoveryKey } = await this.#createSlot(keyring, input.passphrase);
-    admin.keyring = { ...admin.keyring, members };
+    admin.keyring = { ...admin.keyring, memberLists };
     await this.#saveKeyring(admin);
     return { recoveryKey, session: this.#summary(admin) };
   }
@@ -316,6 +358,286 @@ export class VaultService {
       recoveryKey: parseRecoveryKey(input.recoveryKey),
     });
     await this.#rewrap(slot, session.vaultKey, input.next);
+  }
+
+  // ——— Pairing (DESIGN.md §7; docs/spec/envelope.md §11) ———
+
+  #pairing: { secret: Uint8Array; boxKey: Uint8Array; request?: PairRequest } | null = null;
+  #joining: {
+    secret: Uint8Array;
+    boxKey: Uint8Array;
+    member: Identity;
+    device: Identity;
+    name: string;
+    deviceName: string;
+    passphrase: string;
+  } | null = null;
+
+  /** Admin: opens a pairing; the page creates the relay mailbox and shows the link. */
+  startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string } {
+    const admin = this.#require();
+    if (admin.keyring.member.role !== 'admin') throw new VaultError('not-admin');
+    const s = sodium();
+    const secret = s.randombytes_buf(PAIRING_SECRET_BYTES);
+    const { mailboxId, boxKey } = pairingIds(secret);
+    this.#pairing = { secret, boxKey };
+    const owner = s.randombytes_buf(32);
+    const ownerSecret = s.to_hex(owner);
+    return {
+      secret: toBase64Url(secret),
+      mailboxId,
+      ownerSecret,
+      ownerHash: s.to_hex(s.crypto_hash_sha256(ownerSecret)),
+    };
+  }
+
+  /**
+   * Admin: reads the new device's request; returns who it says it is and the short code both
+   * screens must show. @throws CryptoError('decrypt-failure' | 'bad-record'), VaultError('bad-input')
+   */
+  openPairingRequest(input: { sealed: Uint8Array }): {
+    name: string;
+    deviceName: string;
+    sas: string;
+  } {
+    this.#require();
+    const pairing = this.#pairing;
+    if (!pairing) throw new VaultError('bad-input', 'No pairing is in progress');
+    const r = openPairingMessage(
+      pairing.boxKey,
+      'request',
+      input?.sealed ?? new Uint8Array(),
+    ) as PairRequest;
+    const keyOk = (x: unknown) => typeof x === 'string' && fromBase64Url(x).length === 32;
+    if (
+      !r ||
+      ![r.member, r.memberBox, r.device, r.deviceBox].every(keyOk) ||
+      typeof r.name !== 'string' ||
+      typeof r.deviceName !== 'string'
+    ) {
+      throw new CryptoError('bad-record', 'pairing request');
+    }
+    pairing.request = {
+      member: r.member,
+      memberBox: r.memberBox,
+      device: r.device,
+      deviceBox: r.deviceBox,
+      name: clean(r.name, 'name'),
+      deviceName: clean(r.deviceName, 'device name'),
+    };
+    return {
+      name: pairing.request.name,
+      deviceName: pairing.request.deviceName,
+      sas: pairingSas(pairing.secret, fromBase64Url(r.member), fromBase64Url(r.device)),
+    };
+  }
+
+  /**
+   * Admin, after comparing the codes: adds the device to the member list and seals the practice
+   * key (and, unless front desk, the clinical key) to it. Returns the sealed answer.
+   */
+  async answerPairing(input: {
+    role: Role;
+  }): Promise<{ sealed: Uint8Array; session: SessionSummary }> {
+    const admin = this.#require();
+    const request = this.#pairing?.request;
+    if (!this.#pairing || !request)
+      throw new VaultError('bad-input', 'No pairing request to answer');
+    if (!['admin', 'clinician', 'front-desk'].includes(input?.role))
+      throw new VaultError('bad-input', 'Unknown role');
+    const memberLists = this.#extendList(admin, {
+      ...request,
+      role: input.role,
+      addedAt: new Date().toISOString(),
+    });
+    const granter = admin.keyring.member.identity.sign;
+    const recipientBoxKey = fromBase64Url(request.deviceBox);
+    const { practice } = admin.keyring;
+    const grants = [
+      ...practice.keys.map((k) =>
+        grantKey({
+          kind: 'practice',
+          keyId: practice.id,
+          epoch: k.epoch,
+          key: k.key,
+          recipientBoxKey,
+          granter,
+        }),
+      ),
+      ...(input.role === 'front-desk' ? [] : admin.keyring.clinical).map((k) =>
+        grantKey({
+          kind: 'clinical',
+          keyId: practice.id,
+          epoch: k.epoch,
+          key: k.key,
+          recipientBoxKey,
+          granter,
+        }),
+      ),
+    ];
+    const response: PairResponse = {
+      practice: {
+        id: practice.id,
+        name: practice.name,
+        indexDocId: toBase64Url(practice.indexDocId),
+      },
+      anchor: admin.keyring.anchor,
+      memberLists,
+      grants: grants.map(grantToJson),
+    };
+    const sealed = sealPairingMessage(this.#pairing.boxKey, 'response', response);
+    admin.keyring = { ...admin.keyring, memberLists };
+    await this.#saveKeyring(admin);
+    this.#pairing = null;
+    return { sealed, session: this.#summary(admin) };
+  }
+
+  /** New device: prepares its keys and the sealed request for the admin. */
+  async beginJoin(input: {
+    secret: string;
+    name: string;
+    deviceName: string;
+    passphrase: string;
+  }): Promise<{ mailboxId: string; sealed: Uint8Array; sas: string }> {
+    if ((await this.#store.listSlots()).length > 0) throw new VaultError('already-set-up');
+    await loadSodium();
+    let secret: Uint8Array;
+    try {
+      secret = fromBase64Url(String(input?.secret ?? ''));
+    } catch {
+      throw new VaultError('bad-input', 'This pairing link is damaged.');
+    }
+    if (secret.length !== PAIRING_SECRET_BYTES)
+      throw new VaultError('bad-input', 'This pairing link is damaged.');
+    const name = clean(input.name, 'your name');
+    const deviceName = clean(input.deviceName, 'device name');
+    checkPassphrase(input.passphrase);
+    const { mailboxId, boxKey } = pairingIds(secret);
+    const member = generateIdentity();
+    const device = generateIdentity();
+    this.#joining = {
+      secret,
+      boxKey,
+      member,
+      device,
+      name,
+      deviceName,
+      passphrase: input.passphrase,
+    };
+    const request: PairRequest = {
+      member: toBase64Url(member.sign.publicKey),
+      memberBox: toBase64Url(member.box.publicKey),
+      device: toBase64Url(device.sign.publicKey),
+      deviceBox: toBase64Url(device.box.publicKey),
+      name,
+      deviceName,
+    };
+    return {
+      mailboxId,
+      sealed: sealPairingMessage(boxKey, 'request', request),
+      sas: pairingSas(secret, member.sign.publicKey, device.sign.publicKey),
+    };
+  }
+
+  /**
+   * New device: verifies the admin's answer (member list chain from the founding admin, this
+   * device listed, grants signed by an admin of that list) and creates its slot.
+   * @throws CryptoError('decrypt-failure' | 'bad-record' | 'bad-grant' | …), VaultError
+   */
+  async completeJoin(input: {
+    sealed: Uint8Array;
+  }): Promise<{ recoveryKey: string; session: SessionSummary }> {
+    const joining = this.#joining;
+    if (!joining) throw new VaultError('bad-input', 'No pairing in progress on this device');
+    const r = openPairingMessage(
+      joining.boxKey,
+      'response',
+      input?.sealed ?? new Uint8Array(),
+    ) as PairResponse;
+    if (
+      !r ||
+      !Array.isArray(r.memberLists) ||
+      r.memberLists.length === 0 ||
+      !Array.isArray(r.grants) ||
+      typeof r.anchor !== 'string'
+    ) {
+      throw new CryptoError('bad-record', 'pairing response');
+    }
+    let current: MemberList | null = null;
+    for (const list of r.memberLists) {
+      verifyNext(current, list, r.anchor);
+      current = list;
+    }
+    const latest = current!;
+    const me = latest.entries.find(
+      (e) =>
+        e.member === toBase64Url(joining.member.sign.publicKey) &&
+        e.device === toBase64Url(joining.device.sign.publicKey) &&
+        !e.removed,
+    );
+    if (!me) throw new CryptoError('bad-record', 'this device is not in the member list');
+    const admins = latest.entries
+      .filter((e) => e.role === 'admin' && !e.removed)
+      .map((e) => fromBase64Url(e.member));
+    const keys = {
+      practice: [] as { epoch: number; key: Uint8Array }[],
+      clinical: [] as { epoch: number; key: Uint8Array }[],
+    };
+    for (const json of r.grants) {
+      const grant = grantFromJson(json);
+      if (
+        grant.keyId !== r.practice?.id ||
+        (grant.kind !== 'practice' && grant.kind !== 'clinical')
+      ) {
+        throw new CryptoError('bad-grant', 'unexpected grant');
+      }
+      const key = acceptGrant(grant, { recipient: joining.device.box, trustedGranters: admins });
+      keys[grant.kind].push({ epoch: grant.epoch, key });
+    }
+    if (keys.practice.length === 0) throw new CryptoError('bad-grant', 'no practice key');
+    const byEpoch = (a: { epoch: number }, b: { epoch: number }) => a.epoch - b.epoch;
+    const keyring: Keyring = {
+      v: 1,
+      member: { name: joining.name, role: me.role, identity: joining.member },
+      device: { name: joining.deviceName, identity: joining.device },
+      practice: {
+        id: r.practice.id,
+        name: String(r.practice.name),
+        indexDocId: fromBase64Url(r.practice.indexDocId),
+        keys: keys.practice.sort(byEpoch),
+      },
+      clinical: keys.clinical.sort(byEpoch),
+      anchor: r.anchor,
+      memberLists: r.memberLists,
+      prefs: { autoLockMinutes: 10 },
+    };
+    const { recoveryKey, unlocked } = await this.#createSlot(keyring, joining.passphrase);
+    this.#joining = null;
+    this.#unlocked = unlocked;
+    return { recoveryKey, session: this.#summary(unlocked) };
+  }
+
+  /** The member list chain with one more version adding `entry`, signed by this admin. */
+  #extendList(
+    admin: Unlocked,
+    entry: Omit<MemberEntry, 'addedBy' | 'addedAt'> & { addedAt: string },
+  ): MemberList[] {
+    const current = currentList(admin.keyring);
+    const next = signMemberList(
+      {
+        v: 1,
+        practiceId: current.practiceId,
+        version: current.version + 1,
+        prev: memberListHash(current),
+        entries: [
+          ...current.entries,
+          { ...entry, addedBy: toBase64Url(admin.keyring.member.identity.sign.publicKey) },
+        ],
+      },
+      admin.keyring.member.identity.sign,
+    );
+    verifyNext(current, next, admin.keyring.anchor);
+    return [...admin.keyring.memberLists, next];
   }
 
   /** Replaces a slot's passphrase wrap (current parameters); the vault key and data stay. */
@@ -463,7 +785,8 @@ export class VaultService {
    */
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
     const session = this.#require();
-    const { practice, members } = session.keyring;
+    const { practice } = session.keyring;
+    const list = currentList(session.keyring);
     const s = sodium();
     return (input?.envelopes ?? []).map((envelope): OpenResult => {
       let memberName = '';
@@ -474,10 +797,12 @@ export class VaultService {
             s.compare(docId, practice.indexDocId) === 0
               ? (practice.keys.find((k) => k.epoch === epoch)?.key ?? null)
               : (session.chartKeys.get(keyName(docId, epoch)) ?? null),
-          authorize: (author: Author) => {
-            const known = members.find((m) => s.compare(m.signPublicKey, author.member) === 0);
-            if (!known) throw new CryptoError('unknown-author');
-            memberName = known.name;
+          authorize: (author: Author, seq: number) => {
+            memberName = authorizeMember(
+              list,
+              { member: toBase64Url(author.member), device: toBase64Url(author.device) },
+              seq,
+            ).name;
           },
         });
         return {
@@ -515,6 +840,7 @@ export class VaultService {
 
   /** Forgets every key held in memory. (The Worker host then terminates itself.) */
   lock(): void {
+    this.#pairing = null;
     if (this.#unlocked) {
       this.#unlocked.vaultKey.fill(0);
       for (const key of this.#unlocked.chartKeys.values()) key.fill(0);
@@ -687,13 +1013,94 @@ export class VaultService {
       practiceName: k.practice.name,
       autoLockMinutes: k.prefs.autoLockMinutes,
       canOpenCharts: k.clinical.length > 0,
-      members: k.members.map((m) => ({
-        name: m.name,
-        role: m.role,
-        fingerprint: fingerprint(m.signPublicKey),
-      })),
+      members: currentList(k)
+        .entries.filter((e) => !e.removed)
+        .map((e) => ({
+          name: e.name,
+          role: e.role,
+          fingerprint: fingerprint(fromBase64Url(e.member)),
+          deviceName: e.deviceName,
+          deviceFingerprint: fingerprint(fromBase64Url(e.device)),
+        })),
     };
   }
+}
+
+interface PairRequest {
+  member: string;
+  memberBox: string;
+  device: string;
+  deviceBox: string;
+  name: string;
+  deviceName: string;
+}
+
+interface GrantJson {
+  kind: GrantKind;
+  keyId: string;
+  epoch: number;
+  recipient: string;
+  granter: string;
+  sealed: string;
+  signature: string;
+}
+
+interface PairResponse {
+  practice: { id: string; name: string; indexDocId: string };
+  anchor: string;
+  memberLists: MemberList[];
+  grants: GrantJson[];
+}
+
+function grantToJson(g: KeyGrant): GrantJson {
+  return {
+    kind: g.kind,
+    keyId: g.keyId,
+    epoch: g.epoch,
+    recipient: toBase64Url(g.recipient),
+    granter: toBase64Url(g.granter),
+    sealed: toBase64Url(g.sealed),
+    signature: toBase64Url(g.signature),
+  };
+}
+
+/** @throws CryptoError('bad-grant') */
+function grantFromJson(j: GrantJson): KeyGrant {
+  try {
+    if (typeof j.keyId !== 'string' || !Number.isSafeInteger(j.epoch)) throw new Error('shape');
+    return {
+      v: 1,
+      kind: j.kind,
+      keyId: j.keyId,
+      epoch: j.epoch,
+      recipient: fromBase64Url(j.recipient),
+      granter: fromBase64Url(j.granter),
+      sealed: fromBase64Url(j.sealed),
+      signature: fromBase64Url(j.signature),
+    };
+  } catch {
+    throw new CryptoError('bad-grant', 'malformed grant');
+  }
+}
+
+/** A member-list entry for a member on a device (role admin unless overridden). */
+function entryFor(
+  member: Identity,
+  device: Identity,
+  name: string,
+  deviceName: string,
+  at: string,
+): Omit<MemberEntry, 'addedBy'> {
+  return {
+    member: toBase64Url(member.sign.publicKey),
+    memberBox: toBase64Url(member.box.publicKey),
+    device: toBase64Url(device.sign.publicKey),
+    deviceBox: toBase64Url(device.box.publicKey),
+    name,
+    deviceName,
+    role: 'admin',
+    addedAt: at,
+  };
 }
 
 function clean(value: unknown, field: string): string {

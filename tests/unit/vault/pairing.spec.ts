@@ -1,0 +1,127 @@
+import 'fake-indexeddb/auto';
+import { beforeAll, expect, it } from 'vitest';
+import { CryptoError, loadSodium, MIN_ARGON2, utf8 } from '../../../src/lib/crypto/index.ts';
+import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
+import { openVaultStore } from '../../../src/lib/vault/store.ts';
+
+beforeAll(loadSodium);
+let n = 0;
+const PASS = 'correct horse battery staple';
+
+async function admin() {
+  const service = new VaultService({
+    store: await openVaultStore(`pair-a-${++n}`),
+    params: MIN_ARGON2,
+  });
+  await service.createPractice({
+    practiceName: 'Harbour Clinic',
+    memberName: 'Dr. Ada',
+    deviceName: 'Laptop',
+    passphrase: PASS,
+  });
+  return service;
+}
+async function newcomer() {
+  return new VaultService({ store: await openVaultStore(`pair-b-${++n}`), params: MIN_ARGON2 });
+}
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof CryptoError || error instanceof VaultError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+it('pairs a new device: same short code on both sides, keys granted, each accepts the other’s edits', async () => {
+  const a = await admin();
+  const b = await newcomer();
+  const link = a.startPairing();
+  expect(link.mailboxId).toMatch(/^[0-9a-f]{32}$/);
+  const join = await b.beginJoin({
+    secret: link.secret,
+    name: 'Nurse Bo',
+    deviceName: 'Exam tablet',
+    passphrase: 'bo own passphrase',
+  });
+  expect(join.mailboxId).toBe(link.mailboxId);
+  const seen = a.openPairingRequest({ sealed: join.sealed });
+  expect(seen).toEqual({ name: 'Nurse Bo', deviceName: 'Exam tablet', sas: join.sas });
+  const { sealed, session: adminSession } = await a.answerPairing({ role: 'clinician' });
+  expect(adminSession.members.map((m) => [m.name, m.deviceName])).toEqual([
+    ['Dr. Ada', 'Laptop'],
+    ['Nurse Bo', 'Exam tablet'],
+  ]);
+  const { recoveryKey, session } = await b.completeJoin({ sealed });
+  expect(recoveryKey).toMatch(/^[A-Z2-7-]+$/);
+  expect(session).toMatchObject({
+    practiceName: 'Harbour Clinic',
+    memberName: 'Nurse Bo',
+    role: 'clinician',
+    canOpenCharts: true,
+  });
+
+  const index = a.practiceIndex().docId;
+  expect(b.practiceIndex().docId).toEqual(index);
+  const fromB = (
+    await b.seal({ docId: index, generation: 0, kind: 'update', payload: utf8('from tablet') })
+  ).envelope;
+  const fromA = (
+    await a.seal({ docId: index, generation: 0, kind: 'update', payload: utf8('from laptop') })
+  ).envelope;
+  expect(a.openMany({ envelopes: [fromB] })[0]).toMatchObject({
+    ok: true,
+    author: { memberName: 'Nurse Bo' },
+  });
+  expect(b.openMany({ envelopes: [fromA] })[0]).toMatchObject({
+    ok: true,
+    author: { memberName: 'Dr. Ada' },
+  });
+  // The link is single-use on the admin side.
+  expect(await code(a.answerPairing({ role: 'clinician' }))).toBe('bad-input');
+});
+
+it('refuses a tampered answer, a link with another secret, and gives front desk no clinical key', async () => {
+  const a = await admin();
+  const b = await newcomer();
+  const link = a.startPairing();
+  const wrong = link.secret.slice(0, -2) + (link.secret.endsWith('AA') ? 'BB' : 'AA');
+  const join = await b.beginJoin({ secret: wrong, name: 'X', deviceName: 'Y', passphrase: PASS });
+  expect(() => a.openPairingRequest({ sealed: join.sealed })).toThrow(CryptoError);
+
+  const c = await newcomer();
+  const ok = await c.beginJoin({
+    secret: link.secret,
+    name: 'Desk',
+    deviceName: 'Front PC',
+    passphrase: PASS,
+  });
+  a.openPairingRequest({ sealed: ok.sealed });
+  const { sealed } = await a.answerPairing({ role: 'front-desk' });
+  const tampered = sealed.slice();
+  tampered[40]! ^= 1;
+  expect(await code(c.completeJoin({ sealed: tampered }))).toBe('decrypt-failure');
+  const { session } = await c.completeJoin({ sealed });
+  expect(session).toMatchObject({ role: 'front-desk', canOpenCharts: false });
+  expect(
+    await code(
+      c.beginJoin({ secret: link.secret, name: 'Again', deviceName: 'Y', passphrase: PASS }),
+    ),
+  ).toBe('already-set-up');
+  expect(
+    await code(b.beginJoin({ secret: 'not-a-link', name: 'X', deviceName: 'Y', passphrase: PASS })),
+  ).toBe('bad-input');
+});
+
+it('only an admin can start a pairing', async () => {
+  const a = await admin();
+  await a.addMember({ name: 'Clin', role: 'clinician', passphrase: 'clinician passphrase' });
+  const slots = (await a.status()).slots;
+  a.lock();
+  await a.unlock({
+    slotId: slots.find((s) => s.label === 'Clin')!.slotId,
+    passphrase: 'clinician passphrase',
+  });
+  expect(() => a.startPairing()).toThrow(VaultError);
+});
