@@ -167,6 +167,18 @@ class SessionManager {
     this.#restored = await this.#client.call('restoreBackup', { slot, recoveryKey, passphrase });
   }
 
+  /** A device that just joined through pairing: show its recovery key, then enter. */
+  enterJoined(joined: { recoveryKey: string; session: SessionSummary }): void {
+    this.#slots = [{ slotId: joined.session.slotId, label: joined.session.memberName }];
+    this.#session = joined.session;
+    this.#pendingRecoveryKey = joined.recoveryKey;
+  }
+
+  /** Replaces the summary after the vault changed it (e.g. a device was paired). */
+  updateSummary(summary: SessionSummary): void {
+    this.#session = summary;
+  }
+
   enterAfterRestore(): void {
     if (!this.#restored) return;
     this.#slots = [{ slotId: this.#restored.slotId, label: this.#restored.memberName }];

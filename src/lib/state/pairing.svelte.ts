@@ -1,0 +1,184 @@
+/**
+ * Pairing a device, both sides (DESIGN.md §7): the admin opens a one-time mailbox on the relay
+ * and shows a link (secret in the fragment) as text and QR code; the new device sends its sealed
+ * public keys; both screens show the same short code; the admin confirms and the sealed answer
+ * gives the new device its keys. The relay sees only a mailbox id and ciphertext.
+ */
+import { describeError, session } from './session.svelte';
+
+const POLL_MS = 1000;
+
+async function bytes(response: Response): Promise<Uint8Array> {
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A readable message for a relay answer about a pairing link. */
+function linkProblem(status: number): string {
+  if (status === 404) return 'This pairing link is unknown or was already used. Ask for a new one.';
+  if (status === 410) return 'This pairing link has expired. Ask for a new one.';
+  if (status === 413) return 'The pairing message was too large.';
+  return 'The relay could not be reached. Check the connection and try again.';
+}
+
+export class AdminPairing {
+  #phase = $state<'idle' | 'waiting' | 'confirm' | 'done' | 'failed'>('idle');
+  #link = $state('');
+  #qr = $state('');
+  #request = $state<{ name: string; deviceName: string; sas: string } | null>(null);
+  #error = $state('');
+  #mailbox = '';
+  #owner = '';
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  get phase() {
+    return this.#phase;
+  }
+  get link() {
+    return this.#link;
+  }
+  /** The link as an SVG QR code (data URL). */
+  get qr() {
+    return this.#qr;
+  }
+  get request() {
+    return this.#request;
+  }
+  get error() {
+    return this.#error;
+  }
+
+  async start(): Promise<void> {
+    this.#error = '';
+    try {
+      const { secret, mailboxId, ownerSecret, ownerHash } =
+        await session.vault.call('startPairing');
+      const res = await fetch(`/pair/${mailboxId}`, {
+        method: 'PUT',
+        body: JSON.stringify({ ownerHash }),
+      });
+      if (res.status !== 201) throw new Error(linkProblem(res.status));
+      this.#mailbox = mailboxId;
+      this.#owner = ownerSecret;
+      this.#link = `${location.origin}/pair#${secret}`;
+      const QRCode = await import('qrcode');
+      const svg = await QRCode.toString(this.#link, {
+        type: 'svg',
+        errorCorrectionLevel: 'M',
+        margin: 2,
+      });
+      this.#qr = `data:image/svg+xml;base64,${btoa(svg)}`;
+      this.#phase = 'waiting';
+      this.#poll();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #poll(): void {
+    this.#timer = setTimeout(async () => {
+      if (this.#phase !== 'waiting') return;
+      try {
+        const res = await fetch(`/pair/${this.#mailbox}/request`);
+        if (res.status === 204) return this.#poll();
+        if (res.status !== 200) throw new Error(linkProblem(res.status));
+        this.#request = await session.vault.call('openPairingRequest', {
+          sealed: await bytes(res),
+        });
+        this.#phase = 'confirm';
+      } catch (error) {
+        this.#fail(error);
+      }
+    }, POLL_MS);
+  }
+
+  /** The admin compared the codes and chose a role: trust the device and send its keys. */
+  async confirm(role: 'admin' | 'clinician' | 'front-desk'): Promise<void> {
+    try {
+      const { sealed, session: updated } = await session.vault.call('answerPairing', { role });
+      const res = await fetch(`/pair/${this.#mailbox}/response`, {
+        method: 'POST',
+        body: sealed as BufferSource,
+        headers: { 'x-folio-owner': this.#owner },
+      });
+      if (res.status !== 204) throw new Error(linkProblem(res.status));
+      session.updateSummary(updated);
+      this.#phase = 'done';
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  cancel(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#phase = 'idle';
+    this.#request = null;
+    this.#link = this.#qr = '';
+  }
+
+  #fail(error: unknown): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#error =
+      error instanceof Error && !('code' in error) ? error.message : describeError(error);
+    this.#phase = 'failed';
+  }
+}
+
+export class JoinPairing {
+  #phase = $state<'form' | 'waiting' | 'failed'>('form');
+  #sas = $state('');
+  #error = $state('');
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  get phase() {
+    return this.#phase;
+  }
+  get sas() {
+    return this.#sas;
+  }
+  get error() {
+    return this.#error;
+  }
+
+  async begin(input: {
+    secret: string;
+    name: string;
+    deviceName: string;
+    passphrase: string;
+  }): Promise<void> {
+    this.#error = '';
+    try {
+      const { mailboxId, sealed, sas } = await session.vault.call('beginJoin', input);
+      const res = await fetch(`/pair/${mailboxId}/request`, {
+        method: 'POST',
+        body: sealed as BufferSource,
+      });
+      if (res.status !== 204) throw new Error(linkProblem(res.status));
+      this.#sas = sas;
+      this.#phase = 'waiting';
+      this.#poll(mailboxId);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #poll(mailboxId: string): void {
+    this.#timer = setTimeout(async () => {
+      try {
+        const res = await fetch(`/pair/${mailboxId}/response`);
+        if (res.status === 204) return this.#poll(mailboxId);
+        if (res.status !== 200) throw new Error(linkProblem(res.status));
+        const joined = await session.vault.call('completeJoin', { sealed: await bytes(res) });
+        session.enterJoined(joined);
+      } catch (error) {
+        this.#fail(error);
+      }
+    }, POLL_MS);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#error =
+      error instanceof Error && !('code' in error) ? error.message : describeError(error);
+    this.#phase = 'failed';
+  }
+}

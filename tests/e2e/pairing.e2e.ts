@@ -1,0 +1,79 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { createPractice } from './helpers.ts';
+
+async function openPairing(admin: Page): Promise<string> {
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByRole('button', { name: 'Pair a device' }).click();
+  await expect(admin.getByRole('img', { name: 'QR code of the pairing link' })).toBeVisible();
+  return admin.getByLabel('Pairing link').inputValue();
+}
+
+async function joinWith(page: Page, link: string, name: string) {
+  await page.goto(link);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Device name').fill('Exam room tablet');
+  await page.getByLabel('Passphrase', { exact: true }).fill('tablet passphrase 7291');
+  await page.getByLabel('Confirm passphrase').fill('tablet passphrase 7291');
+  await page.getByRole('button', { name: 'Join' }).click();
+}
+
+test('an admin pairs a new device: both screens show the same code, the device joins with its own keys', async ({
+  newDevice,
+}) => {
+  test.setTimeout(90_000);
+  const admin = await (await newDevice()).newPage();
+  await createPractice(admin);
+  const link = await openPairing(admin);
+  expect(link).toMatch(/\/pair#[A-Za-z0-9_-]{43}$/);
+
+  const tablet = await (await newDevice()).newPage();
+  await joinWith(tablet, link, 'Nurse Bo');
+  // The secret leaves the address bar at once.
+  await expect(tablet).toHaveURL(/\/pair$/);
+  const deviceCode = await tablet.getByTestId('device-sas').textContent();
+  expect(deviceCode).toMatch(/^\d{4} \d{4} \d{4} \d{4} \d{4}$/);
+  await expect(admin.getByTestId('admin-sas')).toHaveText(deviceCode!);
+  await expect(admin.getByText('wants to join on Exam room tablet')).toBeVisible();
+  await expect(admin.getByRole('button', { name: 'Confirm device' })).toBeDisabled();
+  await admin
+    .getByRole('group', { name: 'Confirm the new device' })
+    .getByLabel('Role')
+    .selectOption('clinician');
+  await admin.getByLabel('The codes match').check();
+  await admin.getByRole('button', { name: 'Confirm device' }).click();
+  await expect(admin.getByRole('status').filter({ hasText: 'has joined' })).toHaveText(
+    'Exam room tablet has joined the practice.',
+  );
+  await expect(admin.getByText(/Nurse Bo — clinician — Exam room tablet/)).toBeVisible();
+
+  // The tablet gets its own recovery key, then the practice.
+  await expect(tablet.getByTestId('recovery-key')).toBeVisible({ timeout: 20_000 });
+  await tablet.getByLabel('I have saved the recovery key').check();
+  await tablet.getByRole('button', { name: 'Continue' }).click();
+  await expect(
+    tablet.getByRole('heading', { name: 'Zebrafinch Clinic QX7', level: 1 }),
+  ).toBeVisible();
+  await tablet.getByRole('link', { name: 'Settings' }).click();
+  await expect(tablet.getByText(/Dr. Quillon Marsh — admin/)).toBeVisible();
+  await expect(tablet.getByText(/Nurse Bo — clinician — Exam room tablet/)).toBeVisible();
+
+  // The link was single-use.
+  const late = await (await newDevice()).newPage();
+  await joinWith(late, link, 'Someone Else');
+  await expect(late.getByRole('alert')).toHaveText(
+    'This pairing link is unknown or was already used. Ask for a new one.',
+  );
+});
+
+test('a tampered pairing link fails with a clear message', async ({ newDevice }) => {
+  const admin = await (await newDevice()).newPage();
+  await createPractice(admin);
+  const link = await openPairing(admin);
+  const last = link.at(-1) === 'A' ? 'B' : 'A';
+  const device = await (await newDevice()).newPage();
+  await joinWith(device, link.slice(0, -1) + last, 'Mallory');
+  await expect(device.getByRole('alert')).toHaveText(
+    'This pairing link is unknown or was already used. Ask for a new one.',
+  );
+});
