@@ -29,7 +29,10 @@ const EXPECTED_CONSOLE_ERRORS =
 
 /** Collects uncaught page errors and console errors (CSP violations are console errors). */
 function watchForProblems(context: BrowserContext, problems: string[]): void {
-  context.on('weberror', (error) => problems.push(`uncaught: ${error.error().message}`));
+  context.on('weberror', (error) => {
+    const where = error.error().stack?.split('\n')[1]?.trim() ?? '';
+    problems.push(`uncaught: ${error.error().message} ${where}`);
+  });
   context.on('console', (message) => {
     if (message.type() === 'error' && !EXPECTED_CONSOLE_ERRORS.test(message.text())) {
       problems.push(`console: ${message.text()}`);

@@ -125,3 +125,36 @@ export function bytesIn(value: unknown, out: Buffer[] = []): Buffer[] {
   }
   return out;
 }
+
+export async function openPairing(admin: Page): Promise<string> {
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByRole('button', { name: 'Pair a device' }).click();
+  await expect(admin.getByRole('img', { name: 'QR code of the pairing link' })).toBeVisible();
+  return admin.getByLabel('Pairing link').inputValue();
+}
+
+export async function joinWith(page: Page, link: string, name: string) {
+  await page.goto(link);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Device name').fill('Exam room tablet');
+  await page.getByLabel('Passphrase', { exact: true }).fill('tablet passphrase 7291');
+  await page.getByLabel('Confirm passphrase').fill('tablet passphrase 7291');
+  await page.getByRole('button', { name: 'Join' }).click();
+}
+
+/** Pairs a second device (as clinician "Nurse Bo") with an admin page that is unlocked. */
+export async function pairDevice(admin: Page, device: Page): Promise<void> {
+  const link = await openPairing(admin);
+  await joinWith(device, link, 'Nurse Bo');
+  await expect(admin.getByTestId('admin-sas')).toHaveText(
+    (await device.getByTestId('device-sas').textContent())!,
+  );
+  await admin
+    .getByRole('group', { name: 'Confirm the new device' })
+    .getByLabel('Role')
+    .selectOption('clinician');
+  await admin.getByLabel('The codes match').check();
+  await admin.getByRole('button', { name: 'Confirm device' }).click();
+  await device.getByLabel('I have saved the recovery key').check({ timeout: 20_000 });
+  await device.getByRole('button', { name: 'Continue' }).click();
+}

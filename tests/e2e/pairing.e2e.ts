@@ -1,22 +1,5 @@
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { createPractice } from './helpers.ts';
-
-async function openPairing(admin: Page): Promise<string> {
-  await admin.getByRole('link', { name: 'Settings' }).click();
-  await admin.getByRole('button', { name: 'Pair a device' }).click();
-  await expect(admin.getByRole('img', { name: 'QR code of the pairing link' })).toBeVisible();
-  return admin.getByLabel('Pairing link').inputValue();
-}
-
-async function joinWith(page: Page, link: string, name: string) {
-  await page.goto(link);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Device name').fill('Exam room tablet');
-  await page.getByLabel('Passphrase', { exact: true }).fill('tablet passphrase 7291');
-  await page.getByLabel('Confirm passphrase').fill('tablet passphrase 7291');
-  await page.getByRole('button', { name: 'Join' }).click();
-}
+import { createPractice, joinWith, openPairing } from './helpers.ts';
 
 test('an admin pairs a new device: both screens show the same code, the device joins with its own keys', async ({
   newDevice,

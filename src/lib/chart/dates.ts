@@ -32,6 +32,7 @@ export function ageInYears(birthDate: string, on: string = today()): number {
 
 /** "54 y", or months/days for infants. */
 export function formatAge(birthDate: string, on: string = today()): string {
+  if (!isCalendarDate(birthDate) || !isCalendarDate(on)) return '';
   const years = ageInYears(birthDate, on);
   if (years >= 2) return `${years} y`;
   const b = new Date(`${birthDate}T00:00:00Z`).getTime();

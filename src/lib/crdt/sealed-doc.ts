@@ -16,7 +16,7 @@
  *   the seq per author it covers; the old generation is dropped in the same transaction.
  */
 import * as Y from 'yjs';
-import type { EnvelopeKind } from '$lib/crypto';
+import { HEADER_BYTES, NONCE_BYTES, type EnvelopeKind } from '$lib/crypto';
 import type { OpenResult } from '$lib/vault/service';
 import { CrdtError } from './errors';
 import type { EnvelopeStore } from './envelope-store';
@@ -39,6 +39,16 @@ const REMOTE = Symbol('sealed-doc-remote');
 const RETRY_MS = 2000;
 
 const authorKey = (s: { member: string; device: string }) => `${s.member}:${s.device}`;
+
+/** An envelope's random nonce as a string id, or null when it is too short to be one. */
+function envelopeId(envelope: Uint8Array): string | null {
+  if (!(envelope instanceof Uint8Array) || envelope.length < HEADER_BYTES + NONCE_BYTES)
+    return null;
+  let id = '';
+  for (let i = HEADER_BYTES; i < HEADER_BYTES + NONCE_BYTES; i++)
+    id += String.fromCharCode(envelope[i]!);
+  return id;
+}
 
 function toB64(bytes: Uint8Array): string {
   let binary = '';
@@ -78,6 +88,10 @@ export class SealedDoc {
   readonly #listeners = new Set<() => void>();
   #closed = false;
   #inFlight = 0;
+  /** Nonces of every envelope held or seen (an envelope's nonce is random and unique). */
+  readonly #known = new Set<string>();
+  #current: Uint8Array[] = [];
+  readonly #sealedListeners = new Set<(envelopes: Uint8Array[]) => void>();
 
   private constructor(options: SealedDocOptions) {
     this.docId = options.docId;
@@ -161,6 +175,8 @@ export class SealedDoc {
         await this.#store.compact(this.#key, next, envelope, options.beforeCommit);
         this.#generation = next;
         this.#envelopes = 1;
+        this.#current = [envelope];
+        this.#known.add(envelopeId(envelope)!);
       });
     return this.#chain;
   }
@@ -176,18 +192,50 @@ export class SealedDoc {
   }
 
   /** Applies envelopes from elsewhere (a backup, later a peer); returns how many were applied. */
+  /**
+   * Takes envelopes from elsewhere (a peer, the relay, a backup): each is verified by the vault,
+   * applied, and — only if it verified and carried something new — appended to the local log.
+   * Envelopes already held are skipped without opening. Returns how many were new and valid.
+   */
   async receive(envelopes: Uint8Array[]): Promise<number> {
-    const results = await this.#port.openMany(envelopes);
-    let applied = 0;
+    const fresh: Uint8Array[] = [];
+    for (const envelope of envelopes) {
+      const id = envelopeId(envelope);
+      if (id === null || this.#known.has(id)) continue;
+      this.#known.add(id);
+      fresh.push(envelope);
+    }
+    if (fresh.length === 0) return 0;
+    const results = await this.#port.openMany(fresh);
+    const accepted: Uint8Array[] = [];
     Y.transact(
       this.ydoc,
       () => {
-        for (const result of results) if (this.#accept(result)) applied++;
+        results.forEach((result, i) => {
+          if (this.#accept(result)) accepted.push(fresh[i]!);
+        });
       },
       REMOTE,
     );
+    if (accepted.length > 0) {
+      // Stored under the generation this device is in, so a reload replays them.
+      await this.#store.append(this.#key, this.#generation, accepted);
+      this.#current.push(...accepted);
+      this.#envelopes += accepted.length;
+    }
     this.#emit();
-    return applied;
+    return accepted.length;
+  }
+
+  /** Envelopes of the current generation that this device holds (to offer to peers). */
+  get envelopes(): readonly Uint8Array[] {
+    return this.#current;
+  }
+
+  /** Calls `listener` with each batch of local envelopes once it is durable. */
+  onSealed(listener: (envelopes: Uint8Array[]) => void): () => void {
+    this.#sealedListeners.add(listener);
+    return () => this.#sealedListeners.delete(listener);
   }
 
   readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
@@ -204,6 +252,11 @@ export class SealedDoc {
     const { generation, envelopes } = await this.#store.load(this.#key);
     this.#generation = generation;
     this.#envelopes = envelopes.length;
+    this.#current = [...envelopes];
+    for (const envelope of envelopes) {
+      const id = envelopeId(envelope);
+      if (id !== null) this.#known.add(id);
+    }
     if (envelopes.length > 0) {
       const results = await this.#port.openMany(envelopes);
       Y.transact(
@@ -316,6 +369,10 @@ export class SealedDoc {
         );
       }
       this.#unwritten = this.#unwritten.slice(batch.length);
+      const written = batch.map((b) => b.envelope);
+      for (const envelope of written) this.#known.add(envelopeId(envelope)!);
+      this.#current.push(...written);
+      for (const listener of this.#sealedListeners) listener(written);
       this.#envelopes += batch.length;
       this.#writeError = null;
     } catch (error) {

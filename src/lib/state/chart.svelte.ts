@@ -29,6 +29,7 @@ import {
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { practice } from './practice.svelte';
 import { session } from './session.svelte';
+import { sync } from './sync.svelte';
 
 export type {
   Addendum,
@@ -118,6 +119,8 @@ export class ChartState {
     addEventListener('pagehide', onHide);
     this.#cleanup.push(() => removeEventListener('pagehide', onHide));
     this.#model.recordAudit('view');
+    const leave = sync.attach(this.#doc);
+    this.#cleanup.push(() => void leave.then((fn) => fn()));
     this.#refresh();
   }
 

@@ -9,6 +9,7 @@ import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store'
 import { IndexDoc } from '$lib/crdt/index-doc';
 import { SealedDoc } from '$lib/crdt/sealed-doc';
 import { session } from './session.svelte';
+import { sync } from './sync.svelte';
 
 export interface PatientSummary {
   chartId: string;
@@ -73,6 +74,7 @@ class PracticeState {
       addEventListener('pagehide', () => void this.#indexDoc?.flush());
       this.#refresh();
       this.#ready = true;
+      void sync.attach(this.#indexDoc);
     })();
     return this.#opening;
   }

@@ -72,6 +72,9 @@ export async function dispatch(
       case 'completeJoin':
         result = await service.completeJoin(p);
         break;
+      case 'roomFor':
+        result = service.roomFor(p);
+        break;
       case 'exportBackup':
         result = await service.exportBackup();
         break;

@@ -37,6 +37,7 @@ export interface VaultApi {
   };
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
   exportBackup(): BackupSlot;
+  roomFor(input: { docId: Uint8Array; generation: number }): { room: string; password: string };
   startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string };
   openPairingRequest(input: { sealed: Uint8Array }): {
     name: string;
@@ -74,6 +75,7 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'seal',
   'openMany',
   'exportBackup',
+  'roomFor',
   'startPairing',
   'openPairingRequest',
   'answerPairing',

@@ -45,7 +45,9 @@ import {
   type KeyGrant,
   type MemberEntry,
   acceptGrant,
+  deriveSubkey,
   grantKey,
+  roomId,
   openPairingMessage,
   pairingIds,
   pairingSas,
@@ -822,6 +824,20 @@ export class VaultService {
         return { ok: false, code: error instanceof CryptoError ? error.code : 'bad-envelope' };
       }
     });
+  }
+
+  /**
+   * The peer-sync room of a document generation: an opaque room id and the y-webrtc password
+   * (a derived subkey; it protects signaling only — envelopes stay sealed under the content key).
+   * @throws CryptoError('unknown-key')
+   */
+  roomFor(input: { docId: Uint8Array; generation: number }): { room: string; password: string } {
+    const session = this.#require();
+    const { key } = this.#currentKey(session, input?.docId);
+    return {
+      room: roomId(key, input.docId, input.generation),
+      password: sodium().to_hex(deriveSubkey(key, 'webrtc')),
+    };
   }
 
   #currentKey(session: Unlocked, docId: Uint8Array): { epoch: number; key: Uint8Array } {

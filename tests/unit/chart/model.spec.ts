@@ -256,3 +256,10 @@ describe('change notifications', () => {
     expect(chart.notes()[0]!.data.signedText?.plan).toBe('Rest.');
   });
 });
+
+describe('ages of charts not yet synced', () => {
+  it('format as empty rather than failing', () => {
+    expect(formatAge(undefined as unknown as string)).toBe('');
+    expect(formatAge('2023-02-30')).toBe('');
+  });
+});

@@ -4,7 +4,7 @@
  * equivocation, rejection counting) in isolation. Real crypto is covered in tests/unit/crypto
  * and, end to end with the vault, in sealed-doc.spec.ts.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { SealingPort, Signer } from '../../../src/lib/crdt/sealed-doc.ts';
 import type { OpenResult } from '../../../src/lib/vault/service.ts';
 
@@ -16,8 +16,13 @@ export interface FakeEnvelope {
   payload: string;
 }
 
+/** 26 header bytes, a random 24-byte "nonce" (as in real envelopes), then the JSON. */
 export function encodeFake(e: FakeEnvelope): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(e));
+  const json = new TextEncoder().encode(JSON.stringify(e));
+  const out = new Uint8Array(50 + json.length);
+  out.set(randomBytes(24), 26);
+  out.set(json, 50);
+  return out;
 }
 
 export function fakePort(self: Signer, start = 0): SealingPort & { seq: number } {
@@ -42,7 +47,7 @@ export function fakePort(self: Signer, start = 0): SealingPort & { seq: number }
       return envelopes.map((bytes) => {
         let e: FakeEnvelope;
         try {
-          e = JSON.parse(new TextDecoder().decode(bytes)) as FakeEnvelope;
+          e = JSON.parse(new TextDecoder().decode(bytes.subarray(50))) as FakeEnvelope;
         } catch {
           return { ok: false, code: 'decrypt-failure' };
         }

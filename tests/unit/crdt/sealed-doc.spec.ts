@@ -292,6 +292,35 @@ describe('sealed document rules', () => {
   });
 });
 
+describe('receiving envelopes from elsewhere', () => {
+  it('stores only verified, new envelopes — once — and tells listeners about local ones', async () => {
+    const storeA = await newStore();
+    const a = await openDoc(storeA, fakePort(ADA));
+    const sealed: Uint8Array[] = [];
+    a.onSealed((envs) => sealed.push(...envs));
+    new ChartDoc(a).init({ given: 'Shared' });
+    await a.flush();
+    expect(sealed).toHaveLength(1);
+    expect(a.envelopes).toHaveLength(1);
+
+    const storeB = await newStore();
+    const b = await openDoc(storeB, fakePort(BOB, 500));
+    const junk = encodeFake({
+      author: BOB,
+      seq: 9,
+      kind: 'update',
+      generation: 0,
+      payload: Buffer.from([255, 255]).toString('base64'),
+    });
+    expect(await b.receive([sealed[0]!, sealed[0]!, junk, new Uint8Array([1])])).toBe(1);
+    expect(await b.receive([sealed[0]!])).toBe(0);
+    expect(b.rejections).toEqual([{ code: 'bad-update', count: 1 }]);
+    expect((await storeB.exportAll()).length).toBe(1);
+    const again = await openDoc(storeB, fakePort(BOB, 600));
+    expect(new ChartDoc(again).patient()).toEqual({ given: 'Shared' });
+  });
+});
+
 describe('convergence (property)', () => {
   it('peers exchanging envelopes in any order, with duplicates, converge to equal state', async () => {
     const signers: Signer[] = [ADA, BOB, { member: 'cy', device: 'cy-d', memberName: 'Cy' }];

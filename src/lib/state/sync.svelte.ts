@@ -1,0 +1,105 @@
+/**
+ * Sync status and the rooms this device has joined: the practice index always (once unlocked)
+ * and each open chart. Envelopes flow both ways through a transport document per room; only
+ * verified ones reach the local log (SealedDoc.receive).
+ */
+import type { SealedDoc } from '$lib/crdt/sealed-doc';
+import { TransportDoc } from '$lib/crdt/transport-doc';
+import type { RoomConnection } from '$lib/sync/webrtc';
+import { signalingUrl } from '$lib/sync/signaling-url';
+import { session } from './session.svelte';
+
+interface Attached {
+  doc: SealedDoc;
+  connection: RoomConnection | null;
+  cleanup: (() => void)[];
+}
+
+class SyncState {
+  #rooms = new Set<Attached>();
+  #peers = $state(0);
+  #signaling = $state(false);
+  #waiting = $state(0);
+  #refused = $state(0);
+  #roomCount = $state(0);
+
+  /** Other devices connected directly in any joined room (the largest count). */
+  get peers(): number {
+    return this.#peers;
+  }
+  get connected(): boolean {
+    return this.#signaling;
+  }
+  /** Local changes not yet durable on this device. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+  /** Envelopes that failed verification (forged, tampered or from non-members). */
+  get refused(): number {
+    return this.#refused;
+  }
+  /** Whether any document is being synced. */
+  get active(): boolean {
+    return this.#roomCount > 0;
+  }
+
+  /** Joins the sync room of a sealed document; returns a function that leaves it. */
+  async attach(doc: SealedDoc): Promise<() => void> {
+    const entry: Attached = { doc, connection: null, cleanup: [] };
+    this.#rooms.add(entry);
+    const transport = new TransportDoc();
+    transport.offer(doc.envelopes);
+    entry.cleanup.push(doc.onSealed((envelopes) => transport.offer(envelopes)));
+    entry.cleanup.push(
+      transport.onArrival((envelopes) => void doc.receive(envelopes).catch(() => undefined)),
+    );
+    entry.cleanup.push(doc.onChange(() => this.#update()));
+    try {
+      const { room, password } = await session.vault.call('roomFor', {
+        docId: doc.docId,
+        generation: 0,
+      });
+      const { connectRoom } = await import('$lib/sync/webrtc');
+      entry.connection = connectRoom({
+        room,
+        password,
+        signalingUrl: signalingUrl(location),
+        transport,
+      });
+      entry.cleanup.push(entry.connection.onChange(() => this.#update()));
+    } catch {
+      // No key for the room, or WebRTC unavailable: the document stays local-only.
+    }
+    entry.cleanup.push(() => transport.destroy());
+    this.#update();
+    return () => {
+      for (const fn of entry.cleanup.splice(0)) fn();
+      entry.connection?.destroy();
+      this.#rooms.delete(entry);
+      this.#update();
+    };
+  }
+
+  #update(): void {
+    let peers = 0;
+    let signaling = false;
+    let waiting = 0;
+    let refused = 0;
+    for (const { doc, connection } of this.#rooms) {
+      const p = connection?.peers();
+      if (p) {
+        peers = Math.max(peers, p.direct + p.sameBrowser);
+        signaling ||= p.signaling;
+      }
+      waiting += doc.unsavedChanges;
+      refused += doc.rejections.reduce((n, r) => n + r.count, 0);
+    }
+    this.#peers = peers;
+    this.#signaling = signaling;
+    this.#waiting = waiting;
+    this.#refused = refused;
+    this.#roomCount = this.#rooms.size;
+  }
+}
+
+export const sync = new SyncState();
