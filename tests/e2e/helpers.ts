@@ -143,9 +143,9 @@ export async function joinWith(page: Page, link: string, name: string) {
 }
 
 /** Pairs a second device (as clinician "Nurse Bo") with an admin page that is unlocked. */
-export async function pairDevice(admin: Page, device: Page): Promise<void> {
+export async function pairDevice(admin: Page, device: Page, name = 'Nurse Bo'): Promise<void> {
   const link = await openPairing(admin);
-  await joinWith(device, link, 'Nurse Bo');
+  await joinWith(device, link, name);
   await expect(admin.getByTestId('admin-sas')).toHaveText(
     (await device.getByTestId('device-sas').textContent())!,
   );
@@ -157,4 +157,5 @@ export async function pairDevice(admin: Page, device: Page): Promise<void> {
   await admin.getByRole('button', { name: 'Confirm device' }).click();
   await device.getByLabel('I have saved the recovery key').check({ timeout: 20_000 });
   await device.getByRole('button', { name: 'Continue' }).click();
+  await admin.getByRole('button', { name: 'Pair another device' }).click();
 }

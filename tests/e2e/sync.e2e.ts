@@ -49,3 +49,65 @@ test('paired devices share the patient list and chart edits live over WebRTC', a
   // The relay only ever signaled: it holds no document data.
   expect(relayHandle.relay.signaling.connections).toBeGreaterThanOrEqual(2);
 });
+
+test('three devices: two type into one note while the third records vitals; all converge, nothing lost', async ({
+  newDevice,
+}) => {
+  test.setTimeout(150_000);
+  const laptop = await (await newDevice()).newPage();
+  const tablet = await (await newDevice()).newPage();
+  const desk = await (await newDevice()).newPage();
+  await createPractice(laptop);
+  await pairDevice(laptop, tablet, 'Nurse Bo');
+  // The tablet learns about the third device from the member list in the practice index.
+  await pairDevice(laptop, desk, 'Dr. Cy');
+
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  await newPatient(laptop, { given: 'Tri', family: 'Device', birthDate: '1980-08-08' });
+  await laptop.getByRole('tab', { name: 'Notes' }).click();
+  await laptop.getByRole('button', { name: 'New note' }).click();
+  await laptop.getByRole('button', { name: 'Save' }).click();
+  await expect(laptop.getByLabel('Subjective')).toBeVisible();
+
+  for (const page of [tablet, desk]) {
+    await page.getByRole('link', { name: 'Patients' }).click();
+    await page.getByRole('link', { name: 'Device, Tri' }).click({ timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Notes' }).click();
+    await expect(page.getByLabel('Subjective')).toBeVisible({ timeout: 30_000 });
+  }
+  await laptop.getByRole('tab', { name: 'Vitals' }).click();
+
+  const a = 'tablet-typed-words ';
+  const b = 'desk-typed-phrases ';
+  await Promise.all([
+    tablet.getByLabel('Subjective').pressSequentially(a, { delay: 15 }),
+    desk.getByLabel('Subjective').pressSequentially(b, { delay: 15 }),
+    (async () => {
+      await laptop.getByRole('button', { name: 'Record vitals' }).click();
+      await laptop.getByLabel('Heart rate (/min)').fill('77');
+      await laptop.getByRole('button', { name: 'Save' }).click();
+    })(),
+  ]);
+
+  const count = (text: string, ch: string) => text.split(ch).length - 1;
+  await expect
+    .poll(
+      async () => {
+        const t = await tablet.getByLabel('Subjective').inputValue();
+        const d = await desk.getByLabel('Subjective').inputValue();
+        return t === d && t.length === a.length + b.length;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  const merged = await tablet.getByLabel('Subjective').inputValue();
+  for (const ch of new Set(a + b)) expect(count(merged, ch)).toBe(count(a + b, ch));
+  await laptop.getByRole('tab', { name: 'Notes' }).click();
+  await expect(laptop.getByLabel('Subjective')).toHaveValue(merged);
+  for (const page of [tablet, desk]) {
+    await page.getByRole('tab', { name: 'Vitals' }).click();
+    await expect(page.getByRole('cell', { name: '77', exact: true })).toBeVisible({
+      timeout: 30_000,
+    });
+  }
+});

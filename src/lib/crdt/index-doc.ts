@@ -39,6 +39,22 @@ export class IndexDoc {
     this.#patients.set(chartId, fields);
   }
 
+  /** Member lists published in the index (JSON, keyed by version; verified by the vault). */
+  memberLists(): Json[] {
+    return [...this.#sealed.ydoc.getMap<Json>('memberLists').values()];
+  }
+
+  /** Publishes member lists the index does not have yet. */
+  publishMemberLists(lists: { version: number }[]): void {
+    const map = this.#sealed.ydoc.getMap<Json>('memberLists');
+    this.#sealed.ydoc.transact(() => {
+      for (const list of lists) {
+        const key = String(list.version);
+        if (!map.has(key)) map.set(key, list as unknown as Json);
+      }
+    });
+  }
+
   onChange(listener: () => void): () => void {
     const handler = () => listener();
     this.#sealed.ydoc.on('afterTransaction', handler);

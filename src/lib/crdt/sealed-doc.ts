@@ -91,6 +91,8 @@ export class SealedDoc {
   /** Nonces of every envelope held or seen (an envelope's nonce is random and unique). */
   readonly #known = new Set<string>();
   #current: Uint8Array[] = [];
+  /** Refused for an unknown author: kept in memory to retry when the member list grows. */
+  #parked: Uint8Array[] = [];
   readonly #sealedListeners = new Set<(envelopes: Uint8Array[]) => void>();
 
   private constructor(options: SealedDocOptions) {
@@ -213,6 +215,7 @@ export class SealedDoc {
       () => {
         results.forEach((result, i) => {
           if (this.#accept(result)) accepted.push(fresh[i]!);
+          else if (!result.ok && result.code === 'unknown-author') this.#parked.push(fresh[i]!);
         });
       },
       REMOTE,
@@ -225,6 +228,20 @@ export class SealedDoc {
     }
     this.#emit();
     return accepted.length;
+  }
+
+  /**
+   * Retries envelopes refused because their author was not (yet) in the member list — after
+   * the vault learned a newer list. Returns how many now verified.
+   */
+  async retryParked(): Promise<number> {
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const envelope of parked) this.#known.delete(envelopeId(envelope)!);
+    const unknown = this.#rejected.get('unknown-author') ?? 0;
+    if (unknown > 0) this.#rejected.set('unknown-author', Math.max(0, unknown - parked.length));
+    if ((this.#rejected.get('unknown-author') ?? 1) === 0) this.#rejected.delete('unknown-author');
+    return this.receive(parked);
   }
 
   /** Envelopes of the current generation that this device holds (to offer to peers). */

@@ -223,6 +223,7 @@ export class ChartState {
 
   async close(): Promise<void> {
     for (const fn of this.#cleanup.splice(0)) fn();
+    if (this.#doc) practice.forget(this.#doc);
     await this.#doc?.close();
     this.#doc = null;
     this.#model = null;

@@ -4,6 +4,7 @@
  * public keys; both screens show the same short code; the admin confirms and the sealed answer
  * gives the new device its keys. The relay sees only a mailbox id and ciphertext.
  */
+import { practice } from './practice.svelte';
 import { describeError, session } from './session.svelte';
 
 const POLL_MS = 1000;
@@ -102,6 +103,7 @@ export class AdminPairing {
       });
       if (res.status !== 204) throw new Error(linkProblem(res.status));
       session.updateSummary(updated);
+      await practice.publishMembers();
       this.#phase = 'done';
     } catch (error) {
       this.#fail(error);

@@ -3,6 +3,7 @@
  * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
  */
 import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
+import type { MemberList } from '$lib/crypto/member-list';
 import { ChartModel, checkPatient } from '$lib/chart/model';
 import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
@@ -69,7 +70,12 @@ class PracticeState {
         self,
       });
       this.#index = new IndexDoc(this.#indexDoc);
-      this.#index.onChange(() => this.#refresh());
+      this.#open.add(this.#indexDoc);
+      this.#index.onChange(() => {
+        this.#refresh();
+        void this.#learnMembers();
+      });
+      await this.publishMembers();
       session.beforeLock(() => this.#indexDoc!.flush());
       addEventListener('pagehide', () => void this.#indexDoc?.flush());
       this.#refresh();
@@ -77,6 +83,42 @@ class PracticeState {
       void sync.attach(this.#indexDoc);
     })();
     return this.#opening;
+  }
+
+  readonly #open = new Set<SealedDoc>();
+  #knownVersion = -1;
+  #learning: Promise<void> = Promise.resolve();
+
+  /** Puts this member's member-list chain into the practice index (other devices learn it). */
+  async publishMembers(): Promise<void> {
+    const lists = await session.vault.call('memberLists');
+    this.#knownVersion = Math.max(this.#knownVersion, ...lists.map((l) => l.version));
+    this.#index?.publishMemberLists(lists);
+    await this.#indexDoc?.flush();
+  }
+
+  /** A newer member list arrived in the index: let the vault verify it, then retry parked envelopes. */
+  #learnMembers(): Promise<void> {
+    this.#learning = this.#learning.then(async () => {
+      const lists = (this.#index?.memberLists() ?? []) as unknown as MemberList[];
+      if (!lists.some((l) => l?.version > this.#knownVersion)) return;
+      try {
+        const { version, changed } = await session.vault.call('updateMemberLists', { lists });
+        this.#knownVersion = version;
+        if (!changed) return;
+        const status = await session.vault.call('status');
+        if (status.session) session.updateSummary(status.session);
+        for (const doc of this.#open) await doc.retryParked();
+      } catch {
+        // A list that does not verify is ignored; its envelopes stay refused and counted.
+      }
+    });
+    return this.#learning;
+  }
+
+  /** Stops tracking a chart document that was closed. */
+  forget(doc: SealedDoc): void {
+    this.#open.delete(doc);
   }
 
   #refresh(): void {
@@ -186,6 +228,7 @@ class PracticeState {
       self: session.self!,
     });
     if (doc.envelopeCount > COMPACT_AFTER) void doc.compact().catch(() => undefined);
+    this.#open.add(doc);
     return doc;
   }
 

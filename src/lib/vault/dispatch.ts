@@ -75,6 +75,12 @@ export async function dispatch(
       case 'roomFor':
         result = service.roomFor(p);
         break;
+      case 'memberLists':
+        result = service.memberLists();
+        break;
+      case 'updateMemberLists':
+        result = await service.updateMemberLists(p);
+        break;
       case 'exportBackup':
         result = await service.exportBackup();
         break;

@@ -2,7 +2,7 @@
  * The message protocol between the page (client.ts) and the vault Worker (vault.worker.ts).
  * Requests name a method of VaultService; results are structured-cloned summaries, never keys.
  */
-import type { EnvelopeKind } from '$lib/crypto';
+import type { EnvelopeKind, MemberList } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
 import type { BackupSlot, OpenResult, SessionSummary } from './service';
 
@@ -37,6 +37,8 @@ export interface VaultApi {
   };
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
   exportBackup(): BackupSlot;
+  memberLists(): MemberList[];
+  updateMemberLists(input: { lists: MemberList[] }): { version: number; changed: boolean };
   roomFor(input: { docId: Uint8Array; generation: number }): { room: string; password: string };
   startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string };
   openPairingRequest(input: { sealed: Uint8Array }): {
@@ -75,6 +77,8 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'seal',
   'openMany',
   'exportBackup',
+  'memberLists',
+  'updateMemberLists',
   'roomFor',
   'startPairing',
   'openPairingRequest',

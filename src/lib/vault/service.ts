@@ -619,6 +619,45 @@ export class VaultService {
     return { recoveryKey, session: this.#summary(unlocked) };
   }
 
+  /** The member list chain this member holds, oldest first (to publish to other devices). */
+  memberLists(): MemberList[] {
+    return this.#require().keyring.memberLists;
+  }
+
+  /**
+   * Takes member lists from the practice index: newer versions that chain to the one held are
+   * verified and kept; older ones are ignored; a different list with a held version is a fork.
+   * @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author')
+   */
+  async updateMemberLists(input: {
+    lists: MemberList[];
+  }): Promise<{ version: number; changed: boolean }> {
+    const session = this.#require();
+    const held = session.keyring.memberLists;
+    let current = held[held.length - 1]!;
+    const added: MemberList[] = [];
+    const incoming = [...(input?.lists ?? [])]
+      .filter((l) => l && typeof l === 'object' && Number.isInteger(l.version))
+      .sort((a, b) => a.version - b.version);
+    for (const list of incoming) {
+      if (list.version <= current.version) {
+        const mine = held.find((h) => h.version === list.version);
+        if (mine && memberListHash(mine) !== memberListHash(list)) {
+          throw new CryptoError('equivocation', `two member lists with version ${list.version}`);
+        }
+        continue;
+      }
+      verifyNext(current, list, session.keyring.anchor);
+      added.push(list);
+      current = list;
+    }
+    if (added.length > 0) {
+      session.keyring = { ...session.keyring, memberLists: [...held, ...added] };
+      await this.#saveKeyring(session);
+    }
+    return { version: current.version, changed: added.length > 0 };
+  }
+
   /** The member list chain with one more version adding `entry`, signed by this admin. */
   #extendList(
     admin: Unlocked,

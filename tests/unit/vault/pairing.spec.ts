@@ -125,3 +125,45 @@ it('only an admin can start a pairing', async () => {
   });
   expect(() => a.startPairing()).toThrow(VaultError);
 });
+
+it('other devices learn newer member lists (and only chained ones) from the admin', async () => {
+  const a = await admin();
+  const pair = async (name: string) => {
+    const device = await newcomer();
+    const link = a.startPairing();
+    const join = await device.beginJoin({
+      secret: link.secret,
+      name,
+      deviceName: `${name} device`,
+      passphrase: PASS,
+    });
+    a.openPairingRequest({ sealed: join.sealed });
+    await device.completeJoin({ sealed: (await a.answerPairing({ role: 'clinician' })).sealed });
+    return device;
+  };
+  const b = await pair('Bo');
+  const c = await pair('Cy');
+  const index = a.practiceIndex().docId;
+  const fromC = (
+    await c.seal({ docId: index, generation: 0, kind: 'update', payload: utf8('hello from C') })
+  ).envelope;
+  expect(b.openMany({ envelopes: [fromC] })[0]).toEqual({ ok: false, code: 'unknown-author' });
+  expect(await b.updateMemberLists({ lists: a.memberLists() })).toEqual({
+    version: 2,
+    changed: true,
+  });
+  expect(b.openMany({ envelopes: [fromC] })[0]).toMatchObject({
+    ok: true,
+    author: { memberName: 'Cy' },
+  });
+  expect(await b.updateMemberLists({ lists: a.memberLists() })).toEqual({
+    version: 2,
+    changed: false,
+  });
+  // A forged "version 3" that does not chain, and a fork of version 2, are refused.
+  const lists = a.memberLists();
+  const forged = { ...lists[2]!, version: 3 };
+  expect(await code(b.updateMemberLists({ lists: [forged] }))).toBe('bad-signature');
+  const fork = { ...lists[2]!, entries: lists[1]!.entries };
+  expect(await code(b.updateMemberLists({ lists: [fork] }))).toBe('equivocation');
+});
