@@ -13,6 +13,8 @@ import type { Logger } from './log.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
 import { serveStatic } from './static.ts';
+import { openRoomStore } from './store.ts';
+import { createSync } from './sync.ts';
 
 export interface RelayOptions {
   /** TCP port; 0 picks a free one. */
@@ -66,6 +68,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   await mkdir(options.dataDir, { recursive: true });
   const signaling = createSignaling({ log, limits: options.signalingLimits });
   const pairing = createPairing({ log, limits: options.pairingLimits });
+  const rooms = openRoomStore(options.dataDir);
+  const sync = createSync({ store: rooms, log });
 
   const server = createServer(async (req, res) => {
     applySecurityHeaders(res);
@@ -99,7 +103,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       signaling.handleUpgrade(req, socket, head);
       return;
     }
-    log('warn', 'upgrade.refused', { path: path === '/signal' ? 'cross-origin' : 'unknown-path' });
+    if (path === '/sync' && sameOrigin(req)) {
+      sync.handleUpgrade(req, socket, head);
+      return;
+    }
+    log('warn', 'upgrade.refused', {
+      path: path === '/signal' || path === '/sync' ? 'cross-origin' : 'unknown-path',
+    });
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   server.on('clientError', (_error, socket) => {
@@ -129,6 +139,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await signaling.close();
+        await sync.close();
+        rooms.close();
         pairing.close();
         server.closeAllConnections();
         await stopped;

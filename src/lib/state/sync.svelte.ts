@@ -5,13 +5,15 @@
  */
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { TransportDoc } from '$lib/crdt/transport-doc';
+import type { RelayRoom } from '$lib/sync/relay-client';
 import type { RoomConnection } from '$lib/sync/webrtc';
-import { signalingUrl } from '$lib/sync/signaling-url';
+import { relayUrl, signalingUrl } from '$lib/sync/signaling-url';
 import { session } from './session.svelte';
 
 interface Attached {
   doc: SealedDoc;
   connection: RoomConnection | null;
+  relay: RelayRoom | null;
   cleanup: (() => void)[];
 }
 
@@ -22,6 +24,17 @@ class SyncState {
   #waiting = $state(0);
   #refused = $state(0);
   #roomCount = $state(0);
+  #relaySynced = $state(false);
+  #lastSynced = $state<Date | null>(null);
+
+  /** Whether every joined room has exchanged state with the relay. */
+  get relaySynced(): boolean {
+    return this.#relaySynced;
+  }
+  /** When this device last had every room in step with the relay. */
+  get lastSynced(): Date | null {
+    return this.#lastSynced;
+  }
 
   /** Other devices connected directly in any joined room (the largest count). */
   get peers(): number {
@@ -45,7 +58,7 @@ class SyncState {
 
   /** Joins the sync room of a sealed document; returns a function that leaves it. */
   async attach(doc: SealedDoc): Promise<() => void> {
-    const entry: Attached = { doc, connection: null, cleanup: [] };
+    const entry: Attached = { doc, connection: null, relay: null, cleanup: [] };
     this.#rooms.add(entry);
     const transport = new TransportDoc();
     transport.offer(doc.envelopes);
@@ -55,11 +68,14 @@ class SyncState {
     );
     entry.cleanup.push(doc.onChange(() => this.#update()));
     try {
-      const { room, password } = await session.vault.call('roomFor', {
+      const { room, password, capability } = await session.vault.call('roomFor', {
         docId: doc.docId,
         generation: 0,
       });
-      const { connectRoom } = await import('$lib/sync/webrtc');
+      const [{ connectRoom }, { attachRelayRoom }] = await Promise.all([
+        import('$lib/sync/webrtc'),
+        import('$lib/sync/relay-client'),
+      ]);
       entry.connection = connectRoom({
         room,
         password,
@@ -67,6 +83,8 @@ class SyncState {
         transport,
       });
       entry.cleanup.push(entry.connection.onChange(() => this.#update()));
+      entry.relay = attachRelayRoom({ url: relayUrl(location), room, capability, transport });
+      entry.cleanup.push(entry.relay.onChange(() => this.#update()));
     } catch {
       // No key for the room, or WebRTC unavailable: the document stays local-only.
     }
@@ -75,6 +93,7 @@ class SyncState {
     return () => {
       for (const fn of entry.cleanup.splice(0)) fn();
       entry.connection?.destroy();
+      entry.relay?.destroy();
       this.#rooms.delete(entry);
       this.#update();
     };
@@ -85,7 +104,9 @@ class SyncState {
     let signaling = false;
     let waiting = 0;
     let refused = 0;
-    for (const { doc, connection } of this.#rooms) {
+    let relaySynced = this.#rooms.size > 0;
+    for (const { doc, connection, relay } of this.#rooms) {
+      relaySynced &&= relay?.synced() ?? false;
       const p = connection?.peers();
       if (p) {
         peers = Math.max(peers, p.direct + p.sameBrowser);
@@ -99,6 +120,8 @@ class SyncState {
     this.#waiting = waiting;
     this.#refused = refused;
     this.#roomCount = this.#rooms.size;
+    this.#relaySynced = relaySynced;
+    if (relaySynced) this.#lastSynced = new Date();
   }
 }
 

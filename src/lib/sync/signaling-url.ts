@@ -3,3 +3,9 @@ export function signalingUrl(location: { protocol: string; host: string }): stri
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/signal`;
 }
+
+/** The relay's store-and-forward endpoint for a page served by the relay. */
+export function relayUrl(location: { protocol: string; host: string }): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/sync`;
+}

@@ -39,7 +39,11 @@ export interface VaultApi {
   exportBackup(): BackupSlot;
   memberLists(): MemberList[];
   updateMemberLists(input: { lists: MemberList[] }): { version: number; changed: boolean };
-  roomFor(input: { docId: Uint8Array; generation: number }): { room: string; password: string };
+  roomFor(input: { docId: Uint8Array; generation: number }): {
+    room: string;
+    password: string;
+    capability: string;
+  };
   startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string };
   openPairingRequest(input: { sealed: Uint8Array }): {
     name: string;

@@ -870,12 +870,17 @@ export class VaultService {
    * (a derived subkey; it protects signaling only — envelopes stay sealed under the content key).
    * @throws CryptoError('unknown-key')
    */
-  roomFor(input: { docId: Uint8Array; generation: number }): { room: string; password: string } {
+  roomFor(input: { docId: Uint8Array; generation: number }): {
+    room: string;
+    password: string;
+    capability: string;
+  } {
     const session = this.#require();
     const { key } = this.#currentKey(session, input?.docId);
     return {
       room: roomId(key, input.docId, input.generation),
       password: sodium().to_hex(deriveSubkey(key, 'webrtc')),
+      capability: sodium().to_hex(deriveSubkey(key, 'capability')),
     };
   }
 

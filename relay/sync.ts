@@ -1,0 +1,91 @@
+/**
+ * Store-and-forward of sealed transport documents (DESIGN.md §6) on Hocuspocus 3.4 inside the
+ * relay's own http server (PLATFORM.md): devices that are never online together converge through
+ * it. Every room is an opaque id; what it stores is the Yjs state of an envelope array — ciphertext.
+ *
+ * - Writing a room needs its capability (a key-derived token): the first connection registers the
+ *   SHA-256 of it; every later one must present the same token (trust on first use).
+ * - Documents are stored through the Database extension into SQLite (store.ts) with a short
+ *   debounce, and unloading waits for the store, so a document is durable before it is unloaded.
+ * - Frames are capped (1 MiB); garbage closes only the sender's socket.
+ */
+import { Database } from '@hocuspocus/extension-database';
+import { Hocuspocus } from '@hocuspocus/server';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Logger } from './log.ts';
+import type { RoomStore } from './store.ts';
+
+export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
+export const CAPABILITY_PATTERN = /^[0-9a-f]{64}$/;
+export const MAX_SYNC_FRAME_BYTES = 1024 * 1024;
+
+export interface SyncEndpoint {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): Promise<void>;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function createSync(options: { store: RoomStore; log: Logger }): SyncEndpoint {
+  const { store, log } = options;
+  const hocuspocus = new Hocuspocus({
+    name: 'folio-relay',
+    quiet: true,
+    debounce: 50,
+    maxDebounce: 500,
+    unloadImmediately: false,
+    extensions: [
+      new Database({
+        fetch: async ({ documentName }) => store.fetch(documentName),
+        store: async ({ documentName, state }) => store.store(documentName, new Uint8Array(state)),
+      }),
+    ],
+    async onAuthenticate({ documentName, token }) {
+      if (
+        !ROOM_PATTERN.test(documentName) ||
+        typeof token !== 'string' ||
+        !CAPABILITY_PATTERN.test(token)
+      ) {
+        log('warn', 'sync.refused', { reason: 'malformed' });
+        throw { reason: 'forbidden' };
+      }
+      const hash = sha256(token);
+      const known = store.capability(documentName);
+      if (known === null) {
+        store.setCapability(documentName, hash);
+        return;
+      }
+      if (!timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
+        log('warn', 'sync.refused', { reason: 'capability' });
+        throw { reason: 'forbidden' };
+      }
+    },
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_FRAME_BYTES });
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    ws.on('error', () => ws.terminate());
+    hocuspocus.handleConnection(ws, req);
+  });
+  return {
+    handleUpgrade(req, socket, head) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    },
+    async close() {
+      // Closing connections unloads documents, and unloading waits for their store to finish.
+      hocuspocus.closeConnections();
+      const deadline = Date.now() + 3000;
+      while (
+        (hocuspocus.documents.size > 0 || hocuspocus.unloadingDocuments.size > 0) &&
+        Date.now() < deadline
+      ) {
+        await Promise.all([...hocuspocus.unloadingDocuments.values()]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

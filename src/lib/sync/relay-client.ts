@@ -1,0 +1,54 @@
+/**
+ * Store-and-forward through the relay (DESIGN.md §6): every room of this device is multiplexed
+ * over ONE WebSocket (Hocuspocus providers attached to a shared socket). Each room presents its
+ * capability token; the relay stores only the transport document's ciphertext.
+ */
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import type { TransportDoc } from '../crdt/transport-doc';
+
+let socket: HocuspocusProviderWebsocket | null = null;
+
+function shared(url: string): HocuspocusProviderWebsocket {
+  socket ??= new HocuspocusProviderWebsocket({ url });
+  return socket;
+}
+
+export interface RelayRoom {
+  /** True once the relay holds everything this device offered in the room. */
+  synced(): boolean;
+  onChange(listener: () => void): () => void;
+  destroy(): void;
+}
+
+export function attachRelayRoom(options: {
+  url: string;
+  room: string;
+  capability: string;
+  transport: TransportDoc;
+}): RelayRoom {
+  const provider = new HocuspocusProvider({
+    websocketProvider: shared(options.url),
+    name: options.room,
+    document: options.transport.ydoc,
+    token: options.capability,
+  });
+  // The awareness channel keeps the shared socket alive; it carries nothing.
+  provider.awareness?.setLocalState({});
+  (provider as unknown as { attach?: () => void }).attach?.();
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((l) => l());
+  provider.on('synced', notify);
+  provider.on('status', notify);
+  provider.on('unsyncedChanges', notify);
+  return {
+    synced: () => provider.isSynced && !provider.hasUnsyncedChanges,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    destroy() {
+      listeners.clear();
+      provider.destroy();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from './fixtures.ts';
+import { createPractice, newPatient, pairDevice, unlock } from './helpers.ts';
+
+test('two devices never online together converge through the relay alone; the relay stores no patient data', async ({
+  newDevice,
+  relayHandle,
+}) => {
+  test.setTimeout(120_000);
+  const laptopContext = await newDevice();
+  const tabletContext = await newDevice();
+  const laptop = await laptopContext.newPage();
+  let tablet = await tabletContext.newPage();
+  await createPractice(laptop);
+  await pairDevice(laptop, tablet);
+  await expect(
+    tablet.getByRole('heading', { name: 'Zebrafinch Clinic QX7', level: 1 }),
+  ).toBeVisible();
+  await tablet.close();
+
+  // Only the laptop is online: it charts, and the relay keeps the sealed changes.
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  await newPatient(laptop, { given: 'Rhea', family: 'Relayson', birthDate: '1975-05-05' });
+  await laptop.getByRole('tab', { name: 'Problems' }).click();
+  await laptop.getByRole('button', { name: 'Add problem' }).click();
+  await laptop.getByLabel('Problem', { exact: true }).fill('Relayed tendinitis');
+  await laptop.getByRole('button', { name: 'Save' }).click();
+  await expect(laptop.getByRole('status').first()).toHaveText(/Synced with the relay/, {
+    timeout: 30_000,
+  });
+  await laptop.close();
+
+  // Now only the tablet is online: everything arrives from the relay.
+  tablet = await tabletContext.newPage();
+  await tablet.goto('/');
+  await unlock(tablet, 'tablet passphrase 7291');
+  await tablet.getByRole('link', { name: 'Relayson, Rhea' }).click({ timeout: 30_000 });
+  await tablet.getByRole('tab', { name: 'Problems' }).click();
+  await expect(tablet.getByText('Relayed tendinitis', { exact: true })).toBeVisible({
+    timeout: 30_000,
+  });
+
+  // The relay's storage holds ciphertext only.
+  const files = await readdir(relayHandle.dataDir);
+  expect(files).toContain('relay.sqlite');
+  const bytes = Buffer.concat(
+    await Promise.all(files.map((f) => readFile(join(relayHandle.dataDir, f)))),
+  );
+  for (const secret of [
+    'Rhea',
+    'Relayson',
+    'Relayed tendinitis',
+    'Zebrafinch',
+    'Nurse Bo',
+    'Quillon',
+  ]) {
+    expect(bytes.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
+    expect(bytes.includes(Buffer.from(secret, 'utf16le')), secret).toBe(false);
+  }
+});

@@ -1,0 +1,69 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { afterEach, expect, it } from 'vitest';
+import { startTestRelay, until, type TestRelay } from './helpers.ts';
+
+let server: TestRelay;
+const cleanup: (() => void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) fn();
+  await server?.stop();
+});
+
+const ROOM = 'a'.repeat(32);
+const CAP = 'b'.repeat(64);
+
+function connect(token: string, room = ROOM) {
+  const socket = new HocuspocusProviderWebsocket({
+    url: server.relay.url.replace('http', 'ws') + '/sync',
+    WebSocketPolyfill: WebSocket,
+  });
+  const doc = new Y.Doc();
+  const state = { failed: '', synced: false };
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: room,
+    document: doc,
+    token,
+    onAuthenticationFailed: ({ reason }) => (state.failed = reason),
+    onSynced: () => (state.synced = true),
+  });
+  (provider as unknown as { attach?: () => void }).attach?.();
+  cleanup.push(() => {
+    provider.destroy();
+    socket.destroy();
+  });
+  return { doc, state, provider };
+}
+
+it('stores a room for later devices and refuses writers without its capability', async () => {
+  server = await startTestRelay();
+  const first = connect(CAP);
+  await until(() => first.state.synced);
+  first.doc.getArray<Uint8Array>('envelopes').push([new Uint8Array([1, 2, 3])]);
+  await until(() => !first.provider.hasUnsyncedChanges);
+
+  const later = connect(CAP);
+  await until(() => later.state.synced);
+  await until(() => later.doc.getArray('envelopes').length === 1);
+  expect(later.doc.getArray<Uint8Array>('envelopes').get(0)).toEqual(new Uint8Array([1, 2, 3]));
+
+  const intruder = connect('c'.repeat(64));
+  await until(() => intruder.state.failed !== '');
+  expect(intruder.state.failed).toBe('forbidden');
+  const malformed = connect('not-a-capability', 'not-a-room');
+  await until(() => malformed.state.failed !== '');
+});
+
+it('survives garbage frames from one socket and keeps serving others', async () => {
+  server = await startTestRelay();
+  const raw = new WebSocket(server.relay.url.replace('http', 'ws') + '/sync');
+  await new Promise((resolve) => raw.once('open', resolve));
+  raw.send(Buffer.from([0xff, 0x00, 0x13, 0x37]));
+  raw.send('not yjs at all');
+  const good = connect(CAP);
+  await until(() => good.state.synced);
+  expect(good.state.failed).toBe('');
+  raw.terminate();
+});
