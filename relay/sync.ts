@@ -7,6 +7,8 @@
  *   SHA-256 of it; every later one must present the same token (trust on first use).
  * - Documents are stored through the Database extension into SQLite (store.ts) with a short
  *   debounce, and unloading waits for the store, so a document is durable before it is unloaded.
+ * - Transport documents are append-only here too: an update that deletes anything is refused and
+ *   its sender disconnected (append-only.ts).
  * - Frames are capped (1 MiB); garbage closes only the sender's socket.
  */
 import { Database } from '@hocuspocus/extension-database';
@@ -15,6 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { deletesSomething } from './append-only.ts';
 import type { Logger } from './log.ts';
 import type { RoomStore } from './store.ts';
 
@@ -43,6 +46,18 @@ export function createSync(options: { store: RoomStore; log: Logger }): SyncEndp
         store: async ({ documentName, state }) => store.store(documentName, new Uint8Array(state)),
       }),
     ],
+    async beforeHandleMessage({ update }) {
+      let refuse: boolean;
+      try {
+        refuse = deletesSomething(update);
+      } catch {
+        refuse = true;
+      }
+      if (refuse) {
+        log('warn', 'sync.refused', { reason: 'delete-or-malformed' });
+        throw { reason: 'append-only' };
+      }
+    },
     async onAuthenticate({ documentName, token }) {
       if (
         !ROOM_PATTERN.test(documentName) ||

@@ -67,3 +67,19 @@ it('survives garbage frames from one socket and keeps serving others', async () 
   expect(good.state.failed).toBe('');
   raw.terminate();
 });
+
+it('refuses updates that delete envelopes: the stored room keeps them', async () => {
+  server = await startTestRelay();
+  const writer = connect(CAP);
+  await until(() => writer.state.synced);
+  const list = writer.doc.getArray<Uint8Array>('envelopes');
+  list.push([new Uint8Array([1]), new Uint8Array([2])]);
+  await until(() => !writer.provider.hasUnsyncedChanges);
+  list.delete(0, 1);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(server.logs.some((l) => l.includes('delete-or-malformed'))).toBe(true);
+  const reader = connect(CAP);
+  await until(() => reader.state.synced);
+  await until(() => reader.doc.getArray('envelopes').length === 2);
+  expect(reader.doc.getArray('envelopes').length).toBe(2);
+});
