@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.ts';
 import { createPractice, newPatient, pairDevice, unlock } from './helpers.ts';
@@ -58,4 +58,42 @@ test('two devices never online together converge through the relay alone; the re
     expect(bytes.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
     expect(bytes.includes(Buffer.from(secret, 'utf16le')), secret).toBe(false);
   }
+});
+
+test('the relay is disposable: wiped and restarted, it is refilled by the devices and still carries changes', async ({
+  newDevice,
+  relayHandle,
+}) => {
+  test.setTimeout(150_000);
+  const laptopContext = await newDevice();
+  const tabletContext = await newDevice();
+  const laptop = await laptopContext.newPage();
+  let tablet = await tabletContext.newPage();
+  await createPractice(laptop);
+  await pairDevice(laptop, tablet);
+  await tablet.close();
+
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  await newPatient(laptop, { given: 'Wren', family: 'Wipedout', birthDate: '1990-09-09' });
+  await expect(laptop.getByRole('status').first()).toHaveText(/Synced with the relay/, {
+    timeout: 30_000,
+  });
+
+  // Wipe every byte the relay stored, then start it again on the same address.
+  await relayHandle.relay.close();
+  for (const file of await readdir(relayHandle.dataDir))
+    await rm(join(relayHandle.dataDir, file), { force: true });
+  await relayHandle.restart();
+  // The laptop reconnects and uploads what it holds.
+  await expect(laptop.getByRole('status').first()).toHaveText(/Synced with the relay/, {
+    timeout: 60_000,
+  });
+  await laptop.close();
+
+  tablet = await tabletContext.newPage();
+  await tablet.goto('/');
+  await unlock(tablet, 'tablet passphrase 7291');
+  await expect(tablet.getByRole('link', { name: 'Wipedout, Wren' })).toBeVisible({
+    timeout: 30_000,
+  });
 });
