@@ -22,6 +22,7 @@ import {
   type OpenOptions,
   type SealOptions,
 } from '../../../src/lib/crypto/index.ts';
+import { code } from './codes.ts';
 
 let alice: Identity;
 let bob: Identity;
@@ -70,16 +71,6 @@ function open(envelope: Uint8Array, options: Partial<OpenOptions> & { members?: 
         }
       }),
   });
-}
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error.code;
-    throw error;
-  }
-  return 'no-error';
 }
 
 /** Re-seals a hand-built inner plaintext with the right key (to tamper inside the ciphertext). */

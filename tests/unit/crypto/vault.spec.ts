@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptGrant,
-  CryptoError,
   fingerprint,
   formatRecoveryKey,
   generateIdentity,
@@ -22,21 +21,12 @@ import {
   wrapWithPassphrase,
   wrapWithRecoveryKey,
 } from '../../../src/lib/crypto/index.ts';
+import { code } from './codes.ts';
 
 beforeAll(loadSodium);
 
 /** The cheapest limits the vault accepts keep these tests fast; the app uses moderate. */
 const FAST = MIN_ARGON2;
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error.code;
-    throw error;
-  }
-  return 'no-error';
-}
 
 describe('passphrase wraps', () => {
   it('unwraps with the right passphrase and refuses a wrong one', () => {
