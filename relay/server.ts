@@ -14,7 +14,7 @@ import { createPairing, type PairingEndpoint, type PairingLimits } from './pairi
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
 import { serveStatic } from './static.ts';
 import { openRoomStore } from './store.ts';
-import { createSync } from './sync.ts';
+import { createSync, type SyncLimits } from './sync.ts';
 
 export interface RelayOptions {
   /** TCP port; 0 picks a free one. */
@@ -28,6 +28,7 @@ export interface RelayOptions {
   log: Logger;
   signalingLimits?: Partial<SignalingLimits>;
   pairingLimits?: Partial<PairingLimits>;
+  syncLimits?: Partial<SyncLimits>;
 }
 
 export interface Relay {
@@ -69,7 +70,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const signaling = createSignaling({ log, limits: options.signalingLimits });
   const pairing = createPairing({ log, limits: options.pairingLimits });
   const rooms = openRoomStore(options.dataDir);
-  const sync = createSync({ store: rooms, log });
+  const sync = createSync({ store: rooms, log, limits: options.syncLimits });
 
   const server = createServer(async (req, res) => {
     applySecurityHeaders(res);

@@ -9,7 +9,9 @@
  *   debounce, and unloading waits for the store, so a document is durable before it is unloaded.
  * - Transport documents are append-only here too: an update that deletes anything is refused and
  *   its sender disconnected (append-only.ts).
- * - Frames are capped (1 MiB); garbage closes only the sender's socket.
+ * - Limits per device connection: rooms open at once and a message rate (token bucket); frames
+ *   are capped (32 MiB: a whole transport document in one sync step); garbage closes only the
+ *   sender's socket.
  */
 import { Database } from '@hocuspocus/extension-database';
 import { Hocuspocus } from '@hocuspocus/server';
@@ -23,7 +25,29 @@ import type { RoomStore } from './store.ts';
 
 export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
 export const CAPABILITY_PATTERN = /^[0-9a-f]{64}$/;
-export const MAX_SYNC_FRAME_BYTES = 1024 * 1024;
+/** Large enough for a whole transport document in one sync step (a 16 MiB envelope fits). */
+export const MAX_SYNC_FRAME_BYTES = 32 * 1024 * 1024;
+
+export interface SyncLimits {
+  /** Rooms one device connection may have open at once. */
+  roomsPerConnection: number;
+  /** Sustained messages per second per connection, and the burst (catch-up) allowance. */
+  ratePerSecond: number;
+  burst: number;
+}
+
+export const DEFAULT_SYNC_LIMITS: SyncLimits = {
+  roomsPerConnection: 5000,
+  ratePerSecond: 200,
+  burst: 5000,
+};
+
+/** Per-socket state, handed to every Hocuspocus hook as `context`. */
+interface SocketContext {
+  rooms: Set<string>;
+  tokens: number;
+  refilled: number;
+}
 
 export interface SyncEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -32,8 +56,13 @@ export interface SyncEndpoint {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export function createSync(options: { store: RoomStore; log: Logger }): SyncEndpoint {
+export function createSync(options: {
+  store: RoomStore;
+  log: Logger;
+  limits?: Partial<SyncLimits>;
+}): SyncEndpoint {
   const { store, log } = options;
+  const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const hocuspocus = new Hocuspocus({
     name: 'folio-relay',
     quiet: true,
@@ -46,7 +75,19 @@ export function createSync(options: { store: RoomStore; log: Logger }): SyncEndp
         store: async ({ documentName, state }) => store.store(documentName, new Uint8Array(state)),
       }),
     ],
-    async beforeHandleMessage({ update }) {
+    async beforeHandleMessage({ update, context }) {
+      const socket = context as SocketContext;
+      const now = Date.now();
+      socket.tokens = Math.min(
+        limits.burst,
+        socket.tokens + ((now - socket.refilled) / 1000) * limits.ratePerSecond,
+      );
+      socket.refilled = now;
+      if (socket.tokens < 1) {
+        log('warn', 'sync.refused', { reason: 'rate-limited' });
+        throw { reason: 'rate-limited' };
+      }
+      socket.tokens -= 1;
       let refuse: boolean;
       try {
         refuse = deletesSomething(update);
@@ -58,7 +99,15 @@ export function createSync(options: { store: RoomStore; log: Logger }): SyncEndp
         throw { reason: 'append-only' };
       }
     },
-    async onAuthenticate({ documentName, token }) {
+    async onDisconnect({ documentName, context }) {
+      (context as SocketContext).rooms?.delete(documentName);
+    },
+    async onAuthenticate({ documentName, token, context }) {
+      const socket = context as SocketContext;
+      if (!socket.rooms.has(documentName) && socket.rooms.size >= limits.roomsPerConnection) {
+        log('warn', 'sync.refused', { reason: 'too-many-rooms' });
+        throw { reason: 'too-many-rooms' };
+      }
       if (
         !ROOM_PATTERN.test(documentName) ||
         typeof token !== 'string' ||
@@ -71,18 +120,18 @@ export function createSync(options: { store: RoomStore; log: Logger }): SyncEndp
       const known = store.capability(documentName);
       if (known === null) {
         store.setCapability(documentName, hash);
-        return;
-      }
-      if (!timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
+      } else if (!timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
         log('warn', 'sync.refused', { reason: 'capability' });
         throw { reason: 'forbidden' };
       }
+      socket.rooms.add(documentName);
     },
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_FRAME_BYTES });
   wss.on('connection', (ws, req: IncomingMessage) => {
     ws.on('error', () => ws.terminate());
-    hocuspocus.handleConnection(ws, req);
+    const context: SocketContext = { rooms: new Set(), tokens: limits.burst, refilled: Date.now() };
+    hocuspocus.handleConnection(ws, req, context);
   });
   return {
     handleUpgrade(req, socket, head) {

@@ -6,6 +6,7 @@ import type { Logger } from '../../../relay/log.ts';
 import { startRelay, type Relay } from '../../../relay/server.ts';
 import type { PairingLimits } from '../../../relay/pairing.ts';
 import type { SignalingLimits } from '../../../relay/signaling.ts';
+import type { SyncLimits } from '../../../relay/sync.ts';
 
 export interface TestRelay {
   relay: Relay;
@@ -19,6 +20,7 @@ export interface TestRelay {
 export async function startTestRelay(
   limits: Partial<SignalingLimits> = {},
   pairingLimits: Partial<PairingLimits> = {},
+  syncLimits: Partial<SyncLimits> = {},
 ): Promise<TestRelay> {
   const root = await mkdtemp(join(tmpdir(), 'folio-relay-test-'));
   const buildDir = join(root, 'build');
@@ -39,6 +41,7 @@ export async function startTestRelay(
     log,
     signalingLimits: limits,
     pairingLimits,
+    syncLimits,
   });
   return {
     relay,

@@ -14,11 +14,14 @@ afterEach(async () => {
 const ROOM = 'a'.repeat(32);
 const CAP = 'b'.repeat(64);
 
-function connect(token: string, room = ROOM) {
-  const socket = new HocuspocusProviderWebsocket({
+function openSocket() {
+  return new HocuspocusProviderWebsocket({
     url: server.relay.url.replace('http', 'ws') + '/sync',
     WebSocketPolyfill: WebSocket,
   });
+}
+
+function connect(token: string, room = ROOM, socket = openSocket()) {
   const doc = new Y.Doc();
   const state = { failed: '', synced: false };
   const provider = new HocuspocusProvider({
@@ -82,4 +85,31 @@ it('refuses updates that delete envelopes: the stored room keeps them', async ()
   await until(() => reader.state.synced);
   await until(() => reader.doc.getArray('envelopes').length === 2);
   expect(reader.doc.getArray('envelopes').length).toBe(2);
+});
+
+it('caps the rooms one device connection may open and its message rate', async () => {
+  server = await startTestRelay({}, {}, { roomsPerConnection: 2 });
+  const socket = openSocket();
+  const one = connect(CAP, 'a'.repeat(32), socket);
+  const two = connect(CAP, 'b'.repeat(32), socket);
+  await until(() => one.state.synced && two.state.synced);
+  const three = connect(CAP, 'c'.repeat(32), socket);
+  await until(() => three.state.failed !== '');
+  expect(three.state.failed).toBe('too-many-rooms');
+  // Another device has its own allowance.
+  const other = connect(CAP, 'c'.repeat(32));
+  await until(() => other.state.synced);
+  expect(other.state.failed).toBe('');
+});
+
+it('closes a connection that floods the relay, not the others', async () => {
+  server = await startTestRelay({}, {}, { ratePerSecond: 5, burst: 10 });
+  const flood = connect(CAP);
+  await until(() => flood.state.synced);
+  const list = flood.doc.getArray<Uint8Array>('envelopes');
+  for (let i = 0; i < 40; i++) list.push([new Uint8Array([i])]);
+  await until(() => server.logs.some((l) => l.includes('rate-limited')));
+  const calm = connect(CAP);
+  await until(() => calm.state.synced);
+  expect(calm.state.failed).toBe('');
 });
