@@ -28,6 +28,13 @@ test('paired devices share the patient list and chart edits live over WebRTC', a
 
   // Both open the chart; an edit on one shows up on the other.
   await tablet.getByRole('link', { name: 'Syncwell, Livia' }).click();
+  // Presence: each sees the other in the chart, from sealed presence envelopes.
+  await expect(laptop.getByTestId('presence')).toHaveText('Also open now: Nurse Bo', {
+    timeout: 30_000,
+  });
+  await expect(tablet.getByTestId('presence')).toHaveText('Also open now: Dr. Quillon Marsh', {
+    timeout: 30_000,
+  });
   await tablet.getByRole('tab', { name: 'Problems' }).click();
   await laptop.getByRole('tab', { name: 'Problems' }).click();
   await laptop.getByRole('button', { name: 'Add problem' }).click();

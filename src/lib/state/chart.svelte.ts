@@ -29,7 +29,7 @@ import {
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { practice } from './practice.svelte';
 import { session } from './session.svelte';
-import { sync } from './sync.svelte';
+import { sync, type JoinedRoom } from './sync.svelte';
 
 export type {
   Addendum,
@@ -61,6 +61,9 @@ export interface ChartView {
   notes: Entry<Note & Record<SoapField, string>>[];
   audit: AuditRecord[];
 }
+
+const PRESENCE_EVERY_MS = 15_000;
+const PRESENCE_FRESH_MS = 45_000;
 
 export type CommandResult<T> =
   { ok: true; value: T } | { ok: false; message: string; issues: Issue[]; outliers: Issue[] };
@@ -119,9 +122,78 @@ export class ChartState {
     addEventListener('pagehide', onHide);
     this.#cleanup.push(() => removeEventListener('pagehide', onHide));
     this.#model.recordAudit('view');
-    const leave = sync.attach(this.#doc);
-    this.#cleanup.push(() => void leave.then((fn) => fn()));
+    const doc = this.#doc;
+    const joined = sync.attach(doc);
+    this.#cleanup.push(() => void joined.then((room) => room.leave()));
+    void joined.then((room) => this.#startPresence(doc, room));
     this.#refresh();
+  }
+
+  #others = $state<string[]>([]);
+
+  /** Other members who have this chart open now (from verified, recent presence envelopes). */
+  get others(): string[] {
+    return this.#others;
+  }
+
+  /** Announces this member's presence every 15 s (sealed) and reads others'. */
+  #startPresence(doc: SealedDoc, room: JoinedRoom): void {
+    if (this.#doc !== doc) return;
+    const announce = async () => {
+      try {
+        const payload = new TextEncoder().encode(JSON.stringify({ at: Date.now() }));
+        const { envelope } = await session.port.seal({
+          docId: doc.docId,
+          generation: 0,
+          kind: 'presence',
+          payload,
+        });
+        let binary = '';
+        for (const b of envelope) binary += String.fromCharCode(b);
+        room.setPresence(btoa(binary));
+      } catch {
+        // Locked or closing: no presence.
+      }
+    };
+    const read = async () => {
+      const blobs = room.presence();
+      if (blobs.length === 0) {
+        this.#others = [];
+        return;
+      }
+      const envelopes = blobs.map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+      const me = session.self;
+      // A local accumulator, not state (the result is assigned to #others below).
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity
+      const names = new Set<string>();
+      for (const r of await session.port.openMany(envelopes)) {
+        if (
+          !r.ok ||
+          r.kind !== 'presence' ||
+          (me && r.author.member === me.member && r.author.device === me.device)
+        )
+          continue;
+        let at = 0;
+        try {
+          at = Number(JSON.parse(new TextDecoder().decode(r.payload)).at);
+        } catch {
+          continue;
+        }
+        // Stale or replayed presence is ignored.
+        if (Math.abs(Date.now() - at) < PRESENCE_FRESH_MS) names.add(r.author.memberName);
+      }
+      this.#others = [...names].sort();
+    };
+    void announce();
+    const timer = setInterval(() => {
+      void announce();
+      void read();
+    }, PRESENCE_EVERY_MS);
+    const off = room.onPresence(() => void read());
+    this.#cleanup.push(() => {
+      clearInterval(timer);
+      off();
+    });
   }
 
   #schedule(): void {

@@ -5,10 +5,16 @@
  */
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { TransportDoc } from '$lib/crdt/transport-doc';
+import type { PresenceChannel } from '$lib/sync/presence';
 import type { RelayRoom } from '$lib/sync/relay-client';
 import type { RoomConnection } from '$lib/sync/webrtc';
 import { relayUrl, signalingUrl } from '$lib/sync/signaling-url';
 import { session } from './session.svelte';
+
+/** A joined sync room: leave it, and exchange sealed presence in it. */
+export interface JoinedRoom extends PresenceChannel {
+  leave(): void;
+}
 
 interface Attached {
   doc: SealedDoc;
@@ -57,7 +63,7 @@ class SyncState {
   }
 
   /** Joins the sync room of a sealed document; returns a function that leaves it. */
-  async attach(doc: SealedDoc): Promise<() => void> {
+  async attach(doc: SealedDoc): Promise<JoinedRoom> {
     const entry: Attached = { doc, connection: null, relay: null, cleanup: [] };
     this.#rooms.add(entry);
     const transport = new TransportDoc();
@@ -90,12 +96,24 @@ class SyncState {
     }
     entry.cleanup.push(() => transport.destroy());
     this.#update();
-    return () => {
-      for (const fn of entry.cleanup.splice(0)) fn();
-      entry.connection?.destroy();
-      entry.relay?.destroy();
-      this.#rooms.delete(entry);
-      this.#update();
+    const channels = () => [entry.connection, entry.relay].filter((c) => c !== null);
+    return {
+      leave: () => {
+        for (const c of channels()) c.setPresence(null);
+        for (const fn of entry.cleanup.splice(0)) fn();
+        entry.connection?.destroy();
+        entry.relay?.destroy();
+        this.#rooms.delete(entry);
+        this.#update();
+      },
+      setPresence: (sealed) => {
+        for (const c of channels()) c.setPresence(sealed);
+      },
+      presence: () => [...new Set(channels().flatMap((c) => c.presence()))],
+      onPresence: (listener) => {
+        const offs = channels().map((c) => c.onPresence(listener));
+        return () => offs.forEach((off) => off());
+      },
     };
   }
 

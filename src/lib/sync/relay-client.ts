@@ -5,6 +5,7 @@
  */
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { TransportDoc } from '../crdt/transport-doc';
+import { presenceOver, type PresenceChannel } from './presence';
 
 let socket: HocuspocusProviderWebsocket | null = null;
 
@@ -13,7 +14,7 @@ function shared(url: string): HocuspocusProviderWebsocket {
   return socket;
 }
 
-export interface RelayRoom {
+export interface RelayRoom extends PresenceChannel {
   /** True once the relay holds everything this device offered in the room. */
   synced(): boolean;
   onChange(listener: () => void): () => void;
@@ -32,8 +33,8 @@ export function attachRelayRoom(options: {
     document: options.transport.ydoc,
     token: options.capability,
   });
-  // The awareness channel keeps the shared socket alive; it carries nothing.
-  provider.awareness?.setLocalState({});
+  // The awareness channel keeps the shared socket alive; it carries at most sealed presence.
+  provider.awareness!.setLocalState({});
   (provider as unknown as { attach?: () => void }).attach?.();
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
@@ -46,6 +47,7 @@ export function attachRelayRoom(options: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    ...presenceOver(provider.awareness!),
     destroy() {
       listeners.clear();
       provider.destroy();

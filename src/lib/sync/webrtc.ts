@@ -6,8 +6,9 @@
  */
 import { WebrtcProvider } from 'y-webrtc';
 import type { TransportDoc } from '../crdt/transport-doc';
+import { presenceOver, type PresenceChannel } from './presence';
 
-export interface RoomConnection {
+export interface RoomConnection extends PresenceChannel {
   /** Peers with an open WebRTC data channel, plus tabs of this browser in the room. */
   peers(): { direct: number; sameBrowser: number; signaling: boolean };
   onChange(listener: () => void): () => void;
@@ -26,6 +27,7 @@ export function connectRoom(options: {
     peerOpts: { config: { iceServers: [] } },
   });
   provider.awareness.setLocalState(null);
+  const awareness = provider.awareness;
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
   provider.on('peers', notify);
@@ -47,6 +49,7 @@ export function connectRoom(options: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    ...presenceOver(awareness),
     destroy() {
       clearInterval(timer);
       listeners.clear();
