@@ -1,23 +1,29 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BrowserContext } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { createPractice, newPatient, pairDevice, unlock } from './helpers.ts';
 
-test('two devices never online together converge through the relay alone; the relay stores no patient data', async ({
-  newDevice,
-  relayHandle,
-}) => {
-  test.setTimeout(120_000);
-  const laptopContext = await newDevice();
+/** A laptop with a practice and a paired tablet whose page is then closed (the tablet is away). */
+async function laptopWithAwayTablet(newDevice: () => Promise<BrowserContext>) {
   const tabletContext = await newDevice();
-  const laptop = await laptopContext.newPage();
-  let tablet = await tabletContext.newPage();
+  const laptop = await (await newDevice()).newPage();
+  const tablet = await tabletContext.newPage();
   await createPractice(laptop);
   await pairDevice(laptop, tablet);
   await expect(
     tablet.getByRole('heading', { name: 'Zebrafinch Clinic QX7', level: 1 }),
   ).toBeVisible();
   await tablet.close();
+  return { laptop, tabletContext };
+}
+
+test('two devices never online together converge through the relay alone; the relay stores no patient data', async ({
+  newDevice,
+  relayHandle,
+}) => {
+  test.setTimeout(120_000);
+  const { laptop, tabletContext } = await laptopWithAwayTablet(newDevice);
 
   // Only the laptop is online: it charts, and the relay keeps the sealed changes.
   await laptop.getByRole('link', { name: 'Patients' }).click();
@@ -32,7 +38,7 @@ test('two devices never online together converge through the relay alone; the re
   await laptop.close();
 
   // Now only the tablet is online: everything arrives from the relay.
-  tablet = await tabletContext.newPage();
+  const tablet = await tabletContext.newPage();
   await tablet.goto('/');
   await unlock(tablet, 'tablet passphrase 7291');
   await tablet.getByRole('link', { name: 'Relayson, Rhea' }).click({ timeout: 30_000 });
@@ -65,13 +71,7 @@ test('the relay is disposable: wiped and restarted, it is refilled by the device
   relayHandle,
 }) => {
   test.setTimeout(150_000);
-  const laptopContext = await newDevice();
-  const tabletContext = await newDevice();
-  const laptop = await laptopContext.newPage();
-  let tablet = await tabletContext.newPage();
-  await createPractice(laptop);
-  await pairDevice(laptop, tablet);
-  await tablet.close();
+  const { laptop, tabletContext } = await laptopWithAwayTablet(newDevice);
 
   await laptop.getByRole('link', { name: 'Patients' }).click();
   await newPatient(laptop, { given: 'Wren', family: 'Wipedout', birthDate: '1990-09-09' });
@@ -90,7 +90,7 @@ test('the relay is disposable: wiped and restarted, it is refilled by the device
   });
   await laptop.close();
 
-  tablet = await tabletContext.newPage();
+  const tablet = await tabletContext.newPage();
   await tablet.goto('/');
   await unlock(tablet, 'tablet passphrase 7291');
   await expect(tablet.getByRole('link', { name: 'Wipedout, Wren' })).toBeVisible({

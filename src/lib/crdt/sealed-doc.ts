@@ -17,6 +17,7 @@
  */
 import * as Y from 'yjs';
 import { HEADER_BYTES, NONCE_BYTES, type EnvelopeKind } from '$lib/crypto';
+import { toBase64Url } from '$lib/crypto/bytes';
 import type { OpenResult } from '$lib/vault/service';
 import { CrdtError } from './errors';
 import type { EnvelopeStore } from './envelope-store';
@@ -48,12 +49,6 @@ function envelopeId(envelope: Uint8Array): string | null {
   for (let i = HEADER_BYTES; i < HEADER_BYTES + NONCE_BYTES; i++)
     id += String.fromCharCode(envelope[i]!);
   return id;
-}
-
-function toB64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export interface SealedDocOptions {
@@ -97,7 +92,7 @@ export class SealedDoc {
 
   private constructor(options: SealedDocOptions) {
     this.docId = options.docId;
-    this.#key = toB64(options.docId);
+    this.#key = toBase64Url(options.docId);
     this.#port = options.port;
     this.#store = options.store;
     this.#self = options.self;

@@ -3,6 +3,7 @@
  * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
  */
 import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
+import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
 import { ChartModel, checkPatient } from '$lib/chart/model';
 import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
@@ -19,17 +20,6 @@ export interface PatientSummary {
   birthDate: string;
   gender: AdministrativeGender;
   mrn: string;
-}
-
-function toB64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromB64(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** Compaction threshold: a document with more envelopes than this is compacted after opening. */
@@ -172,7 +162,7 @@ class PracticeState {
     });
     new ChartModel(new ChartDoc(chartDoc)).create(patient);
     await chartDoc.close();
-    const chartId = toB64(docId);
+    const chartId = toBase64Url(docId);
     const fields: Record<string, Json> = {
       given: patient.given.trim(),
       family: patient.family.trim(),
@@ -180,7 +170,7 @@ class PracticeState {
       gender: patient.gender,
       mrn: patient.mrn.trim(),
       keyEpoch: epoch,
-      wrappedKey: toB64(wrappedKey),
+      wrappedKey: toBase64Url(wrappedKey),
     };
     this.#index!.put(chartId, fields);
     await this.#indexDoc!.flush();
@@ -210,13 +200,13 @@ class PracticeState {
     await this.open();
     const entry = this.#index!.get(chartId);
     if (!entry) throw new Error('no-such-chart');
-    const docId = fromB64(chartId);
+    const docId = fromBase64Url(chartId);
     const { failed } = await session.vault.call('loadChartKeys', {
       charts: [
         {
           docId,
           epoch: Number(entry.keyEpoch ?? 0),
-          wrappedKey: fromB64(String(entry.wrappedKey)),
+          wrappedKey: fromBase64Url(String(entry.wrappedKey)),
         },
       ],
     });

@@ -188,8 +188,7 @@ class SessionManager {
 
   /** Locks now: pending edits are flushed (≤ 2 s), then the Worker and its keys are discarded and the page reloads. */
   async lock(): Promise<void> {
-    const flushes = Promise.allSettled([...this.#beforeLock].map((hook) => hook()));
-    await Promise.race([flushes, new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([this.flushAll(), new Promise((r) => setTimeout(r, 2000))]);
     this.#client.terminate();
     this.#session = null;
     location.reload();

@@ -1086,14 +1086,11 @@ export class VaultService {
   }
 }
 
-interface PairRequest {
-  member: string;
-  memberBox: string;
-  device: string;
-  deviceBox: string;
-  name: string;
-  deviceName: string;
-}
+/** What a joining device tells the admin: its member-list entry, less what the admin decides. */
+type PairRequest = Pick<
+  MemberEntry,
+  'member' | 'memberBox' | 'device' | 'deviceBox' | 'name' | 'deviceName'
+>;
 
 interface GrantJson {
   kind: GrantKind;
