@@ -15,6 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 
 export interface PairingLimits {
@@ -37,36 +38,6 @@ interface Mailbox {
 }
 
 const ID = /^[0-9a-f]{32}$/;
-
-function reply(res: ServerResponse, status: number, body?: Buffer | string): void {
-  res.statusCode = status;
-  res.setHeader('Cache-Control', 'no-store');
-  if (body === undefined) {
-    res.end();
-    return;
-  }
-  res.setHeader(
-    'Content-Type',
-    typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
-  );
-  res.end(body);
-}
-
-/** Reads a request body up to `max` bytes; null when it is larger. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
 

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { handleChanges } from './changes.ts';
 import { SECURITY_HEADERS } from './headers.ts';
 import type { Logger } from './log.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
@@ -83,6 +84,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         return;
       }
       if (path?.startsWith('/pair/') && (await pairing.handle(req, res))) return;
+      if (path === '/sync/changes') {
+        if (!sameOrigin(req)) plain(res, 403, 'Forbidden');
+        else await handleChanges(req, res, rooms, log);
+        return;
+      }
       const result = await serveStatic(options.buildDir, req, res);
       if (result === 'not-found') plain(res, 404, 'Not found');
       else if (result === 'bad-request') plain(res, 400, 'Bad request');

@@ -7,8 +7,9 @@
  *   SHA-256 of it; every later one must present the same token (trust on first use).
  * - Documents are stored through the Database extension into SQLite (store.ts) with a short
  *   debounce, and unloading waits for the store, so a document is durable before it is unloaded.
- * - Transport documents are append-only here too: an update that deletes anything is refused and
- *   its sender disconnected (append-only.ts).
+ * - Transport documents are append-only and envelope-only here too: an update that deletes
+ *   anything, or inserts anything but envelope-shaped binaries, is refused and its sender
+ *   disconnected (append-only.ts).
  * - Limits per device connection: rooms open at once and a message rate (token bucket); frames
  *   are capped (32 MiB: a whole transport document in one sync step); garbage closes only the
  *   sender's socket.
@@ -19,7 +20,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { deletesSomething } from './append-only.ts';
+import { refusal } from './append-only.ts';
 import type { Logger } from './log.ts';
 import type { RoomStore } from './store.ts';
 
@@ -88,14 +89,14 @@ export function createSync(options: {
         throw { reason: 'rate-limited' };
       }
       socket.tokens -= 1;
-      let refuse: boolean;
+      let refused: string | null;
       try {
-        refuse = deletesSomething(update);
+        refused = refusal(update);
       } catch {
-        refuse = true;
+        refused = 'malformed';
       }
-      if (refuse) {
-        log('warn', 'sync.refused', { reason: 'delete-or-malformed' });
+      if (refused) {
+        log('warn', 'sync.refused', { reason: refused });
         throw { reason: 'append-only' };
       }
     },

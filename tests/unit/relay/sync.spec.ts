@@ -2,6 +2,10 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { afterEach, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRoomStore } from '../../../relay/store.ts';
 import { startTestRelay, until, type TestRelay } from './helpers.ts';
 
 let server: TestRelay;
@@ -13,6 +17,13 @@ afterEach(async () => {
 
 const ROOM = 'a'.repeat(32);
 const CAP = 'b'.repeat(64);
+
+/** Envelope-shaped bytes (version 1, long enough); the relay cannot tell them from real ones. */
+function env(tag: number): Uint8Array {
+  const bytes = new Uint8Array(96).fill(tag);
+  bytes[0] = 1;
+  return bytes;
+}
 
 function openSocket() {
   return new HocuspocusProviderWebsocket({
@@ -44,13 +55,13 @@ it('stores a room for later devices and refuses writers without its capability',
   server = await startTestRelay();
   const first = connect(CAP);
   await until(() => first.state.synced);
-  first.doc.getArray<Uint8Array>('envelopes').push([new Uint8Array([1, 2, 3])]);
+  first.doc.getArray<Uint8Array>('envelopes').push([env(3)]);
   await until(() => !first.provider.hasUnsyncedChanges);
 
   const later = connect(CAP);
   await until(() => later.state.synced);
   await until(() => later.doc.getArray('envelopes').length === 1);
-  expect(later.doc.getArray<Uint8Array>('envelopes').get(0)).toEqual(new Uint8Array([1, 2, 3]));
+  expect(later.doc.getArray<Uint8Array>('envelopes').get(0)).toEqual(env(3));
 
   const intruder = connect('c'.repeat(64));
   await until(() => intruder.state.failed !== '');
@@ -76,11 +87,11 @@ it('refuses updates that delete envelopes: the stored room keeps them', async ()
   const writer = connect(CAP);
   await until(() => writer.state.synced);
   const list = writer.doc.getArray<Uint8Array>('envelopes');
-  list.push([new Uint8Array([1]), new Uint8Array([2])]);
+  list.push([env(1), env(2)]);
   await until(() => !writer.provider.hasUnsyncedChanges);
   list.delete(0, 1);
   await new Promise((r) => setTimeout(r, 300));
-  expect(server.logs.some((l) => l.includes('delete-or-malformed'))).toBe(true);
+  expect(server.logs.some((l) => l.includes('"reason":"delete"'))).toBe(true);
   const reader = connect(CAP);
   await until(() => reader.state.synced);
   await until(() => reader.doc.getArray('envelopes').length === 2);
@@ -107,9 +118,132 @@ it('closes a connection that floods the relay, not the others', async () => {
   const flood = connect(CAP);
   await until(() => flood.state.synced);
   const list = flood.doc.getArray<Uint8Array>('envelopes');
-  for (let i = 0; i < 40; i++) list.push([new Uint8Array([i])]);
+  for (let i = 0; i < 40; i++) list.push([env(i)]);
   await until(() => server.logs.some((l) => l.includes('rate-limited')));
   const calm = connect(CAP);
   await until(() => calm.state.synced);
   expect(calm.state.failed).toBe('');
+});
+
+it('refuses anything but envelope-shaped binaries in the envelopes array', async () => {
+  server = await startTestRelay();
+  const cases: ((doc: Y.Doc) => void)[] = [
+    (doc) => doc.getArray('envelopes').push(['plain text']),
+    (doc) => doc.getArray('envelopes').push([new Uint8Array(10).fill(1)]),
+    (doc) => doc.getArray('envelopes').push([new Uint8Array(96).fill(9)]),
+    (doc) => doc.getMap('other').set('k', env(1)),
+    (doc) => doc.getArray('envelopes').push([new Y.Map()]),
+    (doc) => doc.getText('envelopes').insert(0, 'x'),
+  ];
+  for (const [i, write] of cases.entries()) {
+    const before = server.logs.filter((l) => l.includes('not-envelope')).length;
+    const room = i.toString(16).padStart(32, '0');
+    const writer = connect(CAP, room);
+    await until(() => writer.state.synced);
+    write(writer.doc);
+    await until(() => server.logs.filter((l) => l.includes('not-envelope')).length > before);
+    const reader = connect(CAP, room);
+    await until(() => reader.state.synced);
+    expect(Y.encodeStateVector(reader.doc)).toEqual(Y.encodeStateVector(new Y.Doc()));
+  }
+  // A well-formed envelope still passes.
+  const good = connect(CAP, 'f'.repeat(32));
+  await until(() => good.state.synced);
+  good.doc.getArray<Uint8Array>('envelopes').push([env(7)]);
+  await until(() => !good.provider.hasUnsyncedChanges);
+});
+
+async function changes(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(server.relay.url + '/sync/changes', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: res.status === 200 ? await res.json() : await res.text() };
+}
+
+it("reports which of a device's rooms changed since a cursor (the catch-up feed)", async () => {
+  server = await startTestRelay();
+  const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(32));
+  const empty = await changes({ since: 0, rooms: [a, b, c] });
+  expect(empty.body).toMatchObject({ cursor: 0, changed: [] });
+  const { instance } = empty.body as { instance: string };
+  expect(instance).toMatch(/^[0-9a-f]{32}$/);
+
+  const writerA = connect(CAP, a);
+  await until(() => writerA.state.synced);
+  writerA.doc.getArray<Uint8Array>('envelopes').push([env(1)]);
+  await until(() => !writerA.provider.hasUnsyncedChanges);
+  let first = await changes({ since: 0, rooms: [a, b, c] });
+  for (let i = 0; i < 50 && (first.body as { changed: string[] }).changed.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    first = await changes({ since: 0, rooms: [a, b, c] });
+  }
+  expect(first.body).toMatchObject({ instance, changed: [a] });
+  const cursor = (first.body as { cursor: number }).cursor;
+  expect(cursor).toBeGreaterThan(0);
+
+  // Nothing new since the cursor; a device that only reads does not count as a change.
+  const reader = connect(CAP, a);
+  await until(() => reader.state.synced);
+  reader.provider.destroy();
+  await new Promise((r) => setTimeout(r, 700));
+  expect((await changes({ since: cursor, rooms: [a, b, c] })).body).toMatchObject({
+    changed: [],
+    cursor,
+  });
+
+  // A room another device does not name is never reported to it.
+  const writerB = connect(CAP, b);
+  await until(() => writerB.state.synced);
+  writerB.doc.getArray<Uint8Array>('envelopes').push([env(2)]);
+  await until(() => !writerB.provider.hasUnsyncedChanges);
+  let later = await changes({ since: cursor, rooms: [b] });
+  for (let i = 0; i < 50 && (later.body as { changed: string[] }).changed.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    later = await changes({ since: cursor, rooms: [b] });
+  }
+  expect(later.body).toMatchObject({ changed: [b] });
+  expect((await changes({ since: cursor, rooms: [a, c] })).body).toMatchObject({ changed: [] });
+});
+
+it('refuses malformed, oversized and cross-origin change queries', async () => {
+  server = await startTestRelay();
+  expect((await changes('{not json')).status).toBe(400);
+  expect((await changes({ since: -1, rooms: [] })).status).toBe(400);
+  expect((await changes({ since: 0, rooms: ['nope'] })).status).toBe(400);
+  expect((await changes({ since: 0, rooms: Array(20_001).fill('a'.repeat(32)) })).status).toBe(413);
+  expect((await changes('x'.repeat(1024 * 1024 + 1))).status).toBe(413);
+  expect((await changes({ since: 0, rooms: [] }, { origin: 'https://evil.example' })).status).toBe(
+    403,
+  );
+  const get = await fetch(server.relay.url + '/sync/changes');
+  expect(get.status).toBe(405);
+});
+
+it('keeps its instance id across restarts and gets a new one when its data folder is wiped', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'folio-store-'));
+  try {
+    const first = openRoomStore(dir);
+    first.store('a'.repeat(32), env(1));
+    const { instance, cursor } = first.changes([], 0);
+    first.store('a'.repeat(32), env(1)); // same bytes: not a change
+    expect(first.changes([], 0).cursor).toBe(cursor);
+    first.close();
+    const again = openRoomStore(dir);
+    expect(again.changes(['a'.repeat(32)], 0)).toEqual({
+      instance,
+      cursor,
+      changed: ['a'.repeat(32)],
+    });
+    again.close();
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    const wiped = openRoomStore(dir);
+    expect(wiped.changes(['a'.repeat(32)], 0).instance).not.toBe(instance);
+    expect(wiped.changes(['a'.repeat(32)], 0).changed).toEqual([]);
+    wiped.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
