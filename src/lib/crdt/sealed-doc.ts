@@ -16,10 +16,11 @@
  *   the seq per author it covers; the old generation is dropped in the same transaction.
  */
 import * as Y from 'yjs';
-import { HEADER_BYTES, NONCE_BYTES, type EnvelopeKind } from '$lib/crypto';
+import type { EnvelopeKind } from '$lib/crypto';
 import { toBase64Url } from '$lib/crypto/bytes';
 import type { OpenResult } from '$lib/vault/service';
 import { CrdtError } from './errors';
+import { envelopeId } from './envelope-id';
 import type { EnvelopeStore } from './envelope-store';
 import { decodeSnapshot, encodeSnapshot, type Signer } from './snapshot';
 
@@ -40,16 +41,6 @@ const REMOTE = Symbol('sealed-doc-remote');
 const RETRY_MS = 2000;
 
 const authorKey = (s: { member: string; device: string }) => `${s.member}:${s.device}`;
-
-/** An envelope's random nonce as a string id, or null when it is too short to be one. */
-function envelopeId(envelope: Uint8Array): string | null {
-  if (!(envelope instanceof Uint8Array) || envelope.length < HEADER_BYTES + NONCE_BYTES)
-    return null;
-  let id = '';
-  for (let i = HEADER_BYTES; i < HEADER_BYTES + NONCE_BYTES; i++)
-    id += String.fromCharCode(envelope[i]!);
-  return id;
-}
 
 export interface SealedDocOptions {
   docId: Uint8Array;

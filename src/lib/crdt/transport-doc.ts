@@ -6,6 +6,7 @@
  * network can erase what this device holds.
  */
 import * as Y from 'yjs';
+import { envelopeId } from './envelope-id';
 
 const LOCAL = Symbol('transport-local');
 
@@ -13,11 +14,41 @@ export class TransportDoc {
   /** For transport providers in lib/sync only. */
   readonly ydoc = new Y.Doc();
   readonly #envelopes = this.ydoc.getArray<Uint8Array>('envelopes');
+  /** Ids of the envelopes present in the room (ours and peers'). */
+  readonly #present = new Set<string>();
 
-  /** Offers envelopes this device holds to its peers. */
-  offer(envelopes: readonly Uint8Array[]): void {
-    if (envelopes.length === 0) return;
-    this.ydoc.transact(() => this.#envelopes.push([...envelopes]), LOCAL);
+  constructor() {
+    this.#envelopes.observe((event) => {
+      for (const change of event.changes.delta) {
+        if (!Array.isArray(change.insert)) continue;
+        for (const item of change.insert) {
+          const id = envelopeId(item);
+          if (id !== null) this.#present.add(id);
+        }
+      }
+    });
+  }
+
+  /**
+   * Offers envelopes this device holds to its peers — only those not already in the room, so
+   * re-attaching a room never stores the same envelope twice. Offer what a device held before
+   * joining only after the first sync with the relay (sync.svelte.ts), or it cannot know.
+   */
+  offer(envelopes: readonly Uint8Array[]): number {
+    const missing: Uint8Array[] = [];
+    for (const envelope of envelopes) {
+      const id = envelopeId(envelope);
+      if (id === null || this.#present.has(id)) continue;
+      this.#present.add(id);
+      missing.push(envelope);
+    }
+    if (missing.length > 0) this.ydoc.transact(() => this.#envelopes.push(missing), LOCAL);
+    return missing.length;
+  }
+
+  /** Every envelope in the room (for catch-up of a document that is not open). */
+  envelopes(): Uint8Array[] {
+    return this.#envelopes.toArray().filter((e) => e instanceof Uint8Array);
   }
 
   /** Calls `listener` with envelopes that peers added (insertions only). */

@@ -10,6 +10,7 @@ import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
 import { IndexDoc } from '$lib/crdt/index-doc';
 import { SealedDoc } from '$lib/crdt/sealed-doc';
+import type { CatchUpDoc } from '$lib/sync/catch-up';
 import { session } from './session.svelte';
 import { sync } from './sync.svelte';
 
@@ -64,6 +65,7 @@ class PracticeState {
       this.#index.onChange(() => {
         this.#refresh();
         void this.#learnMembers();
+        sync.scheduleCatchUp();
       });
       await this.publishMembers();
       session.beforeLock(() => this.#indexDoc!.flush());
@@ -71,6 +73,12 @@ class PracticeState {
       this.#refresh();
       this.#ready = true;
       void sync.attach(this.#indexDoc);
+      sync.startCatchUp({
+        store: this.#store,
+        docs: () => this.#catchUpDocs(),
+        receive: (doc, envelopes) => this.#receiveClosed(doc.docId, envelopes),
+        isOpen: (key) => this.#openDoc(key) !== undefined,
+      });
     })();
     return this.#opening;
   }
@@ -163,6 +171,7 @@ class PracticeState {
     new ChartModel(new ChartDoc(chartDoc)).create(patient);
     await chartDoc.close();
     const chartId = toBase64Url(docId);
+    sync.markDirty(chartId);
     const fields: Record<string, Json> = {
       given: patient.given.trim(),
       family: patient.family.trim(),
@@ -218,8 +227,59 @@ class PracticeState {
       self: session.self!,
     });
     if (doc.envelopeCount > COMPACT_AFTER) void doc.compact().catch(() => undefined);
+    doc.onSealed(() => sync.markDirty(chartId));
     this.#open.add(doc);
     return doc;
+  }
+
+  #openDoc(key: string): SealedDoc | undefined {
+    for (const doc of this.#open) if (toBase64Url(doc.docId) === key) return doc;
+    return undefined;
+  }
+
+  /** Every chart this device can open, with its sync room (catch-up of charts not open). */
+  async #catchUpDocs(): Promise<CatchUpDoc[]> {
+    const charts = (this.#index?.list() ?? [])
+      .filter(({ fields }) => typeof fields.wrappedKey === 'string')
+      .map(({ chartId, fields }) => ({
+        chartId,
+        docId: fromBase64Url(chartId),
+        epoch: Number(fields.keyEpoch ?? 0),
+        wrappedKey: fromBase64Url(String(fields.wrappedKey)),
+      }));
+    if (charts.length === 0) return [];
+    const { failed } = await session.vault.call('loadChartKeys', { charts });
+    const cannot = new Set(failed.map((f) => toBase64Url(f.docId)));
+    const docs: CatchUpDoc[] = [];
+    for (const chart of charts) {
+      if (cannot.has(chart.chartId)) continue;
+      const { room, capability } = await session.vault.call('roomFor', {
+        docId: chart.docId,
+        generation: 0,
+      });
+      docs.push({ key: chart.chartId, docId: chart.docId, room, capability });
+    }
+    return docs;
+  }
+
+  /** Verifies and stores envelopes for a chart that is not open (catch-up). */
+  async #receiveClosed(docId: Uint8Array, envelopes: Uint8Array[]): Promise<void> {
+    const open = this.#openDoc(toBase64Url(docId));
+    if (open) {
+      await open.receive(envelopes);
+      return;
+    }
+    const doc = await SealedDoc.open({
+      docId,
+      port: session.port,
+      store: this.#store!,
+      self: session.self!,
+    });
+    try {
+      await doc.receive(envelopes);
+    } finally {
+      await doc.close();
+    }
   }
 
   /** The practice's sealed envelopes and the store, for the encrypted backup. */

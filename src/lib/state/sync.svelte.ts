@@ -4,16 +4,31 @@
  * verified ones reach the local log (SealedDoc.receive).
  */
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
+import type { CatchUp, CatchUpDoc, CatchUpOptions, CatchUpReport } from '$lib/sync/catch-up';
 import { TransportDoc } from '$lib/crdt/transport-doc';
 import type { PresenceChannel } from '$lib/sync/presence';
 import type { RelayRoom } from '$lib/sync/relay-client';
 import type { RoomConnection } from '$lib/sync/webrtc';
-import { relayUrl, signalingUrl } from '$lib/sync/signaling-url';
+import { changesUrl, relayUrl, signalingUrl } from '$lib/sync/signaling-url';
 import { session } from './session.svelte';
 
 /** A joined sync room: leave it, and exchange sealed presence in it. */
 export interface JoinedRoom extends PresenceChannel {
   leave(): void;
+}
+
+/** How often the change feed is asked while unlocked and online. */
+const CATCH_UP_EVERY_MS = 15_000;
+/** Sealed edits of closed documents are uploaded after this quiet time. */
+const CATCH_UP_DEBOUNCE_MS = 1_000;
+
+/** What the practice provides for catch-up of documents that are not open. */
+export interface CatchUpSource {
+  store: CatchUpOptions['store'];
+  /** Every document this device can open, with its room. */
+  docs(): Promise<CatchUpDoc[]>;
+  receive: CatchUpOptions['receive'];
+  isOpen(key: string): boolean;
 }
 
 interface Attached {
@@ -67,8 +82,16 @@ class SyncState {
     const entry: Attached = { doc, connection: null, relay: null, cleanup: [] };
     this.#rooms.add(entry);
     const transport = new TransportDoc();
-    transport.offer(doc.envelopes);
-    entry.cleanup.push(doc.onSealed((envelopes) => transport.offer(envelopes)));
+    // What this device held before joining is offered once the relay's copy has arrived, so only
+    // envelopes the room lacks are added (re-opening a chart must not store everything twice).
+    // Envelopes sealed from now on are new and go at once.
+    let offered = false;
+    const offerHeld = () => {
+      if (offered) return;
+      offered = true;
+      transport.offer(doc.envelopes);
+    };
+    entry.cleanup.push(doc.onSealed((envelopes) => void transport.offer(envelopes)));
     entry.cleanup.push(
       transport.onArrival((envelopes) => void doc.receive(envelopes).catch(() => undefined)),
     );
@@ -89,10 +112,17 @@ class SyncState {
         transport,
       });
       entry.cleanup.push(entry.connection.onChange(() => this.#update()));
-      entry.relay = attachRelayRoom({ url: relayUrl(location), room, capability, transport });
-      entry.cleanup.push(entry.relay.onChange(() => this.#update()));
+      const relay = attachRelayRoom({ url: relayUrl(location), room, capability, transport });
+      entry.relay = relay;
+      entry.cleanup.push(
+        relay.onChange(() => {
+          if (relay.synced()) offerHeld();
+          this.#update();
+        }),
+      );
     } catch {
       // No key for the room, or WebRTC unavailable: the document stays local-only.
+      offerHeld();
     }
     entry.cleanup.push(() => transport.destroy());
     this.#update();
@@ -115,6 +145,92 @@ class SyncState {
         return () => offs.forEach((off) => off());
       },
     };
+  }
+
+  #catchUp: CatchUp | null = null;
+  #source: CatchUpSource | null = null;
+  #catchUpTimer: ReturnType<typeof setTimeout> | null = null;
+  #catchingUp: Promise<void> | null = null;
+  #again = false;
+  #lastCatchUp = $state<CatchUpReport | null>(null);
+  #catchUpError = $state<string | null>(null);
+
+  /** The last finished catch-up pass over documents that are not open. */
+  get lastCatchUp(): CatchUpReport | null {
+    return this.#lastCatchUp;
+  }
+  /** Why the last catch-up pass failed (e.g. the relay is unreachable), or null. */
+  get catchUpError(): string | null {
+    return this.#catchUpError;
+  }
+
+  /** Starts catch-up passes: now, every 15 s, when back online, and after closed documents change. */
+  startCatchUp(source: CatchUpSource): void {
+    if (this.#source) return;
+    this.#source = source;
+    addEventListener('online', () => this.scheduleCatchUp(0));
+    setInterval(() => this.scheduleCatchUp(0), CATCH_UP_EVERY_MS);
+    this.scheduleCatchUp(0);
+  }
+
+  /** A document was sealed into: make sure the relay gets it even after it is closed. */
+  markDirty(key: string): void {
+    this.#pendingDirty.add(key);
+    this.#catchUp?.markDirty(key);
+    this.scheduleCatchUp(CATCH_UP_DEBOUNCE_MS);
+  }
+  readonly #pendingDirty = new Set<string>();
+
+  scheduleCatchUp(delayMs = CATCH_UP_DEBOUNCE_MS): void {
+    if (!this.#source) return;
+    if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
+    this.#catchUpTimer = setTimeout(() => {
+      this.#catchUpTimer = null;
+      void this.catchUpNow();
+    }, delayMs);
+  }
+
+  /** Runs one catch-up pass (or queues one after the pass under way). */
+  catchUpNow(): Promise<void> {
+    if (this.#catchingUp) {
+      this.#again = true;
+      return this.#catchingUp;
+    }
+    this.#catchingUp = this.#pass().finally(() => {
+      this.#catchingUp = null;
+      if (this.#again) {
+        this.#again = false;
+        this.scheduleCatchUp(0);
+      }
+    });
+    return this.#catchingUp;
+  }
+
+  async #pass(): Promise<void> {
+    const source = this.#source;
+    if (!source) return;
+    try {
+      if (!this.#catchUp) {
+        const [{ CatchUp }, { attachRelayRoom }] = await Promise.all([
+          import('$lib/sync/catch-up'),
+          import('$lib/sync/relay-client'),
+        ]);
+        const url = relayUrl(location);
+        this.#catchUp = new CatchUp({
+          changesUrl: changesUrl(location),
+          store: source.store,
+          attach: (room, capability, transport) =>
+            attachRelayRoom({ url, room, capability, transport }),
+          receive: source.receive,
+        });
+        for (const key of this.#pendingDirty) this.#catchUp.markDirty(key);
+      }
+      this.#pendingDirty.clear();
+      this.#lastCatchUp = await this.#catchUp.run(await source.docs(), source.isOpen);
+      this.#catchUpError = null;
+    } catch (error) {
+      this.#catchUpError = (error as Error).message ?? 'catch-up failed';
+    }
   }
 
   #update(): void {

@@ -26,9 +26,11 @@ export function attachRelayRoom(options: {
   room: string;
   capability: string;
   transport: TransportDoc;
+  /** A socket of one's own (Node tests); by default the device's one shared socket. */
+  socket?: HocuspocusProviderWebsocket;
 }): RelayRoom {
   const provider = new HocuspocusProvider({
-    websocketProvider: shared(options.url),
+    websocketProvider: options.socket ?? shared(options.url),
     name: options.room,
     document: options.transport.ydoc,
     token: options.capability,

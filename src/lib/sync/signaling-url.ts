@@ -9,3 +9,8 @@ export function relayUrl(location: { protocol: string; host: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/sync`;
 }
+
+/** The relay's change feed (catch-up) for a page served by the relay. */
+export function changesUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol}//${location.host}/sync/changes`;
+}
