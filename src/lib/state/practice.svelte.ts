@@ -32,7 +32,8 @@ class PracticeState {
   #indexDoc: SealedDoc | null = null;
   #opening: Promise<void> | null = null;
   #patients = $state<PatientSummary[]>([]);
-  #search: PatientSearch<PatientSummary> = new PatientSearch([]);
+  /** Reactive, so an open patient list updates when patients arrive from other devices. */
+  #search = $state.raw<PatientSearch<PatientSummary>>(new PatientSearch([]));
   #ready = $state(false);
   #rejected = $state(0);
 

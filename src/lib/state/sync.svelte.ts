@@ -77,8 +77,29 @@ class SyncState {
     return this.#roomCount > 0;
   }
 
+  #listening = false;
+
+  /** Offline: leave peers and close the relay socket; online: join again and catch up. */
+  #followNetwork(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    const follow = async (online: boolean) => {
+      const { setRelayOnline } = await import('$lib/sync/relay-client');
+      setRelayOnline(online);
+      for (const { connection } of this.#rooms) {
+        if (online) connection?.resume();
+        else connection?.pause();
+      }
+      if (online) this.scheduleCatchUp(0);
+      this.#update();
+    };
+    addEventListener('offline', () => void follow(false));
+    addEventListener('online', () => void follow(true));
+  }
+
   /** Joins the sync room of a sealed document; returns a function that leaves it. */
   async attach(doc: SealedDoc): Promise<JoinedRoom> {
+    this.#followNetwork();
     const entry: Attached = { doc, connection: null, relay: null, cleanup: [] };
     this.#rooms.add(entry);
     const transport = new TransportDoc();
@@ -168,7 +189,6 @@ class SyncState {
   startCatchUp(source: CatchUpSource): void {
     if (this.#source) return;
     this.#source = source;
-    addEventListener('online', () => this.scheduleCatchUp(0));
     setInterval(() => this.scheduleCatchUp(0), CATCH_UP_EVERY_MS);
     this.scheduleCatchUp(0);
   }
@@ -208,7 +228,7 @@ class SyncState {
 
   async #pass(): Promise<void> {
     const source = this.#source;
-    if (!source) return;
+    if (!source || !navigator.onLine) return;
     try {
       if (!this.#catchUp) {
         const [{ CatchUp }, { attachRelayRoom }] = await Promise.all([

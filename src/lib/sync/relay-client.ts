@@ -14,6 +14,16 @@ function shared(url: string): HocuspocusProviderWebsocket {
   return socket;
 }
 
+/**
+ * Closes (false) or reopens (true) the device's relay socket. The browser's offline event comes
+ * long before a dead TCP connection is noticed; while offline nothing is sent or received.
+ */
+export function setRelayOnline(online: boolean): void {
+  if (!socket) return;
+  if (online) socket.connect().catch(() => undefined);
+  else socket.disconnect();
+}
+
 export interface RelayRoom extends PresenceChannel {
   /** True once the relay holds everything this device offered in the room. */
   synced(): boolean;

@@ -12,6 +12,9 @@ export interface RoomConnection extends PresenceChannel {
   /** Peers with an open WebRTC data channel, plus tabs of this browser in the room. */
   peers(): { direct: number; sameBrowser: number; signaling: boolean };
   onChange(listener: () => void): () => void;
+  /** Leaves the room's peers (the device went offline); `resume` joins again. */
+  pause(): void;
+  resume(): void;
   destroy(): void;
 }
 
@@ -50,6 +53,8 @@ export function connectRoom(options: {
       return () => listeners.delete(listener);
     },
     ...presenceOver(awareness),
+    pause: () => provider.disconnect(),
+    resume: () => provider.connect(),
     destroy() {
       clearInterval(timer);
       listeners.clear();
