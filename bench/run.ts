@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { benchBrowser } from './browser.ts';
 import { benchCharts } from './charts.ts';
 import { benchEnvelopes } from './envelope.ts';
+import { benchSync } from './sync.ts';
 import { machine } from './report.ts';
 
 console.log(`Folio benchmarks — ${machine()} — ${new Date().toISOString()}`);
@@ -16,4 +17,6 @@ if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   // FOLIO_BENCH_QUICK=1 skips the 42,000-envelope case (about a minute).
   const counts = process.env.FOLIO_BENCH_QUICK ? [1, 100, 1000] : [1, 100, 1000, 10_000, 42_000];
   await benchCharts({ envelopeCounts: counts });
+  // Needs the chart benchmark's page build (bench/.build) for the WebRTC pages.
+  await benchSync({ charts: 1000, memoryRooms: 2000 });
 } else console.log('browser measures skipped: run `npm run build` and install /usr/bin/chromium');

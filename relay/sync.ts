@@ -39,8 +39,10 @@ export interface SyncLimits {
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   roomsPerConnection: 5000,
-  ratePerSecond: 200,
-  burst: 5000,
+  // A catch-up pass costs about three messages per room (auth, sync step 1, step 2), so the
+  // burst covers a full pass over the most rooms a connection may open.
+  ratePerSecond: 1000,
+  burst: 20_000,
 };
 
 /** Per-socket state, handed to every Hocuspocus hook as `context`. */

@@ -240,7 +240,7 @@ class SyncState {
           changesUrl: changesUrl(location),
           store: source.store,
           attach: (room, capability, transport) =>
-            attachRelayRoom({ url, room, capability, transport }),
+            attachRelayRoom({ url, room, capability, transport, presence: false }),
           receive: source.receive,
         });
         for (const key of this.#pendingDirty) this.#catchUp.markDirty(key);

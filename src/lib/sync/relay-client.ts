@@ -31,6 +31,12 @@ export interface RelayRoom extends PresenceChannel {
   destroy(): void;
 }
 
+const NO_PRESENCE: PresenceChannel = {
+  setPresence: () => undefined,
+  presence: () => [],
+  onPresence: () => () => undefined,
+};
+
 export function attachRelayRoom(options: {
   url: string;
   room: string;
@@ -38,15 +44,22 @@ export function attachRelayRoom(options: {
   transport: TransportDoc;
   /** A socket of one's own (Node tests); by default the device's one shared socket. */
   socket?: HocuspocusProviderWebsocket;
+  /**
+   * False for short-lived catch-up rooms: no awareness channel, so one message fewer per room
+   * (the long-lived rooms' awareness keeps the shared socket alive — PLATFORM.md).
+   */
+  presence?: boolean;
 }): RelayRoom {
+  const presence = options.presence ?? true;
   const provider = new HocuspocusProvider({
     websocketProvider: options.socket ?? shared(options.url),
     name: options.room,
     document: options.transport.ydoc,
     token: options.capability,
+    ...(presence ? {} : { awareness: null }),
   });
   // The awareness channel keeps the shared socket alive; it carries at most sealed presence.
-  provider.awareness!.setLocalState({});
+  provider.awareness?.setLocalState({});
   (provider as unknown as { attach?: () => void }).attach?.();
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
@@ -59,7 +72,7 @@ export function attachRelayRoom(options: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    ...presenceOver(provider.awareness!),
+    ...(provider.awareness ? presenceOver(provider.awareness) : NO_PRESENCE),
     destroy() {
       listeners.clear();
       provider.destroy();
