@@ -129,6 +129,34 @@ test('charts that are not open are caught up in the background, so they can be r
   await expect(tablet.getByRole('heading', { name: 'Closedchart, Cal' })).toBeVisible();
 });
 
+test('a device whose clock is hours off is warned, and presence still works both ways', async ({
+  newDevice,
+}) => {
+  test.setTimeout(150_000);
+  const tabletContext = await newDevice();
+  const laptop = await (await newDevice()).newPage();
+  const tablet = await tabletContext.newPage();
+  // The tablet's clock runs three hours ahead (time keeps flowing from there).
+  await tablet.clock.install({ time: Date.now() + 3 * 3600_000 });
+  await createPractice(laptop);
+  await pairDevice(laptop, tablet);
+  await expect(
+    tablet.getByRole('alert').filter({ hasText: /clock is about 3 hours ahead/ }),
+  ).toBeVisible();
+  await expect(laptop.getByText(/clock is about/)).toHaveCount(0);
+
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  await newPatient(laptop, { given: 'Chrono', family: 'Skewman', birthDate: '1961-07-07' });
+  await tablet.getByRole('link', { name: 'Patients' }).click();
+  await tablet.getByRole('link', { name: 'Skewman, Chrono' }).click({ timeout: 30_000 });
+  await expect(laptop.getByTestId('presence')).toHaveText('Also open now: Nurse Bo', {
+    timeout: 30_000,
+  });
+  await expect(tablet.getByTestId('presence')).toHaveText('Also open now: Dr. Quillon Marsh', {
+    timeout: 30_000,
+  });
+});
+
 /** The room ids and capabilities a page presents to the relay (read from its own frames). */
 function captureRooms(page: Page): Map<string, string> {
   const rooms = new Map<string, string>();

@@ -136,6 +136,9 @@ export class ChartState {
     return this.#others;
   }
 
+  /** The last presence announcement heard from each author device, by local receipt time. */
+  readonly #heard = new Map<string, { seq: number; at: number }>();
+
   /** Announces this member's presence every 15 s (sealed) and reads others'. */
   #startPresence(doc: SealedDoc, room: JoinedRoom): void {
     if (this.#doc !== doc) return;
@@ -173,14 +176,14 @@ export class ChartState {
           (me && r.author.member === me.member && r.author.device === me.device)
         )
           continue;
-        let at = 0;
-        try {
-          at = Number(JSON.parse(new TextDecoder().decode(r.payload)).at);
-        } catch {
-          continue;
-        }
-        // Stale or replayed presence is ignored.
-        if (Math.abs(Date.now() - at) < PRESENCE_FRESH_MS) names.add(r.author.memberName);
+        // Fresh = a new announcement (a higher seq than this author's last) received within
+        // the window, timed by this device's clock only: a peer whose clock is wrong still
+        // shows, and a replayed old announcement (same or lower seq) never does.
+        const author = `${r.author.member}:${r.author.device}`;
+        const last = this.#heard.get(author);
+        if (!last || r.seq > last.seq) this.#heard.set(author, { seq: r.seq, at: Date.now() });
+        const heard = this.#heard.get(author)!;
+        if (Date.now() - heard.at < PRESENCE_FRESH_MS) names.add(r.author.memberName);
       }
       this.#others = [...names].sort();
     };
