@@ -142,8 +142,13 @@ export async function joinWith(page: Page, link: string, name: string) {
   await page.getByRole('button', { name: 'Join' }).click();
 }
 
-/** Pairs a second device (as clinician "Nurse Bo") with an admin page that is unlocked. */
-export async function pairDevice(admin: Page, device: Page, name = 'Nurse Bo'): Promise<void> {
+/** Pairs a second device (by default clinician "Nurse Bo") with an admin page that is unlocked. */
+export async function pairDevice(
+  admin: Page,
+  device: Page,
+  name = 'Nurse Bo',
+  role: 'clinician' | 'front-desk' | 'admin' = 'clinician',
+): Promise<void> {
   const link = await openPairing(admin);
   await joinWith(device, link, name);
   await expect(admin.getByTestId('admin-sas')).toHaveText(
@@ -152,7 +157,7 @@ export async function pairDevice(admin: Page, device: Page, name = 'Nurse Bo'): 
   await admin
     .getByRole('group', { name: 'Confirm the new device' })
     .getByLabel('Role')
-    .selectOption('clinician');
+    .selectOption(role);
   await admin.getByLabel('The codes match').check();
   await admin.getByRole('button', { name: 'Confirm device' }).click();
   await device.getByLabel('I have saved the recovery key').check({ timeout: 20_000 });

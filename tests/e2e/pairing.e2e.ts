@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.ts';
-import { createPractice, joinWith, openPairing } from './helpers.ts';
+import { createPractice, joinWith, newPatient, openPairing, pairDevice } from './helpers.ts';
 
 test('an admin pairs a new device: both screens show the same code, the device joins with its own keys', async ({
   newDevice,
@@ -61,5 +61,27 @@ test('a tampered pairing link fails with a clear message', async ({ newDevice })
   await joinWith(device, tampered, 'Mallory');
   await expect(device.getByRole('alert')).toHaveText(
     'This pairing link is unknown or was already used. Ask for a new one.',
+  );
+});
+
+test('a front-desk device sees the patient list but is told clearly it cannot open a chart', async ({
+  newDevice,
+}) => {
+  test.setTimeout(120_000);
+  const laptop = await (await newDevice()).newPage();
+  const desk = await (await newDevice()).newPage();
+  await createPractice(laptop);
+  await pairDevice(laptop, desk, 'Frontdesk Fay', 'front-desk');
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  await newPatient(laptop, { given: 'Keyless', family: 'Deskview', birthDate: '1984-04-04' });
+
+  await desk.getByRole('link', { name: 'Patients' }).click();
+  await expect(desk.getByRole('link', { name: 'Deskview, Keyless' })).toBeVisible({
+    timeout: 30_000,
+  });
+  await expect(desk.getByRole('link', { name: 'New patient' })).toHaveCount(0);
+  await desk.getByRole('link', { name: 'Deskview, Keyless' }).click();
+  await expect(desk.getByRole('alert')).toHaveText(
+    'This device cannot open this chart: your role holds no key for it.',
   );
 });
