@@ -14,7 +14,7 @@ import {
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { silentLogger } from '../../relay/log.ts';
+import { createLogger } from '../../relay/log.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { startRelay, type Relay } from '../../relay/server.ts';
 
@@ -47,6 +47,8 @@ export interface RelayHandle {
   relay: Relay;
   dataDir: string;
   buildDir: string;
+  /** Every line the relay logged during the test. */
+  logs: string[];
   /** Starts the relay again on the same port (after `relay.close()`), with the same data. */
   restart(options?: { buildDir?: string }): Promise<Relay>;
 }
@@ -80,12 +82,16 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   ],
   relayHandle: async ({}, use) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'folio-relay-'));
+    // The relay's log lines, exactly as production would write them (tests scan them).
+    const logs: string[] = [];
+    const log = createLogger({ sink: (line) => logs.push(line) });
     const start = (port: number, buildDir: string) =>
-      startRelay({ port, host: '127.0.0.1', dataDir, buildDir, log: silentLogger });
+      startRelay({ port, host: '127.0.0.1', dataDir, buildDir, log });
     const handle: RelayHandle = {
       relay: await start(0, BUILD_DIR),
       dataDir,
       buildDir: BUILD_DIR,
+      logs,
       async restart(options = {}) {
         await handle.relay.close();
         handle.buildDir = options.buildDir ?? handle.buildDir;

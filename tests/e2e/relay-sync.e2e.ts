@@ -47,12 +47,15 @@ test('two devices never online together converge through the relay alone; the re
     timeout: 30_000,
   });
 
-  // The relay's storage holds ciphertext only.
+  // The relay's storage holds ciphertext only…
   const files = await readdir(relayHandle.dataDir);
   expect(files).toContain('relay.sqlite');
-  const bytes = Buffer.concat(
-    await Promise.all(files.map((f) => readFile(join(relayHandle.dataDir, f)))),
-  );
+  // …and its log lines (there are some: connections and syncs are logged as counts).
+  expect(relayHandle.logs.length).toBeGreaterThan(0);
+  const bytes = Buffer.concat([
+    ...(await Promise.all(files.map((f) => readFile(join(relayHandle.dataDir, f))))),
+    Buffer.from(relayHandle.logs.join('\n')),
+  ]);
   for (const secret of [
     'Rhea',
     'Relayson',
