@@ -12,6 +12,8 @@ import { handleChanges } from './changes.ts';
 import { SECURITY_HEADERS } from './headers.ts';
 import type { Logger } from './log.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
+import { createShl, type ShlLimits } from './shl.ts';
+import { openLinkStore } from './shl-store.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
 import { serveStatic } from './static.ts';
 import { openRoomStore } from './store.ts';
@@ -30,6 +32,9 @@ export interface RelayOptions {
   signalingLimits?: Partial<SignalingLimits>;
   pairingLimits?: Partial<PairingLimits>;
   syncLimits?: Partial<SyncLimits>;
+  shlLimits?: Partial<ShlLimits>;
+  /** Clock for share-link expiry (tests). */
+  now?: () => number;
 }
 
 export interface Relay {
@@ -72,6 +77,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const pairing = createPairing({ log, limits: options.pairingLimits });
   const rooms = openRoomStore(options.dataDir);
   const sync = createSync({ store: rooms, log, limits: options.syncLimits });
+  const links = openLinkStore(options.dataDir);
+  const shl = createShl({ store: links, log, limits: options.shlLimits, now: options.now });
 
   const server = createServer(async (req, res) => {
     applySecurityHeaders(res);
@@ -84,6 +91,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         return;
       }
       if (path?.startsWith('/pair/') && (await pairing.handle(req, res))) return;
+      if (path?.startsWith('/shl') && (await shl.handle(req, res, sameOrigin(req)))) return;
       if (path === '/sync/changes') {
         if (!sameOrigin(req)) plain(res, 403, 'Forbidden');
         else await handleChanges(req, res, rooms, log);
@@ -148,6 +156,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         await signaling.close();
         await sync.close();
         rooms.close();
+        shl.close();
+        links.close();
         pairing.close();
         server.closeAllConnections();
         await stopped;
