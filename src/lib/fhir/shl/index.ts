@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './host';
+export * from './jwe';
+export * from './link';
+export * from './resolve';
