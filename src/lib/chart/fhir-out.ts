@@ -1,0 +1,377 @@
+/**
+ * A chart as FHIR R4 resources (for `Export FHIR`, share links and the practice's EHI export).
+ * Every entry maps to the resource its type mirrors (types.ts), with codes kept as system + code +
+ * display; vitals become one Observation per measure (blood pressure as the 85354-9 panel with
+ * 8480-6 / 8462-4 components, as US Core does); a note becomes an Encounter and a
+ * DocumentReference whose attachment holds the note text (signed text once signed, plus addenda).
+ * Entries marked entered-in-error are exported with that status — never silently dropped.
+ * Resources kept verbatim from an import (`kept`) are appended unchanged.
+ */
+import type { ChartModel } from './model';
+import { SYSTEMS, SOAP_FIELDS, type Coding, type Entry, type Vitals } from './types';
+
+export type FhirResource = { resourceType: string; id: string } & Record<string, unknown>;
+
+const TERMINOLOGY = 'http://terminology.hl7.org/CodeSystem';
+const OBSERVATION_CATEGORY = `${TERMINOLOGY}/observation-category`;
+
+const concept = (text: string, coding?: Coding) =>
+  coding?.code ? { coding: [{ ...coding }], text } : { text };
+
+const status = (system: string, code: string) => ({
+  coding: [{ system: `${TERMINOLOGY}/${system}`, code }],
+});
+
+/** A FHIR dateTime from an ISO timestamp or a calendar date (kept as given). */
+const dateTime = (value: string | undefined) => (value ? value : undefined);
+
+function base64Utf8(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function compact<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && v !== '' && v !== null),
+  ) as T;
+}
+
+interface VitalMeasure {
+  key: keyof Vitals;
+  loinc: string;
+  display: string;
+  unit: string;
+  ucum: string;
+}
+
+export const VITAL_MEASURES: VitalMeasure[] = [
+  { key: 'heartRate', loinc: '8867-4', display: 'Heart rate', unit: '/min', ucum: '/min' },
+  {
+    key: 'respiratoryRate',
+    loinc: '9279-1',
+    display: 'Respiratory rate',
+    unit: '/min',
+    ucum: '/min',
+  },
+  { key: 'temperatureC', loinc: '8310-5', display: 'Body temperature', unit: 'Cel', ucum: 'Cel' },
+  {
+    key: 'spo2',
+    loinc: '2708-6',
+    display: 'Oxygen saturation in Arterial blood',
+    unit: '%',
+    ucum: '%',
+  },
+  { key: 'weightKg', loinc: '29463-7', display: 'Body weight', unit: 'kg', ucum: 'kg' },
+  { key: 'heightCm', loinc: '8302-2', display: 'Body height', unit: 'cm', ucum: 'cm' },
+  {
+    key: 'bmi',
+    loinc: '39156-5',
+    display: 'Body mass index (BMI) [Ratio]',
+    unit: 'kg/m2',
+    ucum: 'kg/m2',
+  },
+];
+
+export const BP_PANEL = {
+  loinc: '85354-9',
+  display: 'Blood pressure panel with all children optional',
+};
+export const BP_SYSTOLIC = { loinc: '8480-6', display: 'Systolic blood pressure' };
+export const BP_DIASTOLIC = { loinc: '8462-4', display: 'Diastolic blood pressure' };
+
+const loinc = (code: string, display: string) => ({
+  coding: [{ system: SYSTEMS.loinc, code, display }],
+  text: display,
+});
+const quantity = (value: number, unit: string | undefined) =>
+  unit ? { value, unit, system: SYSTEMS.ucum, code: unit } : { value };
+
+function vitalsObservations(entry: Entry<Vitals>, subject: object): FhirResource[] {
+  const v = entry.data;
+  const common = {
+    resourceType: 'Observation',
+    status: v.status === 'entered-in-error' ? 'entered-in-error' : 'final',
+    category: [
+      { coding: [{ system: OBSERVATION_CATEGORY, code: 'vital-signs', display: 'Vital Signs' }] },
+    ],
+    subject,
+    effectiveDateTime: v.effectiveDate,
+  };
+  const out: FhirResource[] = [];
+  if (v.systolic !== undefined || v.diastolic !== undefined) {
+    out.push({
+      ...common,
+      id: `${entry.id}-bp`,
+      code: loinc(BP_PANEL.loinc, BP_PANEL.display),
+      component: [
+        ...(v.systolic !== undefined
+          ? [
+              {
+                code: loinc(BP_SYSTOLIC.loinc, BP_SYSTOLIC.display),
+                valueQuantity: quantity(v.systolic, 'mm[Hg]'),
+              },
+            ]
+          : []),
+        ...(v.diastolic !== undefined
+          ? [
+              {
+                code: loinc(BP_DIASTOLIC.loinc, BP_DIASTOLIC.display),
+                valueQuantity: quantity(v.diastolic, 'mm[Hg]'),
+              },
+            ]
+          : []),
+      ],
+    });
+  }
+  for (const m of VITAL_MEASURES) {
+    const value = v[m.key];
+    if (typeof value !== 'number') continue;
+    out.push({
+      ...common,
+      id: `${entry.id}-${m.loinc}`,
+      code: loinc(m.loinc, m.display),
+      valueQuantity: quantity(value, m.ucum),
+    });
+  }
+  return out;
+}
+
+/** The chart's resources; `patientId` is the Patient resource id (FHIR id syntax). */
+export function chartToFhir(
+  model: ChartModel,
+  patientId: string,
+  kept: readonly FhirResource[] = [],
+): FhirResource[] {
+  const p = model.patient();
+  const subject = { reference: `Patient/${patientId}` };
+  const out: FhirResource[] = [];
+  out.push(
+    compact({
+      resourceType: 'Patient',
+      id: patientId,
+      identifier: p.mrn
+        ? [{ system: 'urn:folio:mrn', value: p.mrn, type: { text: 'MRN' } }]
+        : undefined,
+      name: [{ family: p.family, given: [p.given] }],
+      gender: p.gender,
+      birthDate: p.birthDate,
+      telecom: [
+        ...(p.phone ? [{ system: 'phone', value: p.phone }] : []),
+        ...(p.email ? [{ system: 'email', value: p.email }] : []),
+      ],
+      address:
+        p.addressLine || p.city || p.state || p.postalCode
+          ? [
+              compact({
+                line: p.addressLine ? [p.addressLine] : undefined,
+                city: p.city,
+                state: p.state,
+                postalCode: p.postalCode,
+              }),
+            ]
+          : undefined,
+      communication: p.language ? [{ language: { text: p.language } }] : undefined,
+      contact: p.contactName
+        ? [
+            compact({
+              name: { text: p.contactName },
+              telecom: p.contactPhone ? [{ system: 'phone', value: p.contactPhone }] : undefined,
+            }),
+          ]
+        : undefined,
+    }),
+  );
+  for (const key of ['telecom'] as const) {
+    const patient = out[0]!;
+    if (Array.isArray(patient[key]) && (patient[key] as unknown[]).length === 0)
+      delete patient[key];
+  }
+
+  for (const e of model.problems()) {
+    const d = e.data;
+    const inError = d.verificationStatus === 'entered-in-error';
+    out.push(
+      compact({
+        resourceType: 'Condition',
+        id: e.id,
+        // con-5: no clinical status on an entered-in-error condition.
+        clinicalStatus: inError ? undefined : status('condition-clinical', d.clinicalStatus),
+        verificationStatus: status('condition-ver-status', d.verificationStatus),
+        category: [
+          { coding: [{ system: `${TERMINOLOGY}/condition-category`, code: 'problem-list-item' }] },
+        ],
+        code: concept(d.text, d.code),
+        subject,
+        onsetDateTime: dateTime(d.onsetDate),
+        recordedDate: e.createdAt,
+      }),
+    );
+  }
+
+  for (const e of model.medications()) {
+    const d = e.data;
+    out.push(
+      compact({
+        resourceType: 'MedicationRequest',
+        id: e.id,
+        status: d.status,
+        intent: 'order',
+        medicationCodeableConcept: concept(d.drug, d.code),
+        subject,
+        authoredOn: e.createdAt,
+        dosageInstruction: [
+          compact({
+            text: [d.dose, d.route, d.frequency].filter(Boolean).join(' '),
+            route: d.route ? { text: d.route } : undefined,
+            timing:
+              d.frequency || d.startDate || d.endDate
+                ? compact({
+                    code: d.frequency ? { text: d.frequency } : undefined,
+                    repeat:
+                      d.startDate || d.endDate
+                        ? { boundsPeriod: compact({ start: d.startDate, end: d.endDate }) }
+                        : undefined,
+                  })
+                : undefined,
+          }),
+        ],
+      }),
+    );
+  }
+
+  for (const e of model.allergies()) {
+    const d = e.data;
+    const inError = d.verificationStatus === 'entered-in-error';
+    out.push(
+      compact({
+        resourceType: 'AllergyIntolerance',
+        id: e.id,
+        clinicalStatus: inError
+          ? undefined
+          : status('allergyintolerance-clinical', d.clinicalStatus),
+        verificationStatus: status('allergyintolerance-verification', d.verificationStatus),
+        category: d.category ? [d.category] : undefined,
+        criticality: d.criticality,
+        code: d.noKnownAllergies
+          ? concept('No known allergy', {
+              system: SYSTEMS.snomed,
+              code: '716186003',
+              display: 'No known allergy',
+            })
+          : { text: d.substance },
+        patient: subject,
+        recordedDate: e.createdAt,
+        reaction: d.reaction ? [{ manifestation: [{ text: d.reaction }] }] : undefined,
+      }),
+    );
+  }
+
+  for (const e of model.immunizations()) {
+    const d = e.data;
+    out.push(
+      compact({
+        resourceType: 'Immunization',
+        id: e.id,
+        status: d.status,
+        vaccineCode: concept(d.vaccine, { system: SYSTEMS.cvx, code: d.cvx, display: d.vaccine }),
+        patient: subject,
+        occurrenceDateTime: d.occurrenceDate,
+        recorded: e.createdAt,
+        lotNumber: d.lotNumber,
+      }),
+    );
+  }
+
+  for (const e of model.vitals()) out.push(...vitalsObservations(e, subject));
+
+  for (const e of model.labs()) {
+    const d = e.data;
+    const numeric = typeof d.value === 'number';
+    out.push(
+      compact({
+        resourceType: 'Observation',
+        id: e.id,
+        status: d.status === 'entered-in-error' ? 'entered-in-error' : 'final',
+        category: [
+          { coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] },
+        ],
+        code: loinc(d.loinc, d.name),
+        subject,
+        effectiveDateTime: d.effectiveDate,
+        valueQuantity: numeric
+          ? compact({ ...quantity(d.value as number, d.unit ?? ''), unit: d.unit, code: d.unit })
+          : undefined,
+        valueString: numeric ? undefined : String(d.value),
+        interpretation: d.interpretation
+          ? [
+              {
+                coding: [
+                  { system: `${TERMINOLOGY}/v3-ObservationInterpretation`, code: d.interpretation },
+                ],
+              },
+            ]
+          : undefined,
+        referenceRange:
+          d.low !== undefined || d.high !== undefined
+            ? [
+                compact({
+                  low: d.low !== undefined ? quantity(d.low, d.unit) : undefined,
+                  high: d.high !== undefined ? quantity(d.high, d.unit) : undefined,
+                }),
+              ]
+            : undefined,
+      }),
+    );
+  }
+
+  for (const e of model.notes()) {
+    const d = e.data;
+    const text = SOAP_FIELDS.map((f) => {
+      const value = d.status === 'signed' && d.signedText ? d.signedText[f] : d[f];
+      return `${f[0]!.toUpperCase()}${f.slice(1)}:\n${value ?? ''}`;
+    }).join('\n\n');
+    const addenda = model.addenda(e.id).map((a) => `Addendum (${a.createdAt}): ${a.data.text}`);
+    const encounterId = `${e.id}-enc`;
+    out.push({
+      resourceType: 'Encounter',
+      id: encounterId,
+      status: d.status === 'entered-in-error' ? 'entered-in-error' : 'finished',
+      class: {
+        system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+        code: 'AMB',
+        display: 'ambulatory',
+      },
+      subject,
+      period: { start: d.date },
+      reasonCode: [{ text: d.title }],
+    });
+    out.push(
+      compact({
+        resourceType: 'DocumentReference',
+        id: e.id,
+        status: d.status === 'entered-in-error' ? 'entered-in-error' : 'current',
+        docStatus: d.status === 'signed' ? 'final' : 'preliminary',
+        type: loinc('11506-3', 'Progress note'),
+        subject,
+        date: d.signedAt ?? e.createdAt,
+        description: d.title,
+        content: [
+          {
+            attachment: {
+              contentType: 'text/plain; charset=utf-8',
+              data: base64Utf8([text, ...addenda].join('\n\n')),
+              title: d.title,
+            },
+          },
+        ],
+        context: {
+          encounter: [{ reference: `Encounter/${encounterId}` }],
+          period: { start: d.date },
+        },
+      }),
+    );
+  }
+  return [...out, ...kept];
+}
