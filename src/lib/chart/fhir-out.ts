@@ -8,7 +8,54 @@
  * Resources kept verbatim from an import (`kept`) are appended unchanged.
  */
 import type { ChartModel } from './model';
-import { SYSTEMS, SOAP_FIELDS, type Coding, type Entry, type Vitals } from './types';
+import {
+  SHARE_PURPOSES,
+  SYSTEMS,
+  SOAP_FIELDS,
+  type Coding,
+  type Consent,
+  type Entry,
+  type ShareableSection,
+  type Vitals,
+} from './types';
+
+/** FHIR Consent (patient privacy) for a recorded consent to share. */
+function consentResource(e: Entry<Consent>, subject: { reference: string }): FhirResource {
+  const d = e.data;
+  return {
+    resourceType: 'Consent',
+    id: e.id,
+    status: d.status,
+    scope: status('consentscope', 'patient-privacy'),
+    category: [
+      { coding: [{ system: SYSTEMS.loinc, code: '59284-0', display: 'Patient Consent' }] },
+    ],
+    patient: subject,
+    dateTime: e.createdAt,
+    // The patient agrees; the member who recorded it is named as the custodian's agent.
+    performer: [subject],
+    ...(e.createdBy ? { organization: [{ display: e.createdBy.memberName }] } : {}),
+    policyRule: status('v3-ActCode', 'OPTIN'),
+    provision: {
+      type: 'permit',
+      period: { end: d.expires },
+      actor: [
+        {
+          role: status('v3-ParticipationType', 'IRCP'),
+          reference: { display: d.recipient },
+        },
+      ],
+      purpose: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+          code: d.purpose,
+          display: SHARE_PURPOSES[d.purpose],
+        },
+      ],
+      ...(d.scope === 'all' ? {} : { class: d.scope.map((s) => ({ code: s })) }),
+    },
+  };
+}
 
 export type FhirResource = { resourceType: string; id: string } & Record<string, unknown>;
 
@@ -143,7 +190,10 @@ export function chartToFhir(
   model: ChartModel,
   patientId: string,
   kept: readonly FhirResource[] = [],
+  options: { sections?: 'all' | readonly ShareableSection[]; consents?: boolean } = {},
 ): FhirResource[] {
+  const sections = options.sections ?? 'all';
+  const wants = (s: ShareableSection) => sections === 'all' || sections.includes(s);
   const p = model.patient();
   const subject = { reference: `Patient/${patientId}` };
   const out: FhirResource[] = [];
@@ -189,7 +239,7 @@ export function chartToFhir(
       delete patient[key];
   }
 
-  for (const e of model.problems()) {
+  for (const e of wants('problem') ? model.problems() : []) {
     const d = e.data;
     const inError = d.verificationStatus === 'entered-in-error';
     out.push(
@@ -210,7 +260,7 @@ export function chartToFhir(
     );
   }
 
-  for (const e of model.medications()) {
+  for (const e of wants('medication') ? model.medications() : []) {
     const d = e.data;
     out.push(
       compact({
@@ -241,7 +291,7 @@ export function chartToFhir(
     );
   }
 
-  for (const e of model.allergies()) {
+  for (const e of wants('allergy') ? model.allergies() : []) {
     const d = e.data;
     const inError = d.verificationStatus === 'entered-in-error';
     out.push(
@@ -268,7 +318,7 @@ export function chartToFhir(
     );
   }
 
-  for (const e of model.immunizations()) {
+  for (const e of wants('immunization') ? model.immunizations() : []) {
     const d = e.data;
     out.push(
       compact({
@@ -284,9 +334,10 @@ export function chartToFhir(
     );
   }
 
-  for (const e of model.vitals()) out.push(...vitalsObservations(e, subject));
+  for (const e of wants('vitals') ? model.vitals() : [])
+    out.push(...vitalsObservations(e, subject));
 
-  for (const e of model.labs()) {
+  for (const e of wants('lab') ? model.labs() : []) {
     const d = e.data;
     const numeric = typeof d.value === 'number';
     out.push(
@@ -326,7 +377,7 @@ export function chartToFhir(
     );
   }
 
-  for (const e of model.notes()) {
+  for (const e of wants('note') ? model.notes() : []) {
     const d = e.data;
     const text = SOAP_FIELDS.map((f) => {
       const value = d.status === 'signed' && d.signedText ? d.signedText[f] : d[f];
@@ -373,5 +424,8 @@ export function chartToFhir(
       }),
     );
   }
-  return [...out, ...kept];
+  if (options.consents ?? sections === 'all') {
+    for (const e of model.consents()) out.push(consentResource(e, subject));
+  }
+  return sections === 'all' ? [...out, ...kept] : out;
 }

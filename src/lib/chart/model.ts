@@ -5,11 +5,15 @@
  */
 import type { ChartDoc, EntryRecord, Fields, TextHandle } from '$lib/crdt/chart-doc';
 import { vaccineByCode } from './cvx';
+import { today } from './dates';
 import { Checker, bmi, checkVitals, ValidationError } from './validate';
 import {
+  SHAREABLE_SECTIONS,
+  SHARE_PURPOSES,
   SOAP_FIELDS,
   type Addendum,
   type Allergy,
+  type Consent,
   type Entry,
   type Immunization,
   type LabResult,
@@ -18,13 +22,14 @@ import {
   type Patient,
   type Problem,
   type Section,
+  type ShareLink,
   type SoapField,
   type Vitals,
 } from './types';
 
 export class ChartError extends Error {
   constructor(
-    readonly code: 'no-entry' | 'note-signed' | 'has-active-allergies',
+    readonly code: 'no-entry' | 'note-signed' | 'has-active-allergies' | 'no-consent',
     message: string,
   ) {
     super(message);
@@ -357,8 +362,53 @@ export class ChartModel {
       .reverse();
   }
 
+  // Consent and share links
+  consents(): Entry<Consent>[] {
+    return this.#list<Consent>('consent', 'createdAt');
+  }
+  /** Records the patient's consent to share (FHIR Consent). @throws ValidationError */
+  recordConsent(input: Omit<Consent, 'status'>): string {
+    const c = new Checker()
+      .required('recipient', input.recipient, 'Recipient')
+      .maxLength('recipient', input.recipient, 200, 'Recipient')
+      .date('expires', input.expires, 'Consent ends', {
+        required: true,
+        past: false,
+        notBefore: today(new Date(this.#now())),
+      });
+    if (!(input.purpose in SHARE_PURPOSES))
+      c.issues.push({ field: 'purpose', message: 'Choose a purpose.' });
+    if (
+      input.scope !== 'all' &&
+      (!Array.isArray(input.scope) ||
+        input.scope.length === 0 ||
+        !input.scope.every((s) => (SHAREABLE_SECTIONS as readonly string[]).includes(s)))
+    )
+      c.issues.push({ field: 'scope', message: 'Choose what to share.' });
+    c.done();
+    return this.#add('consent', { ...input, recipient: input.recipient.trim(), status: 'active' });
+  }
+  /** Withdraws a consent (its links should be revoked by the caller first). */
+  withdrawConsent(id: string): void {
+    this.#entry(id, 'consent');
+    this.#update(id, { status: 'inactive' });
+  }
+  shareLinks(): Entry<ShareLink>[] {
+    return this.#list<ShareLink>('share', 'createdAt');
+  }
+  addShareLink(input: Omit<ShareLink, 'status'>): string {
+    const consent = this.#entry(input.consentId, 'consent');
+    if (consent.fields.status !== 'active')
+      throw new ChartError('no-consent', 'A link needs an active consent.');
+    return this.#add('share', { ...input, status: 'active' });
+  }
+  markShareLinkRevoked(id: string): void {
+    this.#entry(id, 'share');
+    this.#update(id, { status: 'revoked' });
+  }
+
   // Audit
-  recordAudit(type: 'view' | 'print' | 'export', detail?: string): void {
+  recordAudit(type: 'view' | 'print' | 'export' | 'share', detail?: string): void {
     this.#doc.addAudit(type, this.#now(), detail);
   }
   audit() {

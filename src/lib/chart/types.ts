@@ -41,7 +41,67 @@ export interface Patient {
 }
 
 export type Section =
-  'problem' | 'medication' | 'allergy' | 'immunization' | 'vitals' | 'lab' | 'note' | 'addendum';
+  | 'problem'
+  | 'medication'
+  | 'allergy'
+  | 'immunization'
+  | 'vitals'
+  | 'lab'
+  | 'note'
+  | 'addendum'
+  | 'consent'
+  | 'share';
+
+/** What a patient may consent to share (the clinical sections). */
+export const SHAREABLE_SECTIONS = [
+  'problem',
+  'medication',
+  'allergy',
+  'immunization',
+  'vitals',
+  'lab',
+  'note',
+] as const;
+export type ShareableSection = (typeof SHAREABLE_SECTIONS)[number];
+
+export const SHARE_PURPOSES = {
+  TREAT: 'Treatment (e.g. a referral)',
+  HPAYMT: 'Payment',
+  PATRQT: 'Patient request',
+} as const;
+export type SharePurpose = keyof typeof SHARE_PURPOSES;
+
+/**
+ * FHIR Consent: the patient's permission to share, recorded before any link exists. Who recorded
+ * it comes from the verified signature (Entry.createdBy).
+ */
+export interface Consent {
+  recipient: string;
+  /** Whole chart, or the sections chosen. */
+  scope: 'all' | ShareableSection[];
+  purpose: SharePurpose;
+  /** Last day the consent holds (calendar date). */
+  expires: string;
+  status: 'active' | 'inactive' | 'entered-in-error';
+}
+
+/**
+ * A share link made under a consent. Its key and management secret live only inside the sealed
+ * chart (any device of the practice can re-publish an `L` link or revoke it).
+ */
+export interface ShareLink {
+  consentId: string;
+  linkId: string;
+  shlink: string;
+  flags: '' | 'L' | 'P' | 'LP' | 'U' | 'LU';
+  key: string;
+  manageSecret: string;
+  passcode?: string;
+  /** Epoch ms when the relay stops serving it. */
+  expiresAt: number;
+  label: string;
+  status: 'active' | 'revoked';
+}
 
 /** FHIR Condition (problem-list item). */
 export interface Problem {

@@ -182,3 +182,64 @@ it('records "no known allergies" with its SNOMED code and appends kept resources
   });
   expect(resources.at(-1)).toBe(kept);
 });
+
+it('records consent before sharing, refuses impossible consents, and shares only the consented sections', () => {
+  chart.addProblem({ text: 'Asthma' });
+  chart.addMedication({
+    drug: 'Salbutamol inhaler',
+    dose: '2 puffs',
+    route: 'inhaled',
+    frequency: 'as needed',
+  });
+  const bad = () =>
+    chart.recordConsent({
+      recipient: ' ',
+      scope: [],
+      purpose: 'NOPE' as never,
+      expires: '2023-02-30',
+    });
+  expect(bad).toThrow(/Recipient is required/);
+  expect(() =>
+    chart.recordConsent({
+      recipient: 'Dr. Lung',
+      scope: 'all',
+      purpose: 'TREAT',
+      expires: '2000-01-01',
+    }),
+  ).toThrow(/Consent ends is before/);
+  const consent = chart.recordConsent({
+    recipient: 'Dr. Lung, Pulmonology',
+    scope: ['problem'],
+    purpose: 'TREAT',
+    expires: '2099-12-31',
+  });
+  const shared = chartToFhir(chart, 'p1', [], { sections: ['problem'] });
+  expect(byType(shared)).toEqual({ Patient: 1, Condition: 1 });
+  const full = chartToFhir(chart, 'p1');
+  expect(full.find((r) => r.resourceType === 'Consent')).toMatchObject({
+    id: consent,
+    status: 'active',
+    scope: { coding: [{ code: 'patient-privacy' }] },
+    provision: {
+      type: 'permit',
+      period: { end: '2099-12-31' },
+      actor: [{ reference: { display: 'Dr. Lung, Pulmonology' } }],
+      purpose: [{ code: 'TREAT' }],
+      class: [{ code: 'problem' }],
+    },
+  });
+  // A link needs an active consent.
+  chart.withdrawConsent(consent);
+  expect(() =>
+    chart.addShareLink({
+      consentId: consent,
+      linkId: 'x',
+      shlink: 'shlink:/x',
+      flags: 'P',
+      key: 'k',
+      manageSecret: 's',
+      expiresAt: Date.now(),
+      label: 'x',
+    }),
+  ).toThrow(/active consent/);
+});
