@@ -22,11 +22,11 @@ export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 /**
  * Network failures are expected in offline tests (and when a fake clock jumps past a socket's
- * lifetime), and 404/410 answers where a test uses an unknown or expired link; anything else
- * logged as an error is a bug.
+ * lifetime), 404/410 answers where a test uses an unknown, expired or revoked link, and 401 for a
+ * wrong share-link passcode; anything else logged as an error is a bug.
  */
 const EXPECTED_CONSOLE_ERRORS =
-  /net::ERR_|WebSocket connection to .* failed|WebSocket is already in CLOSING or CLOSED state|the server responded with a status of (404|410)/;
+  /net::ERR_|WebSocket connection to .* failed|WebSocket is already in CLOSING or CLOSED state|the server responded with a status of (401|404|410)/;
 
 /** Collects uncaught page errors and console errors (CSP violations are console errors). */
 function watchForProblems(context: BrowserContext, problems: string[]): void {

@@ -9,6 +9,7 @@ import {
   ValidationError,
   type Addendum,
   type Allergy,
+  type Consent,
   type Entry,
   type Immunization,
   type Issue,
@@ -17,6 +18,7 @@ import {
   type Note,
   type Patient,
   type Problem,
+  type ShareLink,
   type SoapField,
   type Vitals,
 } from '$lib/chart';
@@ -59,6 +61,8 @@ export interface ChartView {
   vitals: Entry<Vitals>[];
   labs: Entry<LabResult>[];
   notes: Entry<Note & Record<SoapField, string>>[];
+  consents: Entry<Consent>[];
+  shareLinks: Entry<ShareLink>[];
   audit: AuditRecord[];
 }
 
@@ -137,6 +141,8 @@ export class ChartState {
   }
 
   /** The last presence announcement heard from each author device, by local receipt time. */
+  // Bookkeeping read only inside read(); the result goes to #others, which is state.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #heard = new Map<string, { seq: number; at: number }>();
 
   /** Announces this member's presence every 15 s (sealed) and reads others'. */
@@ -222,6 +228,8 @@ export class ChartState {
       vitals: m.vitals(),
       labs: m.labs(),
       notes: m.notes(),
+      consents: m.consents(),
+      shareLinks: m.shareLinks(),
       audit: m.audit(),
     };
     this.#refreshStatus();
@@ -281,7 +289,7 @@ export class ChartState {
   }
 
   /** Records a print or export of this chart in its audit trail. */
-  recordAudit(type: 'print' | 'export', detail?: string): void {
+  recordAudit(type: 'print' | 'export' | 'share', detail?: string): void {
     this.#model?.recordAudit(type, detail);
   }
 

@@ -1,0 +1,93 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from './fixtures.ts';
+import { createPractice, newPatient } from './helpers.ts';
+
+test('a practitioner records consent and shares a passcode link; the specialist reads it until it is revoked', async ({
+  newDevice,
+  relayHandle,
+}) => {
+  test.setTimeout(120_000);
+  const page = await (await newDevice()).newPage();
+  await createPractice(page);
+  await newPatient(page, { given: 'Sharon', family: 'Linkwell', birthDate: '1970-03-04' });
+  await page.getByRole('tab', { name: 'Problems' }).click();
+  await page.getByRole('button', { name: 'Add problem' }).click();
+  await page.getByLabel('Problem', { exact: true }).fill('Paroxysmal atrial fibrillation');
+  await page.getByLabel('ICD-10-CM code').fill('I48.0');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('tab', { name: 'Notes' }).click();
+  await page.getByRole('button', { name: 'New note' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByLabel('Subjective').fill('Palpitations twice weekly <script>alert(1)</script>');
+
+  await page.getByRole('tab', { name: 'Sharing' }).click();
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByLabel('Recipient').fill('Dr. Cora Ruiz, Cardiology');
+  // No consent ticked: no link.
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('The patient must consent before a link is made.')).toBeVisible();
+  await page.getByLabel('The patient consents to this sharing').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  const link = await page.getByLabel('Share link address').inputValue({ timeout: 20_000 });
+  const passcode = (await page.getByTestId('share-passcode').textContent())!.trim();
+  expect(link).toMatch(/\/view#shlink:\/[A-Za-z0-9_-]+$/);
+  expect(passcode).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+  await expect(page.getByRole('img', { name: 'QR code of the share link' })).toBeVisible();
+  await expect(page.getByTestId('link-status')).toHaveText('active');
+
+  // The specialist: another browser, no Folio account.
+  const specialist = await (await newDevice()).newPage();
+  await specialist.goto(link);
+  await specialist.getByLabel('Your name').fill('Dr. Cora Ruiz');
+  await specialist.getByLabel('Passcode').fill('WRONG-CODE2');
+  await specialist.getByRole('button', { name: 'Open' }).click();
+  await expect(specialist.getByRole('alert')).toHaveText(
+    'The passcode is not correct (9 attempts left).',
+  );
+  await specialist.getByLabel('Passcode').fill(passcode);
+  await specialist.getByRole('button', { name: 'Open' }).click();
+  await expect(specialist.getByRole('heading', { name: 'Sharon Linkwell' })).toBeVisible();
+  await expect(
+    specialist.getByText('Paroxysmal atrial fibrillation (I48.0)', { exact: false }),
+  ).toBeVisible();
+  // Untrusted text is shown as text, never run as markup.
+  await expect(specialist.getByText('<script>alert(1)</script>', { exact: false })).toBeVisible();
+  // Nothing readable stays on the specialist's device.
+  const stored = await specialist.evaluate(async () => {
+    const dbs = await indexedDB.databases();
+    return {
+      dbs: dbs.map((d) => d.name),
+      local: localStorage.length,
+      session: sessionStorage.length,
+    };
+  });
+  expect(stored.local + stored.session).toBe(0);
+  expect(stored.dbs.filter((n) => n !== 'folio-vault')).toEqual([]);
+
+  // The practice sees the use in its accounting of disclosures, then revokes.
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const disclosures = page.getByRole('table', { name: 'Accounting of disclosures' });
+  await expect(disclosures.getByRole('row')).toHaveCount(3);
+  await expect(disclosures).toContainText('wrong passcode');
+  await expect(disclosures).toContainText('opened');
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByTestId('link-status')).toHaveText('revoked');
+
+  await specialist.reload();
+  await specialist.getByLabel('Your name').fill('Dr. Cora Ruiz');
+  await specialist.getByLabel('Passcode').fill(passcode);
+  await specialist.getByRole('button', { name: 'Open' }).click();
+  await expect(specialist.getByRole('alert')).toHaveText(
+    'This share link is no longer active (expired or revoked).',
+  );
+
+  // The relay's storage holds no patient strings.
+  const bytes = Buffer.concat(
+    await Promise.all(
+      (await readdir(relayHandle.dataDir)).map((f) => readFile(join(relayHandle.dataDir, f))),
+    ),
+  );
+  for (const secret of ['Sharon', 'Linkwell', 'atrial fibrillation', 'Palpitations', passcode])
+    expect(bytes.includes(Buffer.from(secret)), secret).toBe(false);
+});
