@@ -7,7 +7,17 @@
  * Entries marked entered-in-error are exported with that status — never silently dropped.
  * Resources kept verbatim from an import (`kept`) are appended unchanged.
  */
+import {
+  BP_DIASTOLIC,
+  BP_PANEL,
+  BP_SYSTOLIC,
+  VITAL_MEASURES,
+  type FhirResource,
+} from './fhir-codes';
+import { patientOf } from './fhir-in';
 import type { ChartModel } from './model';
+
+export type { FhirResource } from './fhir-codes';
 import {
   SHARE_PURPOSES,
   SYSTEMS,
@@ -57,8 +67,6 @@ function consentResource(e: Entry<Consent>, subject: { reference: string }): Fhi
   };
 }
 
-export type FhirResource = { resourceType: string; id: string } & Record<string, unknown>;
-
 const TERMINOLOGY = 'http://terminology.hl7.org/CodeSystem';
 const OBSERVATION_CATEGORY = `${TERMINOLOGY}/observation-category`;
 
@@ -84,49 +92,6 @@ function compact<T extends Record<string, unknown>>(value: T): T {
     Object.entries(value).filter(([, v]) => v !== undefined && v !== '' && v !== null),
   ) as T;
 }
-
-interface VitalMeasure {
-  key: keyof Vitals;
-  loinc: string;
-  display: string;
-  unit: string;
-  ucum: string;
-}
-
-export const VITAL_MEASURES: VitalMeasure[] = [
-  { key: 'heartRate', loinc: '8867-4', display: 'Heart rate', unit: '/min', ucum: '/min' },
-  {
-    key: 'respiratoryRate',
-    loinc: '9279-1',
-    display: 'Respiratory rate',
-    unit: '/min',
-    ucum: '/min',
-  },
-  { key: 'temperatureC', loinc: '8310-5', display: 'Body temperature', unit: 'Cel', ucum: 'Cel' },
-  {
-    key: 'spo2',
-    loinc: '2708-6',
-    display: 'Oxygen saturation in Arterial blood',
-    unit: '%',
-    ucum: '%',
-  },
-  { key: 'weightKg', loinc: '29463-7', display: 'Body weight', unit: 'kg', ucum: 'kg' },
-  { key: 'heightCm', loinc: '8302-2', display: 'Body height', unit: 'cm', ucum: 'cm' },
-  {
-    key: 'bmi',
-    loinc: '39156-5',
-    display: 'Body mass index (BMI) [Ratio]',
-    unit: 'kg/m2',
-    ucum: 'kg/m2',
-  },
-];
-
-export const BP_PANEL = {
-  loinc: '85354-9',
-  display: 'Blood pressure panel with all children optional',
-};
-export const BP_SYSTOLIC = { loinc: '8480-6', display: 'Systolic blood pressure' };
-export const BP_DIASTOLIC = { loinc: '8462-4', display: 'Diastolic blood pressure' };
 
 const loinc = (code: string, display: string) => ({
   coding: [{ system: SYSTEMS.loinc, code, display }],
@@ -185,6 +150,54 @@ function vitalsObservations(entry: Entry<Vitals>, subject: object): FhirResource
   return out;
 }
 
+/** What Folio may change on an imported resource, laid over the source when it was edited. */
+const OVERLAY: Record<string, string[]> = {
+  Condition: ['clinicalStatus', 'verificationStatus', 'abatementDateTime'],
+  MedicationRequest: ['status'],
+  MedicationStatement: ['status'],
+  AllergyIntolerance: ['clinicalStatus', 'verificationStatus'],
+  Immunization: ['status'],
+  Observation: ['status'],
+};
+
+/**
+ * An entry that came from an import is exported as its source resource(s): verbatim when it was
+ * never edited, else with Folio's edits (status and the like) laid over the source.
+ */
+function withSource(e: Entry<unknown>, generated: FhirResource[]): FhirResource[] {
+  const src = (e.data as { fhir?: unknown }).fhir;
+  if (!src) return generated;
+  const sources = (Array.isArray(src) ? src : [src]) as FhirResource[];
+  if (e.history.length === 0) return sources;
+  const edits = generated[0] ?? {};
+  return sources.map((source) => {
+    const merged: FhirResource = { ...source };
+    for (const key of OVERLAY[source.resourceType] ?? []) {
+      if (key in edits) merged[key] = (edits as Record<string, unknown>)[key];
+      else delete merged[key];
+    }
+    return merged;
+  });
+}
+
+/** An imported Patient with the demographics edited in Folio laid over it. */
+function mergePatient(
+  source: FhirResource,
+  generated: FhirResource,
+  current: ReturnType<ChartModel['patient']>,
+): FhirResource {
+  const before = patientOf(source);
+  const changed = (keys: (keyof typeof current)[]) => keys.some((k) => before[k] !== current[k]);
+  const merged: FhirResource = { ...source };
+  if (changed(['given', 'family'])) merged.name = generated.name;
+  if (changed(['gender'])) merged.gender = generated.gender;
+  if (changed(['birthDate'])) merged.birthDate = generated.birthDate;
+  if (changed(['phone', 'email'])) merged.telecom = generated.telecom;
+  if (changed(['addressLine', 'city', 'state', 'postalCode'])) merged.address = generated.address;
+  if (changed(['mrn'])) merged.identifier = generated.identifier;
+  return merged;
+}
+
 /** The chart's resources; `patientId` is the Patient resource id (FHIR id syntax). */
 export function chartToFhir(
   model: ChartModel,
@@ -195,99 +208,109 @@ export function chartToFhir(
   const sections = options.sections ?? 'all';
   const wants = (s: ShareableSection) => sections === 'all' || sections.includes(s);
   const p = model.patient();
-  const subject = { reference: `Patient/${patientId}` };
+  const source = model.sourcePatient();
+  // An imported chart keeps its source Patient id, so the kept resources' references still match.
+  const pid = source?.id ?? patientId;
+  const subject = { reference: `Patient/${pid}` };
+  const fromSource = (e: Entry<unknown>, generated: FhirResource | FhirResource[]) =>
+    withSource(e, Array.isArray(generated) ? generated : [generated]);
   const out: FhirResource[] = [];
-  out.push(
-    compact({
-      resourceType: 'Patient',
-      id: patientId,
-      identifier: p.mrn
-        ? [{ system: 'urn:folio:mrn', value: p.mrn, type: { text: 'MRN' } }]
+  const generatedPatient: FhirResource = compact({
+    resourceType: 'Patient',
+    id: pid,
+    identifier: p.mrn
+      ? [{ system: 'urn:folio:mrn', value: p.mrn, type: { text: 'MRN' } }]
+      : undefined,
+    name: [{ family: p.family, given: [p.given] }],
+    gender: p.gender,
+    birthDate: p.birthDate,
+    telecom:
+      p.phone || p.email
+        ? [
+            ...(p.phone ? [{ system: 'phone', value: p.phone }] : []),
+            ...(p.email ? [{ system: 'email', value: p.email }] : []),
+          ]
         : undefined,
-      name: [{ family: p.family, given: [p.given] }],
-      gender: p.gender,
-      birthDate: p.birthDate,
-      telecom: [
-        ...(p.phone ? [{ system: 'phone', value: p.phone }] : []),
-        ...(p.email ? [{ system: 'email', value: p.email }] : []),
-      ],
-      address:
-        p.addressLine || p.city || p.state || p.postalCode
-          ? [
-              compact({
-                line: p.addressLine ? [p.addressLine] : undefined,
-                city: p.city,
-                state: p.state,
-                postalCode: p.postalCode,
-              }),
-            ]
-          : undefined,
-      communication: p.language ? [{ language: { text: p.language } }] : undefined,
-      contact: p.contactName
+    address:
+      p.addressLine || p.city || p.state || p.postalCode
         ? [
             compact({
-              name: { text: p.contactName },
-              telecom: p.contactPhone ? [{ system: 'phone', value: p.contactPhone }] : undefined,
+              line: p.addressLine ? [p.addressLine] : undefined,
+              city: p.city,
+              state: p.state,
+              postalCode: p.postalCode,
             }),
           ]
         : undefined,
-    }),
-  );
-  for (const key of ['telecom'] as const) {
-    const patient = out[0]!;
-    if (Array.isArray(patient[key]) && (patient[key] as unknown[]).length === 0)
-      delete patient[key];
-  }
+    communication: p.language ? [{ language: { text: p.language } }] : undefined,
+    contact: p.contactName
+      ? [
+          compact({
+            name: { text: p.contactName },
+            telecom: p.contactPhone ? [{ system: 'phone', value: p.contactPhone }] : undefined,
+          }),
+        ]
+      : undefined,
+  });
+  out.push(source ? mergePatient(source, generatedPatient, p) : generatedPatient);
 
   for (const e of wants('problem') ? model.problems() : []) {
     const d = e.data;
     const inError = d.verificationStatus === 'entered-in-error';
     out.push(
-      compact({
-        resourceType: 'Condition',
-        id: e.id,
-        // con-5: no clinical status on an entered-in-error condition.
-        clinicalStatus: inError ? undefined : status('condition-clinical', d.clinicalStatus),
-        verificationStatus: status('condition-ver-status', d.verificationStatus),
-        category: [
-          { coding: [{ system: `${TERMINOLOGY}/condition-category`, code: 'problem-list-item' }] },
-        ],
-        code: concept(d.text, d.code),
-        subject,
-        onsetDateTime: dateTime(d.onsetDate),
-        recordedDate: e.createdAt,
-      }),
+      ...fromSource(
+        e,
+        compact({
+          resourceType: 'Condition',
+          id: e.id,
+          // con-5: no clinical status on an entered-in-error condition.
+          clinicalStatus: inError ? undefined : status('condition-clinical', d.clinicalStatus),
+          verificationStatus: status('condition-ver-status', d.verificationStatus),
+          category: [
+            {
+              coding: [{ system: `${TERMINOLOGY}/condition-category`, code: 'problem-list-item' }],
+            },
+          ],
+          code: concept(d.text, d.code),
+          subject,
+          onsetDateTime: dateTime(d.onsetDate),
+          recordedDate: e.createdAt,
+        }),
+      ),
     );
   }
 
   for (const e of wants('medication') ? model.medications() : []) {
     const d = e.data;
     out.push(
-      compact({
-        resourceType: 'MedicationRequest',
-        id: e.id,
-        status: d.status,
-        intent: 'order',
-        medicationCodeableConcept: concept(d.drug, d.code),
-        subject,
-        authoredOn: e.createdAt,
-        dosageInstruction: [
-          compact({
-            text: [d.dose, d.route, d.frequency].filter(Boolean).join(' '),
-            route: d.route ? { text: d.route } : undefined,
-            timing:
-              d.frequency || d.startDate || d.endDate
-                ? compact({
-                    code: d.frequency ? { text: d.frequency } : undefined,
-                    repeat:
-                      d.startDate || d.endDate
-                        ? { boundsPeriod: compact({ start: d.startDate, end: d.endDate }) }
-                        : undefined,
-                  })
-                : undefined,
-          }),
-        ],
-      }),
+      ...fromSource(
+        e,
+        compact({
+          resourceType: 'MedicationRequest',
+          id: e.id,
+          status: d.status,
+          intent: 'order',
+          medicationCodeableConcept: concept(d.drug, d.code),
+          subject,
+          authoredOn: e.createdAt,
+          dosageInstruction: [
+            compact({
+              text: [d.dose, d.route, d.frequency].filter(Boolean).join(' '),
+              route: d.route ? { text: d.route } : undefined,
+              timing:
+                d.frequency || d.startDate || d.endDate
+                  ? compact({
+                      code: d.frequency ? { text: d.frequency } : undefined,
+                      repeat:
+                        d.startDate || d.endDate
+                          ? { boundsPeriod: compact({ start: d.startDate, end: d.endDate }) }
+                          : undefined,
+                    })
+                  : undefined,
+            }),
+          ],
+        }),
+      ),
     );
   }
 
@@ -295,85 +318,99 @@ export function chartToFhir(
     const d = e.data;
     const inError = d.verificationStatus === 'entered-in-error';
     out.push(
-      compact({
-        resourceType: 'AllergyIntolerance',
-        id: e.id,
-        clinicalStatus: inError
-          ? undefined
-          : status('allergyintolerance-clinical', d.clinicalStatus),
-        verificationStatus: status('allergyintolerance-verification', d.verificationStatus),
-        category: d.category ? [d.category] : undefined,
-        criticality: d.criticality,
-        code: d.noKnownAllergies
-          ? concept('No known allergy', {
-              system: SYSTEMS.snomed,
-              code: '716186003',
-              display: 'No known allergy',
-            })
-          : { text: d.substance },
-        patient: subject,
-        recordedDate: e.createdAt,
-        reaction: d.reaction ? [{ manifestation: [{ text: d.reaction }] }] : undefined,
-      }),
+      ...fromSource(
+        e,
+        compact({
+          resourceType: 'AllergyIntolerance',
+          id: e.id,
+          clinicalStatus: inError
+            ? undefined
+            : status('allergyintolerance-clinical', d.clinicalStatus),
+          verificationStatus: status('allergyintolerance-verification', d.verificationStatus),
+          category: d.category ? [d.category] : undefined,
+          criticality: d.criticality,
+          code: d.noKnownAllergies
+            ? concept('No known allergy', {
+                system: SYSTEMS.snomed,
+                code: '716186003',
+                display: 'No known allergy',
+              })
+            : { text: d.substance },
+          patient: subject,
+          recordedDate: e.createdAt,
+          reaction: d.reaction ? [{ manifestation: [{ text: d.reaction }] }] : undefined,
+        }),
+      ),
     );
   }
 
   for (const e of wants('immunization') ? model.immunizations() : []) {
     const d = e.data;
     out.push(
-      compact({
-        resourceType: 'Immunization',
-        id: e.id,
-        status: d.status,
-        vaccineCode: concept(d.vaccine, { system: SYSTEMS.cvx, code: d.cvx, display: d.vaccine }),
-        patient: subject,
-        occurrenceDateTime: d.occurrenceDate,
-        recorded: e.createdAt,
-        lotNumber: d.lotNumber,
-      }),
+      ...fromSource(
+        e,
+        compact({
+          resourceType: 'Immunization',
+          id: e.id,
+          status: d.status,
+          vaccineCode: concept(d.vaccine, { system: SYSTEMS.cvx, code: d.cvx, display: d.vaccine }),
+          patient: subject,
+          occurrenceDateTime: d.occurrenceDate,
+          recorded: e.createdAt,
+          lotNumber: d.lotNumber,
+        }),
+      ),
     );
   }
 
   for (const e of wants('vitals') ? model.vitals() : [])
-    out.push(...vitalsObservations(e, subject));
+    out.push(...fromSource(e, vitalsObservations(e, subject)));
 
   for (const e of wants('lab') ? model.labs() : []) {
     const d = e.data;
     const numeric = typeof d.value === 'number';
     out.push(
-      compact({
-        resourceType: 'Observation',
-        id: e.id,
-        status: d.status === 'entered-in-error' ? 'entered-in-error' : 'final',
-        category: [
-          { coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] },
-        ],
-        code: loinc(d.loinc, d.name),
-        subject,
-        effectiveDateTime: d.effectiveDate,
-        valueQuantity: numeric
-          ? compact({ ...quantity(d.value as number, d.unit ?? ''), unit: d.unit, code: d.unit })
-          : undefined,
-        valueString: numeric ? undefined : String(d.value),
-        interpretation: d.interpretation
-          ? [
-              {
-                coding: [
-                  { system: `${TERMINOLOGY}/v3-ObservationInterpretation`, code: d.interpretation },
-                ],
-              },
-            ]
-          : undefined,
-        referenceRange:
-          d.low !== undefined || d.high !== undefined
+      ...fromSource(
+        e,
+        compact({
+          resourceType: 'Observation',
+          id: e.id,
+          status: d.status === 'entered-in-error' ? 'entered-in-error' : 'final',
+          category: [
+            {
+              coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }],
+            },
+          ],
+          code: loinc(d.loinc, d.name),
+          subject,
+          effectiveDateTime: d.effectiveDate,
+          valueQuantity: numeric
+            ? compact({ ...quantity(d.value as number, d.unit ?? ''), unit: d.unit, code: d.unit })
+            : undefined,
+          valueString: numeric ? undefined : String(d.value),
+          interpretation: d.interpretation
             ? [
-                compact({
-                  low: d.low !== undefined ? quantity(d.low, d.unit) : undefined,
-                  high: d.high !== undefined ? quantity(d.high, d.unit) : undefined,
-                }),
+                {
+                  coding: [
+                    {
+                      system: `${TERMINOLOGY}/v3-ObservationInterpretation`,
+                      code: d.interpretation,
+                    },
+                  ],
+                },
               ]
             : undefined,
-      }),
+          referenceRange:
+            d.low !== undefined || d.high !== undefined
+              ? [
+                  compact({
+                    low: d.low !== undefined ? quantity(d.low, d.unit) : undefined,
+                    high: d.high !== undefined ? quantity(d.high, d.unit) : undefined,
+                  }),
+                ]
+              : undefined,
+        }),
+      ),
     );
   }
 
@@ -427,5 +464,5 @@ export function chartToFhir(
   if (options.consents ?? sections === 'all') {
     for (const e of model.consents()) out.push(consentResource(e, subject));
   }
-  return sections === 'all' ? [...out, ...kept] : out;
+  return sections === 'all' ? [...out, ...model.keptResources(), ...kept] : out;
 }

@@ -6,6 +6,8 @@
 import type { ChartDoc, EntryRecord, Fields, TextHandle } from '$lib/crdt/chart-doc';
 import { vaccineByCode } from './cvx';
 import { today } from './dates';
+import type { FhirResource } from './fhir-codes';
+import type { ImportPlan } from './fhir-in';
 import { Checker, bmi, checkVitals, ValidationError } from './validate';
 import {
   SHAREABLE_SECTIONS,
@@ -405,6 +407,30 @@ export class ChartModel {
   markShareLinkRevoked(id: string): void {
     this.#entry(id, 'share');
     this.#update(id, { status: 'revoked' });
+  }
+
+  // Import (FHIR)
+  /**
+   * Writes a planned FHIR import (fhir-in.ts) into this chart: mapped entries into their sections
+   * with their source resources, everything else kept verbatim. @throws ValidationError
+   */
+  applyImport(plan: ImportPlan): void {
+    checkPatient(plan.patient);
+    if (Object.keys(this.patient()).length === 0) this.#doc.init(clean(plan.patient));
+    this.#add('source', { resource: plan.patientResource, role: 'patient' });
+    for (const entry of plan.entries) this.#add(entry.section, entry.fields);
+    for (const resource of plan.kept) this.#add('source', { resource, role: 'kept' });
+  }
+  /** The imported Patient resource, if this chart came from an import. */
+  sourcePatient(): FhirResource | undefined {
+    return this.#records('source').find((r) => r.fields.role === 'patient')?.fields
+      .resource as unknown as FhirResource | undefined;
+  }
+  /** Resources kept verbatim from imports (types Folio does not model). */
+  keptResources(): FhirResource[] {
+    return this.#records('source')
+      .filter((r) => r.fields.role === 'kept')
+      .map((r) => r.fields.resource as unknown as FhirResource);
   }
 
   // Audit

@@ -50,7 +50,8 @@ export type Section =
   | 'note'
   | 'addendum'
   | 'consent'
-  | 'share';
+  | 'share'
+  | 'source';
 
 /** What a patient may consent to share (the clinical sections). */
 export const SHAREABLE_SECTIONS = [
