@@ -41,3 +41,8 @@ export function formatAge(birthDate: string, on: string = today()): string {
   if (days < 31) return `${days} d`;
   return `${Math.floor(days / 30.4375)} mo`;
 }
+
+/** The current instant as an ISO timestamp. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -466,3 +466,24 @@ export function chartToFhir(
   }
   return sections === 'all' ? [...out, ...model.keptResources(), ...kept] : out;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A FHIR collection Bundle of resources. Entries whose id is a UUID get `urn:uuid:` full URLs (so
+ * imported resources' urn:uuid references resolve); the others are referenced as Type/id.
+ */
+export function collectionBundle(
+  resources: readonly FhirResource[],
+  timestamp: string,
+): FhirResource {
+  return {
+    resourceType: 'Bundle',
+    id: crypto.randomUUID(),
+    type: 'collection',
+    timestamp,
+    entry: resources.map((resource) =>
+      UUID.test(resource.id) ? { fullUrl: `urn:uuid:${resource.id}`, resource } : { resource },
+    ),
+  };
+}

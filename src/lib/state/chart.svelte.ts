@@ -29,6 +29,9 @@ import {
   type TextHandle,
 } from '$lib/crdt/chart-doc';
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
+import { nowIso } from '$lib/chart/dates';
+import { chartToFhir, collectionBundle } from '$lib/chart/fhir-out';
+import { patientFhirId } from './fhir-id';
 import { practice } from './practice.svelte';
 import { session } from './session.svelte';
 import { sync, type JoinedRoom } from './sync.svelte';
@@ -291,6 +294,21 @@ export class ChartState {
   /** Records a print or export of this chart in its audit trail. */
   recordAudit(type: 'print' | 'export' | 'share', detail?: string): void {
     this.#model?.recordAudit(type, detail);
+  }
+
+  /** The whole chart as a FHIR R4 Bundle file (`Export FHIR`); recorded in the audit trail. */
+  exportFhir(chartId: string): { blob: Blob; filename: string } | null {
+    const m = this.#model;
+    if (!m) return null;
+    const at = nowIso();
+    const bundle = collectionBundle(chartToFhir(m, patientFhirId(chartId)), at);
+    m.recordAudit('export', 'FHIR R4 Bundle');
+    const p = m.patient();
+    const name = `${p.family}-${p.given}`.replace(/[^\p{L}\p{N}-]+/gu, '_');
+    return {
+      blob: new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/fhir+json' }),
+      filename: `${name}-fhir-${at.slice(0, 10)}.json`,
+    };
   }
 
   addenda(noteId: string): Entry<Addendum>[] {

@@ -5,11 +5,13 @@
  * key and management secret are kept only inside the sealed chart, so any device of the practice
  * can revoke it, read its access log, or re-publish an `L` link after the chart changes.
  */
-import { chartToFhir } from '$lib/chart/fhir-out';
+import { nowIso } from '$lib/chart/dates';
+import { chartToFhir, collectionBundle } from '$lib/chart/fhir-out';
 import type { Consent, Entry, ShareLink, ShareableSection, SharePurpose } from '$lib/chart';
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { LinkLog } from '$lib/fhir/shl/host';
 import type { ChartState, Issue } from './chart.svelte';
+import { patientFhirId } from './fhir-id';
 
 export type { Consent, ShareLink, ShareableSection, SharePurpose };
 export { SHAREABLE_SECTIONS, SHARE_PURPOSES } from '$lib/chart';
@@ -36,12 +38,6 @@ const FLAGS: Record<LinkKind, ShareLink['flags']> = {
   'long-term': 'LP',
   'single-file': 'U',
 };
-
-/** FHIR ids allow [A-Za-z0-9-.]: the chart id in hex. */
-export function patientFhirId(chartId: string): string {
-  const binary = atob(chartId.replaceAll('-', '+').replaceAll('_', '/'));
-  return Array.from(binary, (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
-}
 
 const endOfDay = (date: string) => new Date(`${date}T23:59:59`).getTime();
 
@@ -84,15 +80,7 @@ export class ShareState {
       }),
     );
     if (!result.ok) throw new Error(result.message);
-    const resources = result.value;
-    return JSON.stringify({
-      resourceType: 'Bundle',
-      type: 'collection',
-      // A one-off value, not state.
-      // eslint-disable-next-line svelte/prefer-svelte-reactivity
-      timestamp: new Date().toISOString(),
-      entry: resources.map((resource) => ({ resource })),
-    });
+    return JSON.stringify(collectionBundle(result.value, nowIso()));
   }
 
   /**
