@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.ts';
-import { createPractice, newPatient } from './helpers.ts';
+import { createPractice, newPatient, PASSPHRASE } from './helpers.ts';
 
 test('a practitioner records consent and shares a passcode link; the specialist reads it until it is revoked', async ({
   newDevice,
@@ -90,4 +90,58 @@ test('a practitioner records consent and shares a passcode link; the specialist 
   );
   for (const secret of ['Sharon', 'Linkwell', 'atrial fibrillation', 'Palpitations', passcode])
     expect(bytes.includes(Buffer.from(secret)), secret).toBe(false);
+});
+
+test('a specialist with their own Folio practice imports a shared record as a new chart with provenance', async ({
+  newDevice,
+}) => {
+  test.setTimeout(120_000);
+  const page = await (await newDevice()).newPage();
+  await createPractice(page);
+  await newPatient(page, { given: 'Ivo', family: 'Importer', birthDate: '1955-05-05' });
+  await page.getByRole('tab', { name: 'Problems' }).click();
+  await page.getByRole('button', { name: 'Add problem' }).click();
+  await page.getByLabel('Problem', { exact: true }).fill('Aortic stenosis');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('tab', { name: 'Sharing' }).click();
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByLabel('Recipient').fill('Dr. Sam Valve');
+  await page.getByLabel('Link type').selectOption('single-file');
+  await page.getByLabel('The patient consents to this sharing').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  const link = await page.getByLabel('Share link address').inputValue({ timeout: 20_000 });
+  await expect(page.getByTestId('share-passcode')).toHaveCount(0);
+
+  // The specialist has a practice of their own on this device (locked while viewing).
+  const specialist = await (await newDevice()).newPage();
+  await createPractice(specialist, 'Valve Cardiology', 'Dr. Sam Valve');
+  await specialist.goto(link);
+  await expect(specialist.getByRole('button', { name: 'Lock' })).toHaveCount(0, {
+    timeout: 20_000,
+  });
+  await specialist.getByLabel('Your name').fill('Dr. Sam Valve');
+  await specialist.getByRole('button', { name: 'Open' }).click();
+  await expect(specialist.getByText('Aortic stenosis', { exact: false })).toBeVisible();
+  await specialist.getByRole('button', { name: 'Import into my practice' }).click();
+  await specialist.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await specialist.getByRole('button', { name: 'Unlock' }).click();
+  await expect(specialist.getByRole('heading', { name: 'Importer, Ivo' })).toBeVisible({
+    timeout: 20_000,
+  });
+  await specialist.getByRole('tab', { name: 'Problems' }).click();
+  await expect(specialist.getByText('Aortic stenosis', { exact: true })).toBeVisible();
+  // Its FHIR export names where it came from.
+  await specialist.getByRole('button', { name: 'Export FHIR' }).click();
+  const download = specialist.waitForEvent('download');
+  await specialist.getByTestId('fhir-download').click();
+  const file = await (await download).path();
+  const bundle = JSON.parse(await readFile(file, 'utf8')) as {
+    entry: { resource: { resourceType: string; entity?: { what: { display: string } }[] } }[];
+  };
+  const provenance = bundle.entry
+    .map((e) => e.resource)
+    .find((r) => r.resourceType === 'Provenance');
+  expect(provenance?.entity?.[0]?.what.display).toBe(
+    'SMART Health Link: Shared with Dr. Sam Valve',
+  );
 });

@@ -414,12 +414,46 @@ export class ChartModel {
    * Writes a planned FHIR import (fhir-in.ts) into this chart: mapped entries into their sections
    * with their source resources, everything else kept verbatim. @throws ValidationError
    */
-  applyImport(plan: ImportPlan): void {
+  applyImport(plan: ImportPlan): { added: number; skipped: number } {
     checkPatient(plan.patient);
-    if (Object.keys(this.patient()).length === 0) this.#doc.init(clean(plan.patient));
-    this.#add('source', { resource: plan.patientResource, role: 'patient' });
-    for (const entry of plan.entries) this.#add(entry.section, entry.fields);
-    for (const resource of plan.kept) this.#add('source', { resource, role: 'kept' });
+    const fresh = Object.keys(this.patient()).length === 0;
+    if (fresh) this.#doc.init(clean(plan.patient));
+    // Importing the same resources again (an update) adds only what is new.
+    const held = this.#importedKeys();
+    const key = (r: FhirResource) => `${r.resourceType}/${r.id}`;
+    let added = 0;
+    let skipped = 0;
+    if (!this.sourcePatient())
+      this.#add('source', { resource: plan.patientResource, role: 'patient' });
+    for (const entry of plan.entries) {
+      const sources = [entry.fields.fhir].flat() as FhirResource[];
+      if (sources.every((r) => held.has(key(r)))) {
+        skipped += sources.length;
+        continue;
+      }
+      this.#add(entry.section, entry.fields);
+      added += sources.length;
+    }
+    for (const resource of plan.kept) {
+      if (held.has(key(resource))) {
+        skipped++;
+        continue;
+      }
+      this.#add('source', { resource, role: 'kept' });
+      added++;
+    }
+    return { added, skipped };
+  }
+  #importedKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const record of this.#records()) {
+      const sources = [record.fields.fhir ?? record.fields.resource].flat();
+      for (const r of sources) {
+        const res = r as { resourceType?: unknown; id?: unknown } | undefined;
+        if (res && typeof res.resourceType === 'string') keys.add(`${res.resourceType}/${res.id}`);
+      }
+    }
+    return keys;
   }
   /** The imported Patient resource, if this chart came from an import. */
   sourcePatient(): FhirResource | undefined {

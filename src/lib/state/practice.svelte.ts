@@ -5,6 +5,8 @@
 import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
+import { nowIso } from '$lib/chart/dates';
+import type { ImportPlan } from '$lib/chart/fhir-in';
 import { ChartModel, checkPatient } from '$lib/chart/model';
 import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
@@ -171,6 +173,54 @@ class PracticeState {
     });
     new ChartModel(new ChartDoc(chartDoc)).create(patient);
     await chartDoc.close();
+    return this.#listChart(docId, patient, epoch, wrappedKey);
+  }
+
+  /**
+   * Creates a chart from an imported patient (FHIR import, or a share link's record), with a
+   * Provenance naming where it came from and who imported it. A missing or already-used MRN gets
+   * a new one (the source identifiers stay in the imported Patient). @throws ValidationError
+   */
+  async importChart(plan: ImportPlan, source: string): Promise<{ chartId: string; added: number }> {
+    await this.open();
+    const taken = new Set(this.#patients.map((p) => p.mrn));
+    const mrn =
+      plan.patient.mrn && !taken.has(plan.patient.mrn) ? plan.patient.mrn : this.nextMrn();
+    const patient = { ...plan.patient, mrn };
+    checkPatient(patient);
+    const provenance = {
+      resourceType: 'Provenance',
+      id: crypto.randomUUID(),
+      target: [{ reference: `Patient/${plan.patientResource.id}` }],
+      recorded: nowIso(),
+      agent: [{ who: { display: session.self?.memberName ?? 'Folio' } }],
+      entity: [{ role: 'source', what: { display: source.slice(0, 200) } }],
+    };
+    const { docId, epoch, wrappedKey } = await session.vault.call('createChartKey');
+    const chartDoc = await SealedDoc.open({
+      docId,
+      port: session.port,
+      store: this.#store!,
+      self: session.self!,
+    });
+    let added = 0;
+    try {
+      const model = new ChartModel(new ChartDoc(chartDoc));
+      model.create(patient);
+      added = model.applyImport({ ...plan, patient, kept: [...plan.kept, provenance] }).added;
+    } finally {
+      await chartDoc.close();
+    }
+    return { chartId: await this.#listChart(docId, patient, epoch, wrappedKey), added };
+  }
+
+  /** Adds a new chart to the patient list (with its wrapped key) and queues its upload. */
+  async #listChart(
+    docId: Uint8Array,
+    patient: Patient,
+    epoch: number,
+    wrappedKey: Uint8Array,
+  ): Promise<string> {
     const chartId = toBase64Url(docId);
     sync.markDirty(chartId);
     const fields: Record<string, Json> = {

@@ -3,6 +3,8 @@
  * `#shlink:/…` fragment — asks for a passcode when the link needs one, and keeps what it reads in
  * memory only (nothing is stored). It runs with the vault locked: the viewer holds no practice key.
  */
+import { ValidationError } from '$lib/chart/validate';
+import type { FhirResource } from '$lib/chart/fhir-codes';
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { ShlinkPayload } from '$lib/fhir/shl/link';
 import { readSharedBundle, type SharedRecord } from './shared-record';
@@ -15,6 +17,8 @@ export class ViewerState {
   #remaining = $state<number | null>(null);
   #record = $state<SharedRecord | null>(null);
   #busy = $state(false);
+  /** The shared Bundle as read (memory only), for importing into this device's practice. */
+  #bundle: unknown = null;
 
   get payload(): ShlinkPayload | null {
     return this.#payload;
@@ -69,6 +73,7 @@ export class ViewerState {
         this.#error = 'The link holds no FHIR record Folio can show.';
         return;
       }
+      this.#bundle = bundles[0];
       this.#record = readSharedBundle(bundles[0]);
     } catch (error) {
       if (error instanceof ShlError) {
@@ -80,9 +85,45 @@ export class ViewerState {
     }
   }
 
+  /**
+   * Imports the shared record into this device's practice as a new chart, with a Provenance
+   * naming the link. Needs the vault unlocked (the user chose to import).
+   */
+  async importIntoPractice(): Promise<
+    { ok: true; chartId: string } | { ok: false; message: string }
+  > {
+    const bundle = this.#bundle as {
+      entry?: { resource?: unknown }[];
+      resourceType?: string;
+    } | null;
+    const resources = (bundle?.entry ?? [])
+      .map((e) => e?.resource)
+      .filter(
+        (r): r is FhirResource => typeof (r as FhirResource | undefined)?.resourceType === 'string',
+      );
+    try {
+      const [{ planImport }, { practice }] = await Promise.all([
+        import('$lib/chart/fhir-in'),
+        import('./practice.svelte'),
+      ]);
+      const source = `SMART Health Link${this.#payload?.label ? `: ${this.#payload.label}` : ''}`;
+      const { chartId } = await practice.importChart(planImport(resources), source);
+      return { ok: true, chartId };
+    } catch (error) {
+      return {
+        ok: false,
+        message:
+          error instanceof ValidationError
+            ? `The shared record cannot become a chart: ${error.message}`
+            : 'The shared record could not be imported. Nothing was changed.',
+      };
+    }
+  }
+
   /** Forgets everything read (leaving the page does the same). */
   clear(): void {
     this.#record = null;
     this.#payload = null;
+    this.#bundle = null;
   }
 }

@@ -81,3 +81,21 @@ it('an edit made after import appears in the next export, over the source resour
   });
   expect(counts(out).Condition).toBe(2);
 });
+
+it('importing the same patient again adds only what is new', async () => {
+  const chart = await emptyChart();
+  const first = chart.applyImport(planImport(resources));
+  expect(first.skipped).toBe(0);
+  const again = chart.applyImport(planImport(resources));
+  expect(again.added).toBe(0);
+  expect(counts(chartToFhir(chart, 'x'))).toEqual(counts(resources));
+  const extra = {
+    resourceType: 'Goal',
+    id: 'goal-1',
+    lifecycleStatus: 'active',
+    description: { text: 'Walk daily' },
+    subject: { reference: 'Patient/x' },
+  };
+  const third = chart.applyImport(planImport([...resources, extra]));
+  expect(third).toEqual({ added: 1, skipped: resources.length - 1 });
+});
