@@ -4,6 +4,7 @@
  */
 import { CryptoError } from '$lib/crypto';
 import { VAULT_METHODS, type VaultRequest, type VaultResponse } from './protocol';
+import { RotationError } from './rotation';
 import { VaultError, type VaultService } from './service';
 
 export async function dispatch(
@@ -87,10 +88,26 @@ export async function dispatch(
       case 'restoreBackup':
         result = await service.restoreBackup(p);
         break;
+      case 'removeMember':
+        result = service.removeMember(p);
+        break;
+      case 'activateRemoval':
+        result = await service.activateRemoval();
+        break;
+      case 'acceptRotation':
+        result = await service.acceptRotation(p);
+        break;
+      case 'rotateChartKeyIfStale':
+        result = service.rotateChartKeyIfStale(p);
+        break;
     }
     return { id, ok: true, result };
   } catch (error) {
-    if (error instanceof CryptoError || error instanceof VaultError) {
+    if (
+      error instanceof CryptoError ||
+      error instanceof VaultError ||
+      error instanceof RotationError
+    ) {
       return { id, ok: false, error: { code: error.code, message: error.message } };
     }
     return { id, ok: false, error: { code: 'internal-error', message: 'internal-error' } };

@@ -4,7 +4,7 @@
  */
 import type { EnvelopeKind, MemberList } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
-import type { BackupSlot, OpenResult, SessionSummary } from './service';
+import type { BackupSlot, GrantJson, OpenResult, SessionSummary } from './service';
 
 export interface VaultApi {
   status(): { slots: SlotSummary[]; session: SessionSummary | null; retryDelayMs: number };
@@ -62,6 +62,16 @@ export interface VaultApi {
     recoveryKey: string;
     passphrase: string;
   }): SessionSummary;
+  removeMember(input: { member: string; device?: string; lastSeqs?: Record<string, number> }): {
+    lists: MemberList[];
+    grants: GrantJson[];
+  };
+  activateRemoval(): SessionSummary;
+  acceptRotation(input: { grants: GrantJson[] }): { changed: boolean; removed: boolean };
+  rotateChartKeyIfStale(input: { docId: Uint8Array }): {
+    epoch: number;
+    wrappedKey: Uint8Array;
+  } | null;
 }
 
 export type VaultMethod = keyof VaultApi;
@@ -90,6 +100,10 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'beginJoin',
   'completeJoin',
   'restoreBackup',
+  'removeMember',
+  'activateRemoval',
+  'acceptRotation',
+  'rotateChartKeyIfStale',
 ];
 
 export interface VaultRequest {

@@ -63,6 +63,13 @@ import {
   type EnvelopeKind,
 } from '$lib/crypto';
 import { copyPair, currentList, decodeKeyring, encodeKeyring, type Keyring } from './keyring';
+import {
+  acceptRotation,
+  activateRemoval,
+  isRemoved,
+  prepareRemoval,
+  type PreparedRemoval,
+} from './rotation';
 import type { Role, SlotRecord, SlotSummary } from './records';
 import type { VaultStore } from './store';
 
@@ -104,7 +111,15 @@ export interface SessionSummary {
     fingerprint: string;
     deviceName: string;
     deviceFingerprint: string;
+    /** Public signing keys (base64url), to name the device in removeMember. */
+    member: string;
+    device: string;
+    addedAt: string;
   }[];
+  /** Devices removed from the practice, newest list. */
+  removedMembers: { name: string; deviceName: string; removedAt: string }[];
+  /** Whether this device itself has been removed (it keeps what it had, gets nothing new). */
+  removed: boolean;
 }
 
 export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
@@ -158,6 +173,10 @@ function keyName(docId: Uint8Array, epoch: number): string {
 
 interface Unlocked {
   chartKeys: Map<string, Uint8Array>;
+  /** For each loaded chart key: the clinical epoch it was wrapped under (lazy rotation). */
+  chartWraps?: Map<string, number>;
+  /** A removal signed but not yet in force (its grants are published first). */
+  pendingRemoval?: PreparedRemoval;
   slotId: string;
   vaultKey: Uint8Array;
   keyring: Keyring;
@@ -753,6 +772,7 @@ export class VaultService {
       chartKey,
     });
     session.chartKeys.set(keyName(docId, 0), chartKey);
+    (session.chartWraps ??= new Map()).set(keyName(docId, 0), clinical.epoch);
     return { docId, epoch: 0, wrappedKey };
   }
 
@@ -778,6 +798,7 @@ export class VaultService {
           wrapped: chart.wrappedKey,
         });
         session.chartKeys.set(keyName(chart.docId, chart.epoch), key);
+        (session.chartWraps ??= new Map()).set(keyName(chart.docId, chart.epoch), epoch);
         loaded++;
       } catch (error) {
         const code =
@@ -866,6 +887,90 @@ export class VaultService {
   }
 
   /**
+   * Admin: signs member list v+1 removing a device (or a member with all devices) and prepares
+   * new epoch keys sealed to the remaining devices. Nothing changes for sealing until
+   * `activateRemoval`: the caller first publishes the lists and grants in the practice index
+   * (sealed under the current epoch, which the remaining devices can open).
+   * @throws RotationError, VaultError('locked')
+   */
+  removeMember(input: { member: string; device?: string; lastSeqs?: Record<string, number> }): {
+    lists: MemberList[];
+    grants: GrantJson[];
+  } {
+    const session = this.#require();
+    if (typeof input?.member !== 'string') throw new VaultError('bad-input', 'Name a member');
+    const prepared = prepareRemoval(
+      session.keyring,
+      {
+        member: input.member,
+        ...(typeof input.device === 'string' ? { device: input.device } : {}),
+      },
+      input.lastSeqs ?? {},
+      new Date().toISOString(),
+    );
+    session.pendingRemoval = prepared;
+    return { lists: prepared.lists, grants: prepared.grants.map(grantToJson) };
+  }
+
+  /** Puts the prepared removal in force: the new list and epoch keys (persisted). */
+  async activateRemoval(): Promise<SessionSummary> {
+    const session = this.#require();
+    const prepared = session.pendingRemoval;
+    if (!prepared) throw new VaultError('bad-input', 'No removal to activate');
+    session.keyring = activateRemoval(session.keyring, prepared);
+    session.pendingRemoval = undefined;
+    await this.#saveKeyring(session);
+    return this.#summary(session);
+  }
+
+  /**
+   * Takes new epoch keys granted to this device (from the practice index), after the member list
+   * that names their granter as admin has been learned (updateMemberLists).
+   * @throws CryptoError('bad-grant')
+   */
+  async acceptRotation(input: {
+    grants: GrantJson[];
+  }): Promise<{ changed: boolean; removed: boolean }> {
+    const session = this.#require();
+    const grants = (Array.isArray(input?.grants) ? input.grants : []).map(grantFromJson);
+    const next = acceptRotation(session.keyring, grants);
+    if (next) {
+      session.keyring = next;
+      await this.#saveKeyring(session);
+    }
+    return { changed: next !== null, removed: isRemoved(session.keyring) };
+  }
+
+  /**
+   * Lazy chart rotation: when the newest loaded key of a chart was wrapped under an older clinical
+   * key than the newest one, makes a new chart key (next epoch) wrapped under the newest clinical
+   * key and loads it, so what is written from now on is unreadable to removed devices. Returns the
+   * wrap to store in the practice index, or null when the chart is current.
+   */
+  rotateChartKeyIfStale(input: {
+    docId: Uint8Array;
+  }): { epoch: number; wrappedKey: Uint8Array } | null {
+    const session = this.#require();
+    const clinical = session.keyring.clinical.at(-1);
+    if (!clinical || !(input?.docId instanceof Uint8Array)) return null;
+    const current = this.#currentKey(session, input.docId);
+    const wrappedUnder = session.chartWraps?.get(keyName(input.docId, current.epoch));
+    if (wrappedUnder === undefined || wrappedUnder >= clinical.epoch) return null;
+    const epoch = current.epoch + 1;
+    const chartKey = generateKey();
+    const wrappedKey = wrapChartKey({
+      clinicalKey: clinical.key,
+      clinicalEpoch: clinical.epoch,
+      docId: input.docId,
+      chartEpoch: epoch,
+      chartKey,
+    });
+    session.chartKeys.set(keyName(input.docId, epoch), chartKey);
+    (session.chartWraps ??= new Map()).set(keyName(input.docId, epoch), clinical.epoch);
+    return { epoch, wrappedKey };
+  }
+
+  /**
    * The peer-sync room of a document generation: an opaque room id and the y-webrtc password
    * (a derived subkey; it protects signaling only — envelopes stay sealed under the content key).
    * @throws CryptoError('unknown-key')
@@ -876,7 +981,8 @@ export class VaultService {
     capability: string;
   } {
     const session = this.#require();
-    const { key } = this.#currentKey(session, input?.docId);
+    // The lowest epoch: rotating keys never moves a document's room (docs/adr/0006).
+    const { key } = this.#currentKey(session, input?.docId, 'lowest');
     return {
       room: roomId(key, input.docId, input.generation),
       password: sodium().to_hex(deriveSubkey(key, 'webrtc')),
@@ -884,13 +990,21 @@ export class VaultService {
     };
   }
 
-  #currentKey(session: Unlocked, docId: Uint8Array): { epoch: number; key: Uint8Array } {
+  #currentKey(
+    session: Unlocked,
+    docId: Uint8Array,
+    which: 'newest' | 'lowest' = 'newest',
+  ): { epoch: number; key: Uint8Array } {
     const { practice } = session.keyring;
-    if (sodium().compare(docId, practice.indexDocId) === 0) return practice.keys.at(-1)!;
+    const better = (epoch: number, than: number) =>
+      which === 'newest' ? epoch > than : epoch < than;
+    if (sodium().compare(docId, practice.indexDocId) === 0) {
+      return practice.keys.reduce((a, b) => (better(b.epoch, a.epoch) ? b : a));
+    }
     let best: { epoch: number; key: Uint8Array } | null = null;
     for (const [name, key] of session.chartKeys) {
       const [hex, epoch] = name.split(':');
-      if (hex === sodium().to_hex(docId) && (!best || Number(epoch) > best.epoch)) {
+      if (hex === sodium().to_hex(docId) && (!best || better(Number(epoch), best.epoch))) {
         best = { epoch: Number(epoch), key };
       }
     }
@@ -1081,7 +1195,14 @@ export class VaultService {
           fingerprint: fingerprint(fromBase64Url(e.member)),
           deviceName: e.deviceName,
           deviceFingerprint: fingerprint(fromBase64Url(e.device)),
+          member: e.member,
+          device: e.device,
+          addedAt: e.addedAt,
         })),
+      removedMembers: currentList(k)
+        .entries.filter((e) => e.removed)
+        .map((e) => ({ name: e.name, deviceName: e.deviceName, removedAt: e.removed!.at })),
+      removed: isRemoved(k),
     };
   }
 }
@@ -1092,7 +1213,7 @@ type PairRequest = Pick<
   'member' | 'memberBox' | 'device' | 'deviceBox' | 'name' | 'deviceName'
 >;
 
-interface GrantJson {
+export interface GrantJson {
   kind: GrantKind;
   keyId: string;
   epoch: number;
