@@ -55,6 +55,24 @@ export class IndexDoc {
     });
   }
 
+  /**
+   * Key grants of a rotation (sealed to single devices and signed; opaque to everyone else),
+   * published before the new epoch is used so remaining devices can take the new keys.
+   */
+  grants(): Json[] {
+    return [...this.#sealed.ydoc.getMap<Json>('grants').values()];
+  }
+
+  publishGrants(grants: { kind: string; epoch: number; recipient: string }[]): void {
+    const map = this.#sealed.ydoc.getMap<Json>('grants');
+    this.#sealed.ydoc.transact(() => {
+      for (const g of grants) {
+        const key = `${g.kind}:${g.epoch}:${g.recipient}`;
+        if (!map.has(key)) map.set(key, g as unknown as Json);
+      }
+    });
+  }
+
   onChange(listener: () => void): () => void {
     const handler = () => listener();
     this.#sealed.ydoc.on('afterTransaction', handler);

@@ -38,6 +38,11 @@ export interface SealingPort {
 }
 
 const REMOTE = Symbol('sealed-doc-remote');
+/**
+ * Refusals that may be cured later: an author not yet in the member list this device holds, or a
+ * key epoch it has not been granted yet. Such envelopes are kept in memory and retried.
+ */
+const PARKED = new Set(['unknown-author', 'unknown-key']);
 const RETRY_MS = 2000;
 
 const authorKey = (s: { member: string; device: string }) => `${s.member}:${s.device}`;
@@ -201,7 +206,7 @@ export class SealedDoc {
       () => {
         results.forEach((result, i) => {
           if (this.#accept(result)) accepted.push(fresh[i]!);
-          else if (!result.ok && result.code === 'unknown-author') this.#parked.push(fresh[i]!);
+          else if (!result.ok && PARKED.has(result.code)) this.#parked.push(fresh[i]!);
         });
       },
       REMOTE,
@@ -217,16 +222,22 @@ export class SealedDoc {
   }
 
   /**
-   * Retries envelopes refused because their author was not (yet) in the member list — after
-   * the vault learned a newer list. Returns how many now verified.
+   * Retries envelopes refused for an unknown author or key epoch — after the vault learned a
+   * newer member list or new keys. Returns how many now verified.
    */
   async retryParked(): Promise<number> {
     const parked = this.#parked;
     this.#parked = [];
     for (const envelope of parked) this.#known.delete(envelopeId(envelope)!);
-    const unknown = this.#rejected.get('unknown-author') ?? 0;
-    if (unknown > 0) this.#rejected.set('unknown-author', Math.max(0, unknown - parked.length));
-    if ((this.#rejected.get('unknown-author') ?? 1) === 0) this.#rejected.delete('unknown-author');
+    // Their rejections are counted again by receive() if they still fail.
+    let uncount = parked.length;
+    for (const code of PARKED) {
+      const n = this.#rejected.get(code) ?? 0;
+      const take = Math.min(n, uncount);
+      uncount -= take;
+      if (n - take > 0) this.#rejected.set(code, n - take);
+      else this.#rejected.delete(code);
+    }
     return this.receive(parked);
   }
 

@@ -5,6 +5,7 @@
 import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
+import type { GrantJson } from '$lib/vault/service';
 import { nowIso } from '$lib/chart/dates';
 import type { ImportPlan } from '$lib/chart/fhir-in';
 import { ChartModel, checkPatient } from '$lib/chart/model';
@@ -27,6 +28,28 @@ export interface PatientSummary {
 
 /** Compaction threshold: a document with more envelopes than this is compacted after opening. */
 const COMPACT_AFTER = 200;
+
+/** Every wrapped key of a chart in its index entry: the current one and those before a rotation. */
+function chartWraps(
+  chartId: string,
+  fields: Record<string, Json>,
+): { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array }[] {
+  const docId = fromBase64Url(chartId);
+  const older = Array.isArray(fields.olderKeys) ? fields.olderKeys : [];
+  return [
+    ...older.flatMap((k) => {
+      const o = k as { epoch?: unknown; wrappedKey?: unknown } | null;
+      return typeof o?.wrappedKey === 'string' && Number.isSafeInteger(o.epoch)
+        ? [{ docId, epoch: o.epoch as number, wrappedKey: fromBase64Url(o.wrappedKey) }]
+        : [];
+    }),
+    {
+      docId,
+      epoch: Number(fields.keyEpoch ?? 0),
+      wrappedKey: fromBase64Url(String(fields.wrappedKey)),
+    },
+  ];
+}
 
 class PracticeState {
   #store: EnvelopeStore | null = null;
@@ -88,6 +111,7 @@ class PracticeState {
 
   readonly #open = new Set<SealedDoc>();
   #knownVersion = -1;
+  #knownGrants = 0;
   #learning: Promise<void> = Promise.resolve();
 
   /** Puts this member's member-list chain into the practice index (other devices learn it). */
@@ -98,23 +122,89 @@ class PracticeState {
     await this.#indexDoc?.flush();
   }
 
-  /** A newer member list arrived in the index: let the vault verify it, then retry parked envelopes. */
+  /**
+   * The index changed: learn a newer member list and any key grants for this device (a removal
+   * elsewhere rotated the keys), then retry envelopes parked for an unknown author or key.
+   */
   #learnMembers(): Promise<void> {
     this.#learning = this.#learning.then(async () => {
       const lists = (this.#index?.memberLists() ?? []) as unknown as MemberList[];
-      if (!lists.some((l) => l?.version > this.#knownVersion)) return;
+      const grants = (this.#index?.grants() ?? []) as unknown as GrantJson[];
+      const newList = lists.some((l) => l?.version > this.#knownVersion);
+      if (!newList && grants.length === this.#knownGrants) {
+        // A chart may have been given a new key (lazy rotation) by another device.
+        await this.#reloadOpenKeys();
+        return;
+      }
+      let changed = false;
       try {
-        const { version, changed } = await session.vault.call('updateMemberLists', { lists });
-        this.#knownVersion = version;
-        if (!changed) return;
+        if (newList) {
+          const result = await session.vault.call('updateMemberLists', { lists });
+          this.#knownVersion = result.version;
+          changed ||= result.changed;
+        }
+        const rotation = await session.vault.call('acceptRotation', { grants });
+        this.#knownGrants = grants.length;
+        changed ||= rotation.changed;
+      } catch {
+        // A list or grant that does not verify is ignored; its envelopes stay refused and counted.
+      }
+      if (changed) {
         const status = await session.vault.call('status');
         if (status.session) session.updateSummary(status.session);
-        for (const doc of this.#open) await doc.retryParked();
-      } catch {
-        // A list that does not verify is ignored; its envelopes stay refused and counted.
+        sync.scheduleCatchUp(0);
       }
+      await this.#reloadOpenKeys();
     });
     return this.#learning;
+  }
+
+  /** Loads every key of the open charts from the index, then retries their parked envelopes. */
+  async #reloadOpenKeys(): Promise<void> {
+    const wraps = [...this.#open]
+      .filter((doc) => doc !== this.#indexDoc)
+      .flatMap((doc) => {
+        const chartId = toBase64Url(doc.docId);
+        const fields = this.#index?.get(chartId);
+        return fields ? chartWraps(chartId, fields) : [];
+      });
+    if (wraps.length > 0) await session.vault.call('loadChartKeys', { charts: wraps });
+    for (const doc of this.#open) await doc.retryParked();
+  }
+
+  /**
+   * Admin: removes a device (or a member with all their devices). The highest seq this device has
+   * verified from each author is recorded in the new member list (earlier edits stay valid); the
+   * list and the new keys' grants are published in the index under the current key, and only then
+   * is the new epoch used — so remaining devices can read the grants and the removed one cannot
+   * read anything written afterwards. @throws RotationError / VaultError
+   */
+  async removeDevice(target: { member: string; device?: string }): Promise<void> {
+    await this.open();
+    const lastSeqs = await this.#highestSeqs();
+    const { lists, grants } = await session.vault.call('removeMember', { ...target, lastSeqs });
+    this.#index!.publishMemberLists(lists);
+    this.#index!.publishGrants(grants);
+    await this.#indexDoc!.flush();
+    this.#knownVersion = Math.max(this.#knownVersion, ...lists.map((l) => l.version));
+    const summary = await session.vault.call('activateRemoval');
+    session.updateSummary(summary);
+  }
+
+  /** The highest seq per author device among every envelope this device holds and can open. */
+  async #highestSeqs(): Promise<Record<string, number>> {
+    await this.#catchUpDocs(); // loads every chart key this member holds
+    const highest: Record<string, number> = {};
+    const records = await this.#store!.exportAll();
+    for (let i = 0; i < records.length; i += 500) {
+      const batch = records.slice(i, i + 500).map((r) => r.env);
+      for (const r of await session.vault.call('openMany', { envelopes: batch })) {
+        if (!r.ok) continue;
+        const key = `${r.author.member}:${r.author.device}`;
+        highest[key] = Math.max(highest[key] ?? -1, r.seq);
+      }
+    }
+    return highest;
   }
 
   /** Stops tracking a chart document that was closed. */
@@ -261,16 +351,21 @@ class PracticeState {
     const entry = this.#index!.get(chartId);
     if (!entry) throw new Error('no-such-chart');
     const docId = fromBase64Url(chartId);
-    const { failed } = await session.vault.call('loadChartKeys', {
-      charts: [
-        {
-          docId,
-          epoch: Number(entry.keyEpoch ?? 0),
-          wrappedKey: fromBase64Url(String(entry.wrappedKey)),
-        },
-      ],
-    });
-    if (failed.length > 0) throw new Error('no-chart-key');
+    const charts = chartWraps(chartId, entry);
+    const { failed } = await session.vault.call('loadChartKeys', { charts });
+    // A removed device may hold only older keys: it opens what it had, nothing newer.
+    if (failed.length === charts.length) throw new Error('no-chart-key');
+    // After a removal, the first device to open a chart gives it a new key (lazy rotation).
+    const rotated = await session.vault.call('rotateChartKeyIfStale', { docId });
+    if (rotated) {
+      this.#index!.put(chartId, {
+        ...entry,
+        keyEpoch: rotated.epoch,
+        wrappedKey: toBase64Url(rotated.wrappedKey),
+        olderKeys: charts.map((c) => ({ epoch: c.epoch, wrappedKey: toBase64Url(c.wrappedKey) })),
+      });
+      await this.#indexDoc!.flush();
+    }
     const doc = await SealedDoc.open({
       docId,
       port: session.port,
@@ -290,20 +385,22 @@ class PracticeState {
 
   /** Every chart this device can open, with its sync room (catch-up of charts not open). */
   async #catchUpDocs(): Promise<CatchUpDoc[]> {
-    const charts = (this.#index?.list() ?? [])
-      .filter(({ fields }) => typeof fields.wrappedKey === 'string')
-      .map(({ chartId, fields }) => ({
-        chartId,
-        docId: fromBase64Url(chartId),
-        epoch: Number(fields.keyEpoch ?? 0),
-        wrappedKey: fromBase64Url(String(fields.wrappedKey)),
-      }));
-    if (charts.length === 0) return [];
-    const { failed } = await session.vault.call('loadChartKeys', { charts });
-    const cannot = new Set(failed.map((f) => toBase64Url(f.docId)));
+    const list = (this.#index?.list() ?? []).filter(
+      ({ fields }) => typeof fields.wrappedKey === 'string',
+    );
+    const wraps = list.flatMap(({ chartId, fields }) => chartWraps(chartId, fields));
+    if (wraps.length === 0) return [];
+    const { failed } = await session.vault.call('loadChartKeys', { charts: wraps });
+    // A chart is reachable when at least one of its keys opened.
+    const failures: Record<string, number> = {};
+    for (const f of failed) {
+      const key = toBase64Url(f.docId);
+      failures[key] = (failures[key] ?? 0) + 1;
+    }
     const docs: CatchUpDoc[] = [];
-    for (const chart of charts) {
-      if (cannot.has(chart.chartId)) continue;
+    for (const { chartId, fields } of list) {
+      if ((failures[chartId] ?? 0) >= chartWraps(chartId, fields).length) continue;
+      const chart = { chartId, docId: fromBase64Url(chartId) };
       const { room, capability } = await session.vault.call('roomFor', {
         docId: chart.docId,
         generation: 0,

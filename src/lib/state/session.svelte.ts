@@ -27,7 +27,17 @@ export function describeError(error: unknown): string {
     if (error.code === 'bad-recovery-key') {
       return 'That recovery key has a typo: check each group of four characters.';
     }
-    if (['bad-input', 'weak-passphrase', 'not-admin', 'already-set-up'].includes(error.code)) {
+    if (
+      [
+        'bad-input',
+        'weak-passphrase',
+        'not-admin',
+        'already-set-up',
+        'unknown-device',
+        'last-admin',
+        'self',
+      ].includes(error.code)
+    ) {
       return error.message;
     }
   }
