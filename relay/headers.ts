@@ -27,6 +27,16 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
+ * The share-link viewer (/view) opens SMART Health Links hosted anywhere, so its page may fetch
+ * manifests and files from any https origin. Only that page gets this: it runs with the vault
+ * locked (it holds no practice key) and renders what it fetches as text.
+ */
+export const VIEWER_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "connect-src 'self'",
+  "connect-src 'self' https:",
+);
+
+/**
  * camera=(self) is kept for QR scanning during pairing (and because Chromium only exposes
  * loopback ICE candidates when media permission is granted); everything else is off.
  */

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { handleChanges } from './changes.ts';
-import { SECURITY_HEADERS } from './headers.ts';
+import { SECURITY_HEADERS, VIEWER_CONTENT_SECURITY_POLICY } from './headers.ts';
 import type { Logger } from './log.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
 import { createShl, type ShlLimits } from './shl.ts';
@@ -82,6 +82,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   const server = createServer(async (req, res) => {
     applySecurityHeaders(res);
+    if ((req.url ?? '').split('?')[0] === '/view') {
+      res.setHeader('Content-Security-Policy', VIEWER_CONTENT_SECURITY_POLICY);
+    }
     try {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') {

@@ -17,7 +17,9 @@ const CACHE_PREFIX = 'folio-app-';
 const CACHE = `${CACHE_PREFIX}${version}`;
 /** The app shell: the relay's SPA fallback page, and its boot script (scripts/externalize-boot.js). */
 const SHELL = '/';
-const ASSETS = [...new Set([...build, ...files, SHELL, '/_app/boot.js'])];
+/** The share-link viewer's shell: the same page, cached with its own CSP (relay/headers.ts). */
+const VIEWER = '/view';
+const ASSETS = [...new Set([...build, ...files, SHELL, VIEWER, '/_app/boot.js'])];
 /** Paths that are live endpoints, never cached. */
 const NETWORK_ONLY = ['/signal', '/sync', '/healthz', '/shl/', '/pair/'];
 
@@ -58,7 +60,8 @@ sw.addEventListener('fetch', (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
-      const key = request.mode === 'navigate' ? SHELL : url.pathname;
+      const key =
+        request.mode === 'navigate' ? (url.pathname === VIEWER ? VIEWER : SHELL) : url.pathname;
       const cached = await cache.match(key);
       if (cached) return cached;
       // Not part of this version (or the cache was evicted): fall back to the network.

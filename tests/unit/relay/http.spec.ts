@@ -3,7 +3,11 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CONTENT_SECURITY_POLICY, SVELTEKIT_ANNOUNCER_STYLE_HASH } from '../../../relay/headers.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  SVELTEKIT_ANNOUNCER_STYLE_HASH,
+  VIEWER_CONTENT_SECURITY_POLICY,
+} from '../../../relay/headers.ts';
 import { resolveInside } from '../../../relay/static.ts';
 import { startTestRelay, type TestRelay } from './helpers.ts';
 
@@ -112,4 +116,18 @@ describe('relay HTTP', () => {
     await server.relay.close();
     await expect(fetch(`${server.relay.url}/healthz`)).rejects.toThrow();
   });
+});
+
+it('gives only the share-link viewer page a CSP that may fetch https manifests', async () => {
+  const server = await startTestRelay();
+  try {
+    const view = await fetch(`${server.relay.url}/view`);
+    expect(view.headers.get('content-security-policy')).toBe(VIEWER_CONTENT_SECURITY_POLICY);
+    expect(VIEWER_CONTENT_SECURITY_POLICY).toContain("connect-src 'self' https:");
+    expect(VIEWER_CONTENT_SECURITY_POLICY.replace(' https:', '')).toBe(CONTENT_SECURITY_POLICY);
+    const home = await fetch(`${server.relay.url}/`);
+    expect(home.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+  } finally {
+    await server.stop();
+  }
 });
