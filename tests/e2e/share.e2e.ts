@@ -145,3 +145,47 @@ test('a specialist with their own Folio practice imports a shared record as a ne
     'SMART Health Link: Shared with Dr. Sam Valve',
   );
 });
+
+test('a long-term link is kept current: a change made after sharing reaches the specialist', async ({
+  newDevice,
+}) => {
+  test.setTimeout(120_000);
+  const page = await (await newDevice()).newPage();
+  await createPractice(page);
+  await newPatient(page, { given: 'Lena', family: 'Longterm', birthDate: '1949-09-09' });
+  await page.getByRole('tab', { name: 'Sharing' }).click();
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByLabel('Recipient').fill('Dr. Kept Current');
+  await page.getByLabel('Link type').selectOption('long-term');
+  await page.getByLabel('The patient consents to this sharing').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  const link = await page.getByLabel('Share link address').inputValue({ timeout: 20_000 });
+  const passcode = (await page.getByTestId('share-passcode').textContent())!.trim();
+
+  const specialist = await (await newDevice()).newPage();
+  const open = async () => {
+    // A fresh page load each time (the link differs from the last URL only after the '#').
+    await specialist.goto('about:blank');
+    await specialist.goto(link);
+    await specialist.getByLabel('Your name').fill('Dr. Kept Current');
+    await specialist.getByLabel('Passcode').fill(passcode);
+    await specialist.getByRole('button', { name: 'Open' }).click();
+    await expect(specialist.getByRole('heading', { name: 'Lena Longterm' })).toBeVisible();
+  };
+  await open();
+  await expect(specialist.getByText('Hypothyroidism', { exact: false })).toHaveCount(0);
+
+  await page.getByRole('tab', { name: 'Problems' }).click();
+  await page.getByRole('button', { name: 'Add problem' }).click();
+  await page.getByLabel('Problem', { exact: true }).fill('Hypothyroidism');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect
+    .poll(
+      async () => {
+        await open();
+        return specialist.getByText('Hypothyroidism', { exact: false }).count();
+      },
+      { timeout: 30_000, intervals: [2500] },
+    )
+    .toBe(1);
+});

@@ -19,6 +19,7 @@ import {
   type Patient,
   type Problem,
   type ShareLink,
+  type ShareableSection,
   type SoapField,
   type Vitals,
 } from '$lib/chart';
@@ -30,9 +31,10 @@ import {
 } from '$lib/crdt/chart-doc';
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { nowIso } from '$lib/chart/dates';
-import { chartToFhir, collectionBundle } from '$lib/chart/fhir-out';
+import { chartToFhir, collectionBundle, type FhirResource } from '$lib/chart/fhir-out';
 import { patientFhirId } from './fhir-id';
 import { practice } from './practice.svelte';
+import { ShareState } from './share.svelte';
 import { session } from './session.svelte';
 import { sync, type JoinedRoom } from './sync.svelte';
 
@@ -100,6 +102,13 @@ export class ChartState {
     return this.#rejected;
   }
 
+  #share: ShareState | null = null;
+
+  /** Sharing for this chart (consents and links); kept by the chart so `L` links stay current. */
+  get share(): ShareState | null {
+    return this.#share;
+  }
+
   async open(chartId: string): Promise<void> {
     try {
       this.#doc = await practice.openChart(chartId);
@@ -129,6 +138,8 @@ export class ChartState {
     addEventListener('pagehide', onHide);
     this.#cleanup.push(() => removeEventListener('pagehide', onHide));
     this.#model.recordAudit('view');
+    this.#share = new ShareState(this, chartId);
+    this.#cleanup.push(() => this.#share?.destroy());
     const doc = this.#doc;
     const joined = sync.attach(doc);
     this.#cleanup.push(() => void joined.then((room) => room.leave()));
@@ -235,6 +246,9 @@ export class ChartState {
       shareLinks: m.shareLinks(),
       audit: m.audit(),
     };
+    // Long-term links are re-published after each change (debounced) by whichever device has
+    // the chart open.
+    this.#share?.chartChanged();
     this.#refreshStatus();
   }
 
@@ -294,6 +308,12 @@ export class ChartState {
   /** Records a print or export of this chart in its audit trail. */
   recordAudit(type: 'print' | 'export' | 'share', detail?: string): void {
     this.#model?.recordAudit(type, detail);
+  }
+
+  /** The chart (or the consented sections) as FHIR resources; reads only, changes nothing. */
+  fhirResources(chartId: string, sections: 'all' | ShareableSection[]): FhirResource[] {
+    if (!this.#model) throw new Error('The chart is not open.');
+    return chartToFhir(this.#model, patientFhirId(chartId), [], { sections, consents: false });
   }
 
   /** The whole chart as a FHIR R4 Bundle file (`Export FHIR`); recorded in the audit trail. */

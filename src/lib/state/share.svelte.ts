@@ -6,12 +6,11 @@
  * can revoke it, read its access log, or re-publish an `L` link after the chart changes.
  */
 import { nowIso } from '$lib/chart/dates';
-import { chartToFhir, collectionBundle } from '$lib/chart/fhir-out';
+import { collectionBundle } from '$lib/chart/fhir-out';
 import type { Consent, Entry, ShareLink, ShareableSection, SharePurpose } from '$lib/chart';
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { LinkLog } from '$lib/fhir/shl/host';
 import type { ChartState, Issue } from './chart.svelte';
-import { patientFhirId } from './fhir-id';
 
 export type { Consent, ShareLink, ShareableSection, SharePurpose };
 export { SHAREABLE_SECTIONS, SHARE_PURPOSES } from '$lib/chart';
@@ -73,14 +72,8 @@ export class ShareState {
 
   /** The bundle a consent allows: Patient plus the consented sections. */
   #bundle(consent: Consent): string {
-    const result = this.#chart.run((m) =>
-      chartToFhir(m, patientFhirId(this.#chartId), [], {
-        sections: consent.scope,
-        consents: false,
-      }),
-    );
-    if (!result.ok) throw new Error(result.message);
-    return JSON.stringify(collectionBundle(result.value, nowIso()));
+    const resources = this.#chart.fhirResources(this.#chartId, consent.scope);
+    return JSON.stringify(collectionBundle(resources, nowIso()));
   }
 
   /**
