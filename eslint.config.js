@@ -85,6 +85,14 @@ export default ts.config(
     rules: { 'no-empty-pattern': 'off' },
   },
   {
-    ignores: ['build/', '.svelte-kit/', 'node_modules/', 'data/', 'test-results/', 'bench/.build/'],
+    ignores: [
+      'build/',
+      '.svelte-kit/',
+      'node_modules/',
+      'data/',
+      'test-results/',
+      'bench/.build/',
+      'src/lib/fhir/generated/',
+    ],
   },
 );

@@ -5,7 +5,14 @@ import { chartToFhir, type FhirResource } from '../../../src/lib/chart/fhir-out.
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { openEnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
+import { checkResource } from '../../../src/lib/fhir/r4/index.ts';
 import { ADA, fakePort } from '../crdt/fake-port.ts';
+
+/** Every resource passes the official R4 JSON schema and the calendar checks. */
+async function expectValid(resources: FhirResource[]): Promise<void> {
+  for (const r of resources)
+    expect(await checkResource({ resource: r, where: `${r.resourceType}/${r.id}` })).toEqual([]);
+}
 
 let chart: ChartModel;
 let n = 0;
@@ -33,7 +40,7 @@ const byType = (resources: FhirResource[]) =>
     return acc;
   }, {});
 
-it('exports every section as the FHIR resource it mirrors, codes and statuses intact', () => {
+it('exports every section as the FHIR resource it mirrors, codes and statuses intact, valid R4', async () => {
   chart.addProblem({
     text: 'Type 2 diabetes',
     code: {
@@ -82,6 +89,7 @@ it('exports every section as the FHIR resource it mirrors, codes and statuses in
   chart.addAddendum(note, 'A1c reviewed by phone.');
 
   const resources = chartToFhir(chart, 'p1');
+  await expectValid(resources);
   expect(byType(resources)).toEqual({
     Patient: 1,
     Condition: 2,
@@ -183,7 +191,7 @@ it('records "no known allergies" with its SNOMED code and appends kept resources
   expect(resources.at(-1)).toBe(kept);
 });
 
-it('records consent before sharing, refuses impossible consents, and shares only the consented sections', () => {
+it('records consent before sharing, refuses impossible consents, and shares only the consented sections', async () => {
   chart.addProblem({ text: 'Asthma' });
   chart.addMedication({
     drug: 'Salbutamol inhaler',
@@ -216,6 +224,7 @@ it('records consent before sharing, refuses impossible consents, and shares only
   const shared = chartToFhir(chart, 'p1', [], { sections: ['problem'] });
   expect(byType(shared)).toEqual({ Patient: 1, Condition: 1 });
   const full = chartToFhir(chart, 'p1');
+  await expectValid(full);
   expect(full.find((r) => r.resourceType === 'Consent')).toMatchObject({
     id: consent,
     status: 'active',

@@ -7,6 +7,7 @@ import { chartToFhir, type FhirResource } from '../../../src/lib/chart/fhir-out.
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { openEnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
+import { checkResource } from '../../../src/lib/fhir/r4/index.ts';
 import { ADA, fakePort } from '../crdt/fake-port.ts';
 
 const FIXTURE = new URL(
@@ -64,6 +65,8 @@ it('an edit made after import appears in the next export, over the source resour
   chart.addProblem({ text: 'Added in Folio after import' });
 
   const out = chartToFhir(chart, 'x');
+  for (const r of out)
+    expect(await checkResource({ resource: r, where: `${r.resourceType}/${r.id}` })).toEqual([]);
   const source = resources.find((r) => r.resourceType === 'Condition')!;
   const exported = out.find((r) => r.resourceType === 'Condition' && r.id === source.id)!;
   expect(exported.clinicalStatus).toMatchObject({ coding: [{ code: 'resolved' }] });

