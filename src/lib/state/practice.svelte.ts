@@ -8,6 +8,8 @@ import type { MemberList } from '$lib/crypto/member-list';
 import type { GrantJson } from '$lib/vault/service';
 import { nowIso } from '$lib/chart/dates';
 import type { ImportPlan } from '$lib/chart/fhir-in';
+import { chartToFhir, type FhirResource } from '$lib/chart/fhir-out';
+import { patientFhirId } from './fhir-id';
 import { ChartModel, checkPatient } from '$lib/chart/model';
 import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
@@ -302,6 +304,40 @@ class PracticeState {
       await chartDoc.close();
     }
     return { chartId: await this.#listChart(docId, patient, epoch, wrappedKey), added };
+  }
+
+  /**
+   * Imports into an existing chart (the user confirmed an exact identifier match): adds only the
+   * resources it does not hold yet. @throws ValidationError, Error('no-chart-key')
+   */
+  async importInto(chartId: string, plan: ImportPlan): Promise<{ added: number }> {
+    const doc = await this.openChart(chartId);
+    try {
+      const model = new ChartModel(new ChartDoc(doc));
+      const { added } = model.applyImport({ ...plan, patient: { ...model.patient() } });
+      return { added };
+    } finally {
+      this.forget(doc);
+      await doc.close();
+    }
+  }
+
+  /** A chart's FHIR resources (for the practice export); the chart is opened and closed. */
+  async chartResources(chartId: string): Promise<FhirResource[]> {
+    const doc = await this.openChart(chartId);
+    try {
+      const model = new ChartModel(new ChartDoc(doc));
+      model.recordAudit('export', 'EHI export (FHIR NDJSON)');
+      return chartToFhir(model, patientFhirId(chartId));
+    } finally {
+      this.forget(doc);
+      await doc.close();
+    }
+  }
+
+  /** Charts whose patient has this identifier value and birth date (an exact match for updates). */
+  exactMatches(mrn: string, birthDate: string): PatientSummary[] {
+    return this.#patients.filter((p) => mrn !== '' && p.mrn === mrn && p.birthDate === birthDate);
   }
 
   /** Adds a new chart to the patient list (with its wrapped key) and queues its upload. */

@@ -197,3 +197,28 @@ describe('reading and validating imports', () => {
     );
   });
 });
+
+describe('locating JSON errors', () => {
+  it('finds where any JSON text first goes wrong (property: agrees with JSON.parse)', async () => {
+    const { jsonErrorOffset } = await import('../../../src/lib/fhir/r4/json-error.ts');
+    expect(jsonErrorOffset('{"a": [1, }')).toBe(10);
+    expect(jsonErrorOffset('{"a": 1}')).toBe(-1);
+    expect(jsonErrorOffset('{"a": "x')).toBe(8);
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(), fc.string({ maxLength: 3 }), (value, at, junk) => {
+        const text = JSON.stringify(value, null, 1);
+        const i = at % (text.length + 1);
+        const broken = text.slice(0, i) + junk + text.slice(i);
+        let valid = true;
+        try {
+          JSON.parse(broken);
+        } catch {
+          valid = false;
+        }
+        // It calls text invalid exactly when JSON.parse does.
+        expect(jsonErrorOffset(broken) === -1).toBe(valid);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -3,6 +3,7 @@
  * a single resource, or NDJSON (one resource per line). Size is checked before parsing; JSON
  * errors name the line and column (or the NDJSON line); entries keep where they came from.
  */
+import { jsonErrorOffset } from './json-error';
 import { ImportError, issue, outcome, type OutcomeIssue } from './outcome';
 
 export type FhirResource = { resourceType: string; id?: string } & Record<string, unknown>;
@@ -27,15 +28,14 @@ function lineColumn(text: string, offset: number): string {
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const pos = /position (\d+)/.exec(message);
-    const lc = /line (\d+) column (\d+)/.exec(message);
-    const at = pos
-      ? lineColumn(text, Number(pos[1]))
-      : lc
-        ? `line ${lc[1]}, column ${lc[2]}`
-        : 'its end (it is cut short)';
+  } catch {
+    const offset = jsonErrorOffset(text);
+    const at =
+      offset < 0
+        ? 'a place Folio cannot tell'
+        : offset >= text.length
+          ? 'its end (it is cut short)'
+          : lineColumn(text, offset);
     throw new ImportError(
       outcome([issue('structure', where, `This is not valid JSON: the error is at ${at}.`)]),
     );
@@ -47,9 +47,8 @@ const isNdjson = (text: string) => {
   return lines.length > 1 && lines.every((l) => l.trimStart().startsWith('{'));
 };
 
-/** Reads an import file. @throws ImportError when it cannot be read at all */
-export function readImport(input: string | Uint8Array, name = 'file'): InputResource[] {
-  const size = typeof input === 'string' ? input.length : input.byteLength;
+/** Refuses a file too large to import, before it is read. @throws ImportError */
+export function checkSize(size: number, name: string): void {
   if (size > MAX_IMPORT_BYTES) {
     throw new ImportError(
       outcome([
@@ -61,6 +60,11 @@ export function readImport(input: string | Uint8Array, name = 'file'): InputReso
       ]),
     );
   }
+}
+
+/** Reads an import file. @throws ImportError when it cannot be read at all */
+export function readImport(input: string | Uint8Array, name = 'file'): InputResource[] {
+  checkSize(typeof input === 'string' ? input.length : input.byteLength, name);
   let text: string;
   try {
     text =
