@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { benchBrowser } from './browser.ts';
 import { benchCharts } from './charts.ts';
 import { benchEnvelopes } from './envelope.ts';
+import { benchFhirImport } from './fhir.ts';
 import { benchSync } from './sync.ts';
 import { machine } from './report.ts';
 
@@ -19,4 +20,5 @@ if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   await benchCharts({ envelopeCounts: counts });
   // Needs the chart benchmark's page build (bench/.build) for the WebRTC pages.
   await benchSync({ charts: 1000, memoryRooms: 2000 });
+  await benchFhirImport();
 } else console.log('browser measures skipped: run `npm run build` and install /usr/bin/chromium');
