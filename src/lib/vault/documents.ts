@@ -1,0 +1,278 @@
+/**
+ * Sealed documents (DESIGN.md §5; docs/spec/envelope.md §2, §4, §8): sealing and opening
+ * envelopes, chart keys (created, unwrapped from the practice index, rotated lazily) and the
+ * peer-sync room of a document.
+ *
+ * Invariants: the key is chosen by (docId, epoch), never by trial decryption; seal() uses the
+ * newest epoch this session holds for the document; roomFor() uses the lowest, so rotating keys
+ * never moves a room (docs/adr/0006); openMany() returns nothing unverified and never throws for
+ * a bad envelope.
+ */
+import {
+  authorize as authorizeMember,
+  chartWrapEpoch,
+  CryptoError,
+  deriveSubkey,
+  generateKey,
+  openEnvelope,
+  roomId,
+  sealEnvelope,
+  sodium,
+  toBase64Url,
+  unwrapChartKey,
+  wrapChartKey,
+  type Author,
+  type EnvelopeKind,
+} from '$lib/crypto';
+import { keyName, type Unlocked, type VaultContext } from './context';
+import { VaultError } from './errors';
+import { currentList, type EpochKey } from './keyring';
+import { nextSeq } from './sequence';
+
+/** The result of opening one envelope: verified content, or why it was rejected. */
+export type OpenResult =
+  | {
+      ok: true;
+      kind: EnvelopeKind;
+      generation: number;
+      seq: number;
+      payload: Uint8Array;
+      payloadHash: string;
+      author: { member: string; device: string; memberName: string };
+    }
+  | { ok: false; code: string };
+
+export interface ChartWrap {
+  docId: Uint8Array;
+  epoch: number;
+  wrappedKey: Uint8Array;
+}
+
+export class Documents {
+  readonly #ctx: VaultContext;
+
+  constructor(ctx: VaultContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The practice index document's id (its key never leaves the vault). */
+  practiceIndex(): { docId: Uint8Array } {
+    return { docId: this.#ctx.require().keyring.practice.indexDocId.slice() };
+  }
+
+  /**
+   * Creates a chart: a random document id and chart key (epoch 0), the key wrapped under the
+   * current clinical key for storage in the practice index. The key stays loaded.
+   * @throws VaultError('no-clinical-key') for roles that may not open charts.
+   */
+  createChartKey(): ChartWrap {
+    const session = this.#ctx.require();
+    const docId = sodium().randombytes_buf(16);
+    const { wrappedKey } = newChartKey(session, docId, 0);
+    return { docId, epoch: 0, wrappedKey };
+  }
+
+  /** Unwraps chart keys from the practice index; reports the ones that cannot be opened. */
+  loadChartKeys(input: { charts: ChartWrap[] }): {
+    loaded: number;
+    failed: { docId: Uint8Array; code: string }[];
+  } {
+    const session = this.#ctx.require();
+    const failed: { docId: Uint8Array; code: string }[] = [];
+    let loaded = 0;
+    for (const chart of input?.charts ?? []) {
+      try {
+        loadChartKey(session, chart);
+        loaded++;
+      } catch (error) {
+        const code =
+          error instanceof CryptoError || error instanceof VaultError ? error.code : 'bad-input';
+        failed.push({ docId: chart?.docId, code });
+      }
+    }
+    return { loaded, failed };
+  }
+
+  /**
+   * Seals a payload for a document whose key this session holds (the practice index, or a
+   * loaded chart) under its newest epoch, signed by the unlocked member and naming this device.
+   * @throws CryptoError('unknown-key'), VaultError('locked' | 'bad-input')
+   */
+  async seal(input: {
+    docId: Uint8Array;
+    generation: number;
+    kind: EnvelopeKind;
+    payload: Uint8Array;
+  }): Promise<{ envelope: Uint8Array; seq: number }> {
+    const session = this.#ctx.require();
+    if (!(input?.docId instanceof Uint8Array) || !(input.payload instanceof Uint8Array)) {
+      throw new VaultError('bad-input', 'seal needs bytes');
+    }
+    const current = documentKey(session, input.docId, 'newest');
+    const seq = await nextSeq(this.#ctx, session);
+    const envelope = sealEnvelope({
+      kind: input.kind,
+      docId: input.docId,
+      generation: input.generation,
+      epoch: current.epoch,
+      documentKey: current.key,
+      member: session.keyring.member.identity.sign,
+      device: session.keyring.device.identity.sign.publicKey,
+      seq,
+      payload: input.payload,
+    });
+    return { envelope, seq };
+  }
+
+  /**
+   * Opens many envelopes; each result is either the verified content or a rejection code.
+   * Membership is checked at the envelope's seq against the newest member list held
+   * (docs/spec/envelope.md §10). Never throws for a bad envelope.
+   */
+  openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
+    const session = this.#ctx.require();
+    return (input?.envelopes ?? []).map((envelope) => openOne(session, envelope));
+  }
+
+  /**
+   * Lazy chart rotation: when the newest loaded key of a chart was wrapped under an older clinical
+   * key than the newest one, makes a new chart key (next epoch) wrapped under the newest clinical
+   * key and loads it, so what is written from now on is unreadable to removed devices. Returns the
+   * wrap to store in the practice index, or null when the chart is current.
+   */
+  rotateChartKeyIfStale(input: {
+    docId: Uint8Array;
+  }): { epoch: number; wrappedKey: Uint8Array } | null {
+    const session = this.#ctx.require();
+    const clinical = session.keyring.clinical.at(-1);
+    if (!clinical || !(input?.docId instanceof Uint8Array)) return null;
+    const current = documentKey(session, input.docId, 'newest');
+    const wrappedUnder = session.chartWraps.get(keyName(input.docId, current.epoch));
+    if (wrappedUnder === undefined || wrappedUnder >= clinical.epoch) return null;
+    return newChartKey(session, input.docId, current.epoch + 1);
+  }
+
+  /**
+   * The peer-sync room of a document generation: an opaque room id and the y-webrtc password
+   * (a derived subkey; it protects signaling only — envelopes stay sealed under the content key).
+   * @throws CryptoError('unknown-key')
+   */
+  roomFor(input: { docId: Uint8Array; generation: number }): {
+    room: string;
+    password: string;
+    capability: string;
+  } {
+    const session = this.#ctx.require();
+    // The lowest epoch: rotating keys never moves a document's room (docs/adr/0006).
+    const { key } = documentKey(session, input?.docId, 'lowest');
+    return {
+      room: roomId(key, input.docId, input.generation),
+      password: sodium().to_hex(deriveSubkey(key, 'webrtc')),
+      capability: sodium().to_hex(deriveSubkey(key, 'capability')),
+    };
+  }
+}
+
+/**
+ * A fresh chart key at `epoch`, wrapped under the newest clinical key and loaded.
+ * @throws VaultError('no-clinical-key')
+ */
+function newChartKey(
+  session: Unlocked,
+  docId: Uint8Array,
+  epoch: number,
+): { epoch: number; wrappedKey: Uint8Array } {
+  const clinical = session.keyring.clinical.at(-1);
+  if (!clinical) throw new VaultError('no-clinical-key', 'This member may not open charts');
+  const chartKey = generateKey();
+  const wrappedKey = wrapChartKey({
+    clinicalKey: clinical.key,
+    clinicalEpoch: clinical.epoch,
+    docId,
+    chartEpoch: epoch,
+    chartKey,
+  });
+  session.chartKeys.set(keyName(docId, epoch), chartKey);
+  session.chartWraps.set(keyName(docId, epoch), clinical.epoch);
+  return { epoch, wrappedKey };
+}
+
+/** @throws CryptoError('bad-length' | 'decrypt-failure'), VaultError('no-clinical-key') */
+function loadChartKey(session: Unlocked, chart: ChartWrap): void {
+  const epoch = chartWrapEpoch(chart.wrappedKey);
+  const clinical = session.keyring.clinical.find((k) => k.epoch === epoch);
+  if (!clinical) throw new VaultError('no-clinical-key');
+  const key = unwrapChartKey({
+    clinicalKey: clinical.key,
+    docId: chart.docId,
+    chartEpoch: chart.epoch,
+    wrapped: chart.wrappedKey,
+  });
+  session.chartKeys.set(keyName(chart.docId, chart.epoch), key);
+  session.chartWraps.set(keyName(chart.docId, chart.epoch), epoch);
+}
+
+/** The key of (docId, epoch) this session holds, or null. */
+function keyFor(session: Unlocked, docId: Uint8Array, epoch: number): Uint8Array | null {
+  const { practice } = session.keyring;
+  if (sodium().compare(docId, practice.indexDocId) === 0) {
+    return practice.keys.find((k) => k.epoch === epoch)?.key ?? null;
+  }
+  return session.chartKeys.get(keyName(docId, epoch)) ?? null;
+}
+
+/**
+ * The newest (for sealing) or lowest (for rooms) epoch key this session holds for a document.
+ * @throws CryptoError('unknown-key')
+ */
+function documentKey(session: Unlocked, docId: Uint8Array, which: 'newest' | 'lowest'): EpochKey {
+  const { practice } = session.keyring;
+  const better = (epoch: number, than: number) =>
+    which === 'newest' ? epoch > than : epoch < than;
+  if (sodium().compare(docId, practice.indexDocId) === 0) {
+    return practice.keys.reduce((a, b) => (better(b.epoch, a.epoch) ? b : a));
+  }
+  let best: EpochKey | null = null;
+  const hex = sodium().to_hex(docId);
+  for (const [name, key] of session.chartKeys) {
+    const [docHex, epoch] = name.split(':');
+    if (docHex === hex && (!best || better(Number(epoch), best.epoch))) {
+      best = { epoch: Number(epoch), key };
+    }
+  }
+  if (!best) throw new CryptoError('unknown-key', 'chart key not loaded');
+  return best;
+}
+
+function openOne(session: Unlocked, envelope: Uint8Array): OpenResult {
+  const list = currentList(session.keyring);
+  let memberName = '';
+  try {
+    if (!(envelope instanceof Uint8Array)) throw new CryptoError('bad-length', 'not bytes');
+    const opened = openEnvelope(envelope, {
+      keyFor: (docId, epoch) => keyFor(session, docId, epoch),
+      authorize: (author: Author, seq: number) => {
+        memberName = authorizeMember(
+          list,
+          { member: toBase64Url(author.member), device: toBase64Url(author.device) },
+          seq,
+        ).name;
+      },
+    });
+    return {
+      ok: true,
+      kind: opened.header.kind,
+      generation: opened.header.generation,
+      seq: opened.seq,
+      payload: opened.payload.slice(),
+      payloadHash: toBase64Url(opened.payloadHash),
+      author: {
+        member: toBase64Url(opened.author.member),
+        device: toBase64Url(opened.author.device),
+        memberName,
+      },
+    };
+  } catch (error) {
+    return { ok: false, code: error instanceof CryptoError ? error.code : 'bad-envelope' };
+  }
+}

@@ -1,0 +1,20 @@
+/** Typed errors of lib/vault. `code` is a short kebab-case reason, safe to log and show. */
+
+export type VaultErrorCode =
+  | 'locked'
+  | 'no-slot'
+  | 'not-admin'
+  | 'weak-passphrase'
+  | 'bad-input'
+  | 'already-set-up'
+  | 'no-clinical-key';
+
+export class VaultError extends Error {
+  constructor(
+    readonly code: VaultErrorCode,
+    message?: string,
+  ) {
+    super(message ?? code);
+    this.name = 'VaultError';
+  }
+}
