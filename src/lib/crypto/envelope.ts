@@ -231,28 +231,3 @@ export function openEnvelope(envelope: Uint8Array, options: OpenOptions): Opened
   }
   return { header, author, seq, payload, payloadHash };
 }
-
-/**
- * Remembers which (author, seq) pairs were accepted, to drop replays and catch equivocation
- * (the same author and seq with different content, DESIGN.md §5).
- */
-export class ReplayLedger {
-  readonly #seen = new Map<string, string>();
-
-  /**
-   * Records an opened envelope.
-   * @throws CryptoError('replayed') when this exact envelope content was already accepted;
-   *   CryptoError('equivocation') when the author signed different content at the same seq.
-   */
-  accept(opened: Pick<OpenedEnvelope, 'author' | 'seq' | 'payloadHash' | 'header'>): void {
-    const s = sodium();
-    const key = `${s.to_hex(opened.author.member)}:${s.to_hex(opened.author.device)}:${opened.seq}`;
-    const value = `${s.to_hex(opened.header.docId)}:${opened.header.generation}:${s.to_hex(opened.payloadHash)}`;
-    const previous = this.#seen.get(key);
-    if (previous === undefined) {
-      this.#seen.set(key, value);
-      return;
-    }
-    throw new CryptoError(previous === value ? 'replayed' : 'equivocation');
-  }
-}
