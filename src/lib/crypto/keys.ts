@@ -205,6 +205,30 @@ export function chartWrapEpoch(wrapped: Uint8Array): number {
   return new DataView(wrapped.buffer, wrapped.byteOffset, 4).getUint32(0);
 }
 
+const CHART_ROTATION_TAG = utf8('folio/chart-rotation/v1');
+
+/**
+ * The chart key a rotation gives chart `docId` at `chartEpoch` (docs/spec/envelope.md §8):
+ * `BLAKE2b-256("folio/chart-rotation/v1" ‖ docId ‖ u32(chartEpoch), key = clinicalKey)`, with the
+ * newest clinical key. Derived, not random, so two devices that rotate the same chart at once
+ * make the same key at the same epoch and neither one's writes become unreadable; only holders
+ * of that clinical key can compute it, and it reveals nothing about the clinical key, so it can
+ * still be given to an outside provider alone.
+ * @throws CryptoError('bad-length')
+ */
+export function rotatedChartKey(options: {
+  clinicalKey: Uint8Array;
+  docId: Uint8Array;
+  chartEpoch: number;
+}): Uint8Array {
+  if (options.clinicalKey.length !== KEY_BYTES) throw new CryptoError('bad-length', 'clinical key');
+  return sodium().crypto_generichash(
+    KEY_BYTES,
+    concat(CHART_ROTATION_TAG, options.docId, u32(options.chartEpoch)),
+    options.clinicalKey,
+  );
+}
+
 /** @throws CryptoError('bad-length' | 'decrypt-failure') */
 export function unwrapChartKey(options: {
   clinicalKey: Uint8Array;

@@ -86,6 +86,10 @@ export interface Unlocked {
   keyring: Keyring;
   seqNext: number;
   seqHigh: number;
+  /** Highest verified seq per author device ("member:device"), marks.ts. */
+  marks: Map<string, number>;
+  /** Whether `marks` rose since they were last written. */
+  marksDirty: boolean;
 }
 
 /** The name of a document key in the session's chart-key map. */
@@ -140,6 +144,8 @@ export class VaultContext {
       seqHigh: 0,
       chartKeys: new Map(),
       chartWraps: new Map(),
+      marks: new Map(),
+      marksDirty: false,
     };
   }
 

@@ -4,7 +4,6 @@
  */
 import { CryptoError } from '$lib/crypto';
 import { VAULT_METHODS, type VaultRequest, type VaultResponse } from './protocol';
-import { RotationError } from './rotation';
 import { VaultError, type VaultService } from './service';
 
 export async function dispatch(
@@ -89,7 +88,7 @@ export async function dispatch(
         result = await service.restoreBackup(p);
         break;
       case 'removeMember':
-        result = service.removeMember(p);
+        result = await service.removeMember(p);
         break;
       case 'activateRemoval':
         result = await service.activateRemoval();
@@ -97,17 +96,17 @@ export async function dispatch(
       case 'acceptRotation':
         result = await service.acceptRotation(p);
         break;
+      case 'rotateChartKey':
+        result = service.rotateChartKey(p);
+        break;
       case 'rotateChartKeyIfStale':
         result = service.rotateChartKeyIfStale(p);
         break;
     }
     return { id, ok: true, result };
   } catch (error) {
-    if (
-      error instanceof CryptoError ||
-      error instanceof VaultError ||
-      error instanceof RotationError
-    ) {
+    // RotationError is a VaultError.
+    if (error instanceof CryptoError || error instanceof VaultError) {
       return { id, ok: false, error: { code: error.code, message: error.message } };
     }
     return { id, ok: false, error: { code: 'internal-error', message: 'internal-error' } };

@@ -16,6 +16,7 @@ import {
   generateKey,
   openEnvelope,
   roomId,
+  rotatedChartKey,
   sealEnvelope,
   sodium,
   toBase64Url,
@@ -27,6 +28,7 @@ import {
 import { keyName, type Unlocked, type VaultContext } from './context';
 import { VaultError } from './errors';
 import { currentList, type EpochKey } from './keyring';
+import type { SeenMarks } from './marks';
 import { nextSeq } from './sequence';
 
 /** The result of opening one envelope: verified content, or why it was rejected. */
@@ -50,9 +52,11 @@ export interface ChartWrap {
 
 export class Documents {
   readonly #ctx: VaultContext;
+  readonly #marks: SeenMarks;
 
-  constructor(ctx: VaultContext) {
+  constructor(ctx: VaultContext, marks: SeenMarks) {
     this.#ctx = ctx;
+    this.#marks = marks;
   }
 
   /** The practice index document's id (its key never leaves the vault). */
@@ -68,7 +72,7 @@ export class Documents {
   createChartKey(): ChartWrap {
     const session = this.#ctx.require();
     const docId = sodium().randombytes_buf(16);
-    const { wrappedKey } = newChartKey(session, docId, 0);
+    const { wrappedKey } = loadNewChartKey(session, docId, 0, generateKey());
     return { docId, epoch: 0, wrappedKey };
   }
 
@@ -127,18 +131,48 @@ export class Documents {
   /**
    * Opens many envelopes; each result is either the verified content or a rejection code.
    * Membership is checked at the envelope's seq against the newest member list held
-   * (docs/spec/envelope.md §10). Never throws for a bad envelope.
+   * (docs/spec/envelope.md §10): a removed device's envelopes after its last accepted seq are
+   * `revoked`. Every verified (author, seq) raises that author's high-water mark (marks.ts).
+   * Never throws for a bad envelope.
    */
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
     const session = this.#ctx.require();
-    return (input?.envelopes ?? []).map((envelope) => openOne(session, envelope));
+    const results = (input?.envelopes ?? []).map((envelope) => openOne(session, envelope));
+    this.#marks.note(
+      session,
+      results.flatMap((r) => (r.ok ? [{ ...r.author, seq: r.seq }] : [])),
+    );
+    return results;
   }
 
   /**
-   * Lazy chart rotation: when the newest loaded key of a chart was wrapped under an older clinical
-   * key than the newest one, makes a new chart key (next epoch) wrapped under the newest clinical
-   * key and loads it, so what is written from now on is unreadable to removed devices. Returns the
-   * wrap to store in the practice index, or null when the chart is current.
+   * Rotates a chart key: the chart's next epoch — the newest clinical epoch, or one past the
+   * chart's newest loaded epoch if that is not lower — gets the key derived from the newest
+   * clinical key (rotatedChartKey), wrapped under it and loaded, so the next seal uses it and
+   * devices without that clinical key (removed ones) cannot read what follows. The caller stores
+   * the wrap next to the older ones. Two devices rotating the same chart from the same view make
+   * the same key.
+   * @throws VaultError('no-clinical-key' | 'bad-input' | 'locked'), CryptoError('unknown-key')
+   *   when no key of the chart is loaded.
+   */
+  rotateChartKey(input: { docId: Uint8Array }): { epoch: number; wrappedKey: Uint8Array } {
+    const session = this.#ctx.require();
+    if (!(input?.docId instanceof Uint8Array)) throw new VaultError('bad-input', 'docId bytes');
+    const clinical = newestClinical(session);
+    const current = documentKey(session, input.docId, 'newest');
+    const epoch = Math.max(clinical.epoch, current.epoch + 1);
+    const key = rotatedChartKey({
+      clinicalKey: clinical.key,
+      docId: input.docId,
+      chartEpoch: epoch,
+    });
+    return loadNewChartKey(session, input.docId, epoch, key);
+  }
+
+  /**
+   * Lazy chart rotation: rotates (rotateChartKey) only when the newest loaded key of the chart
+   * was wrapped under an older clinical key than the newest one — after a removal. Returns the
+   * wrap to store in the practice index, or null when the chart is current or not loaded.
    */
   rotateChartKeyIfStale(input: {
     docId: Uint8Array;
@@ -149,7 +183,7 @@ export class Documents {
     const current = documentKey(session, input.docId, 'newest');
     const wrappedUnder = session.chartWraps.get(keyName(input.docId, current.epoch));
     if (wrappedUnder === undefined || wrappedUnder >= clinical.epoch) return null;
-    return newChartKey(session, input.docId, current.epoch + 1);
+    return this.rotateChartKey({ docId: input.docId });
   }
 
   /**
@@ -173,18 +207,24 @@ export class Documents {
   }
 }
 
+/** @throws VaultError('no-clinical-key') for roles that may not open charts. */
+function newestClinical(session: Unlocked): EpochKey {
+  const clinical = session.keyring.clinical.at(-1);
+  if (!clinical) throw new VaultError('no-clinical-key', 'This member may not open charts');
+  return clinical;
+}
+
 /**
- * A fresh chart key at `epoch`, wrapped under the newest clinical key and loaded.
+ * Loads `chartKey` as the chart's key at `epoch`, wrapped under the newest clinical key.
  * @throws VaultError('no-clinical-key')
  */
-function newChartKey(
+function loadNewChartKey(
   session: Unlocked,
   docId: Uint8Array,
   epoch: number,
+  chartKey: Uint8Array,
 ): { epoch: number; wrappedKey: Uint8Array } {
-  const clinical = session.keyring.clinical.at(-1);
-  if (!clinical) throw new VaultError('no-clinical-key', 'This member may not open charts');
-  const chartKey = generateKey();
+  const clinical = newestClinical(session);
   const wrappedKey = wrapChartKey({
     clinicalKey: clinical.key,
     clinicalEpoch: clinical.epoch,

@@ -7,7 +7,13 @@ export type VaultErrorCode =
   | 'weak-passphrase'
   | 'bad-input'
   | 'already-set-up'
-  | 'no-clinical-key';
+  | 'no-clinical-key'
+  // Removal (rotation.ts): not allowed, or this device itself was removed.
+  | 'unknown-device'
+  | 'last-admin'
+  | 'self'
+  | 'removed'
+  | 'stale-removal';
 
 export class VaultError extends Error {
   constructor(

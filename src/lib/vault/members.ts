@@ -1,11 +1,12 @@
 /**
  * Members and the member list (DESIGN.md §7; docs/spec/envelope.md §10): adding a member on this
- * device, learning newer lists from the practice index, and removal with key rotation
- * (rotation.ts holds the pure part; this persists it).
+ * device, learning newer lists from the practice index, removal with key rotation (rotation.ts
+ * holds the pure part; this persists it) and receiving a rotation on another device.
  *
  * Invariants: a list is kept only if it chains to the one held (never rolls back); a removal is
  * in force — new list, new epoch keys — only after `activateRemoval`, so its grants can be
- * published under the current epoch first (docs/adr/0006).
+ * published under the current epoch first (docs/adr/0006); receiving a rotation is all or
+ * nothing.
  */
 import {
   CryptoError,
@@ -23,18 +24,28 @@ import { grantFromJson, grantToJson, type GrantJson } from './grants';
 import { checkPassphrase, checkRole, clean, entryFor } from './input';
 import { copyPair, currentList, type Keyring } from './keyring';
 import type { Role } from './records';
-import { acceptRotation, activateRemoval, isRemoved, prepareRemoval } from './rotation';
+import { cleanMarks, raise, type SeenMarks } from './marks';
+import {
+  acceptRotation,
+  activateRemoval,
+  isRemoved,
+  prepareRemoval,
+  requireActiveAdmin,
+  type NewEpochs,
+} from './rotation';
 
 export class Members {
   readonly #ctx: VaultContext;
+  readonly #marks: SeenMarks;
 
-  constructor(ctx: VaultContext) {
+  constructor(ctx: VaultContext, marks: SeenMarks) {
     this.#ctx = ctx;
+    this.#marks = marks;
   }
 
   /**
    * Admin: adds another member (person) to this device, with their own keys and passphrase.
-   * @throws VaultError('not-admin' | 'bad-input' | 'weak-passphrase' | 'locked')
+   * @throws VaultError('not-admin' | 'removed' | 'bad-input' | 'weak-passphrase' | 'locked')
    */
   async addMember(input: {
     name: string;
@@ -42,7 +53,7 @@ export class Members {
     passphrase: string;
   }): Promise<{ recoveryKey: string; session: SessionSummary }> {
     const admin = this.#ctx.require();
-    if (admin.keyring.member.role !== 'admin') throw new VaultError('not-admin');
+    requireActiveAdmin(admin.keyring);
     const name = clean(input.name, 'name');
     checkRole(input.role);
     checkPassphrase(input.passphrase);
@@ -88,65 +99,60 @@ export class Members {
 
   /**
    * Takes member lists from the practice index: newer versions that chain to the one held are
-   * verified and kept; older ones are ignored; a different list with a held version is a fork.
+   * verified and kept; older ones are ignored (a list never rolls back); a different list with a
+   * held version is a fork.
    * @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author')
    */
   async updateMemberLists(input: {
     lists: MemberList[];
   }): Promise<{ version: number; changed: boolean }> {
     const session = this.#ctx.require();
-    const held = session.keyring.memberLists;
-    let current = held[held.length - 1]!;
-    const added: MemberList[] = [];
-    const incoming = [...(input?.lists ?? [])]
-      .filter((l) => l && typeof l === 'object' && Number.isInteger(l.version))
-      .sort((a, b) => a.version - b.version);
-    for (const list of incoming) {
-      if (list.version <= current.version) {
-        const mine = held.find((h) => h.version === list.version);
-        if (mine && memberListHash(mine) !== memberListHash(list)) {
-          throw new CryptoError('equivocation', `two member lists with version ${list.version}`);
-        }
-        continue;
-      }
-      verifyNext(current, list, session.keyring.anchor);
-      added.push(list);
-      current = list;
-    }
-    if (added.length > 0) {
-      session.keyring = { ...session.keyring, memberLists: [...held, ...added] };
+    const learned = learnLists(session.keyring, input?.lists);
+    if (learned.changed) {
+      session.keyring = learned.keyring;
       await this.#ctx.saveKeyring(session);
     }
-    return { version: current.version, changed: added.length > 0 };
+    return { version: currentList(session.keyring).version, changed: learned.changed };
   }
 
   /**
-   * Admin: signs member list v+1 removing a device (or a member with all devices) and prepares
-   * new epoch keys sealed to the remaining devices. Nothing changes for sealing until
-   * `activateRemoval`: the caller first publishes the lists and grants in the practice index
-   * (sealed under the current epoch, which the remaining devices can open).
-   * @throws RotationError, VaultError('locked')
+   * Admin: signs member list v+1 removing a device (or a member with all its devices), recording
+   * for each removed device the highest seq verified from it — by this member on this device
+   * (marks.ts) or reported by the caller in `lastSeqs` ("member:device" → seq), whichever is
+   * higher — and prepares new epoch keys sealed to the remaining devices. Nothing changes for
+   * sealing until `activateRemoval`: the caller first publishes the lists and grants in the
+   * practice index (sealed under the current epoch, which the remaining devices can open).
+   * @throws VaultError('not-admin' | 'removed' | 'unknown-device' | 'self' | 'last-admin' |
+   *   'bad-input' | 'locked')
    */
-  removeMember(input: { member: string; device?: string; lastSeqs?: Record<string, number> }): {
-    lists: MemberList[];
-    grants: GrantJson[];
-  } {
+  async removeMember(input: {
+    member: string;
+    device?: string;
+    lastSeqs?: Record<string, number>;
+  }): Promise<{ lists: MemberList[]; grants: GrantJson[] }> {
     const session = this.#ctx.require();
     if (typeof input?.member !== 'string') throw new VaultError('bad-input', 'Name a member');
+    requireActiveAdmin(session.keyring);
+    const marks = new Map(Object.entries(await this.#marks.flush(session)));
+    for (const [key, seq] of Object.entries(cleanMarks(input.lastSeqs))) raise(marks, key, seq);
     const prepared = prepareRemoval(
       session.keyring,
       {
         member: input.member,
         ...(typeof input.device === 'string' ? { device: input.device } : {}),
       },
-      input.lastSeqs ?? {},
+      Object.fromEntries(marks),
       new Date().toISOString(),
     );
     session.pendingRemoval = prepared;
     return { lists: prepared.lists, grants: prepared.grants.map(grantToJson) };
   }
 
-  /** Puts the prepared removal in force: the new list and epoch keys (persisted). */
+  /**
+   * Puts the prepared removal in force: the new list and epoch keys (persisted); from now on the
+   * practice index is sealed under the new practice epoch.
+   * @throws VaultError('bad-input' | 'stale-removal' | 'locked')
+   */
   async activateRemoval(): Promise<SessionSummary> {
     const session = this.#ctx.require();
     const prepared = session.pendingRemoval;
@@ -158,22 +164,68 @@ export class Members {
   }
 
   /**
-   * Takes new epoch keys granted to this device (from the practice index), after the member list
-   * that names their granter as admin has been learned (updateMemberLists).
-   * @throws CryptoError('bad-grant')
+   * Receives a rotation from the practice index: first the member lists (verified to chain to
+   * the one held; never rolled back), then the grants sealed to this device and signed by an
+   * active admin of the newest list. All or nothing: if a list or a grant addressed here fails to
+   * verify, this throws and nothing is kept. A device that finds itself removed takes no new keys
+   * (it keeps what it had) and reports `removed: true`.
+   * @throws CryptoError('bad-grant' | 'equivocation' | 'bad-record' | 'bad-signature' |
+   *   'unknown-author'), VaultError('locked')
    */
-  async acceptRotation(input: {
-    grants: GrantJson[];
-  }): Promise<{ changed: boolean; removed: boolean }> {
+  async acceptRotation(input: { grants: GrantJson[]; lists?: MemberList[] }): Promise<{
+    version: number;
+    changed: boolean;
+    removed: boolean;
+    newEpochs: NewEpochs;
+  }> {
     const session = this.#ctx.require();
+    const learned = learnLists(session.keyring, input?.lists);
     const grants = (Array.isArray(input?.grants) ? input.grants : []).map(grantFromJson);
-    const next = acceptRotation(session.keyring, grants);
-    if (next) {
-      session.keyring = next;
+    const taken = acceptRotation(learned.keyring, grants);
+    const keyring = taken.keyring ?? learned.keyring;
+    const changed = learned.changed || taken.keyring !== null;
+    if (changed) {
+      session.keyring = keyring;
       await this.#ctx.saveKeyring(session);
     }
-    return { changed: next !== null, removed: isRemoved(session.keyring) };
+    return {
+      version: currentList(keyring).version,
+      changed,
+      removed: isRemoved(keyring),
+      newEpochs: taken.newEpochs,
+    };
   }
+}
+
+/**
+ * The keyring with the lists that extend its chain (sorted by version, each verified against the
+ * one before); lists it already holds are skipped unless they differ (a fork).
+ * @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author')
+ */
+export function learnLists(
+  keyring: Keyring,
+  lists: readonly MemberList[] | undefined,
+): { keyring: Keyring; changed: boolean } {
+  const held = keyring.memberLists;
+  let current = held[held.length - 1]!;
+  const added: MemberList[] = [];
+  const incoming = (Array.isArray(lists) ? [...lists] : [])
+    .filter((l) => l && typeof l === 'object' && Number.isInteger(l.version))
+    .sort((a, b) => a.version - b.version);
+  for (const list of incoming) {
+    if (list.version <= current.version) {
+      const mine = held.find((h) => h.version === list.version);
+      if (mine && memberListHash(mine) !== memberListHash(list)) {
+        throw new CryptoError('equivocation', `two member lists with version ${list.version}`);
+      }
+      continue;
+    }
+    verifyNext(current, list, keyring.anchor);
+    added.push(list);
+    current = list;
+  }
+  if (added.length === 0) return { keyring, changed: false };
+  return { keyring: { ...keyring, memberLists: [...held, ...added] }, changed: true };
 }
 
 /**

@@ -32,8 +32,10 @@ import { VaultError } from './errors';
 import { grantFromJson, grantToJson, type GrantJson } from './grants';
 import { checkPassphrase, checkRole, clean } from './input';
 import type { EpochKey, Keyring } from './keyring';
+import { cleanMarks, type Marks, type SeenMarks } from './marks';
 import { extendList } from './members';
 import type { Role } from './records';
+import { requireActiveAdmin } from './rotation';
 
 /** What a joining device tells the admin: its member-list entry, less what the admin decides. */
 type PairRequest = Pick<
@@ -46,10 +48,13 @@ interface PairResponse {
   anchor: string;
   memberLists: MemberList[];
   grants: GrantJson[];
+  /** The admin's high-water marks (marks.ts), so this device can record removals too. */
+  marks?: Marks;
 }
 
 export class Pairing {
   readonly #ctx: VaultContext;
+  readonly #marks: SeenMarks;
   #pairing: { secret: Uint8Array; boxKey: Uint8Array; request?: PairRequest } | null = null;
   #joining: {
     secret: Uint8Array;
@@ -61,8 +66,9 @@ export class Pairing {
     passphrase: string;
   } | null = null;
 
-  constructor(ctx: VaultContext) {
+  constructor(ctx: VaultContext, marks: SeenMarks) {
     this.#ctx = ctx;
+    this.#marks = marks;
   }
 
   /** Forgets a pairing in progress on the admin side (on lock). */
@@ -70,10 +76,13 @@ export class Pairing {
     this.#pairing = null;
   }
 
-  /** Admin: opens a pairing; the page creates the relay mailbox and shows the link. */
+  /**
+   * Admin: opens a pairing; the page creates the relay mailbox and shows the link.
+   * @throws VaultError('not-admin' | 'removed' | 'locked')
+   */
   startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string } {
     const admin = this.#ctx.require();
-    if (admin.keyring.member.role !== 'admin') throw new VaultError('not-admin');
+    requireActiveAdmin(admin.keyring);
     const s = sodium();
     const secret = s.randombytes_buf(PAIRING_SECRET_BYTES);
     const { mailboxId, boxKey } = pairingIds(secret);
@@ -132,12 +141,13 @@ export class Pairing {
   /**
    * Admin, after comparing the codes: adds the device to the member list and seals the practice
    * key (and, unless front desk, the clinical key) to it. Returns the sealed answer.
-   * @throws VaultError('bad-input' | 'locked')
+   * @throws VaultError('bad-input' | 'not-admin' | 'removed' | 'locked')
    */
   async answerPairing(input: {
     role: Role;
   }): Promise<{ sealed: Uint8Array; session: SessionSummary }> {
     const admin = this.#ctx.require();
+    requireActiveAdmin(admin.keyring);
     const request = this.#pairing?.request;
     if (!this.#pairing || !request)
       throw new VaultError('bad-input', 'No pairing request to answer');
@@ -157,6 +167,7 @@ export class Pairing {
       anchor: admin.keyring.anchor,
       memberLists,
       grants: grantsFor(admin, fromBase64Url(request.deviceBox), input.role).map(grantToJson),
+      marks: await this.#marks.flush(admin),
     };
     const sealed = sealPairingMessage(this.#pairing.boxKey, 'response', response);
     admin.keyring = { ...admin.keyring, memberLists };
@@ -264,6 +275,9 @@ export class Pairing {
       prefs: { autoLockMinutes: 10 },
     };
     const { recoveryKey, unlocked } = await this.#ctx.createSlot(keyring, joining.passphrase);
+    const marks = cleanMarks(r.marks);
+    await this.#marks.seed(unlocked.slotId, unlocked.vaultKey, marks);
+    for (const [key, seq] of Object.entries(marks)) unlocked.marks.set(key, seq);
     this.#joining = null;
     this.#ctx.enter(unlocked);
     return { recoveryKey, session: summarize(unlocked) };

@@ -4,7 +4,7 @@
  */
 import type { EnvelopeKind, MemberList } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
-import type { BackupSlot, GrantJson, OpenResult, SessionSummary } from './service';
+import type { BackupSlot, GrantJson, NewEpochs, OpenResult, SessionSummary } from './service';
 
 export interface VaultApi {
   status(): { slots: SlotSummary[]; session: SessionSummary | null; retryDelayMs: number };
@@ -67,7 +67,13 @@ export interface VaultApi {
     grants: GrantJson[];
   };
   activateRemoval(): SessionSummary;
-  acceptRotation(input: { grants: GrantJson[] }): { changed: boolean; removed: boolean };
+  acceptRotation(input: { grants: GrantJson[]; lists?: MemberList[] }): {
+    version: number;
+    changed: boolean;
+    removed: boolean;
+    newEpochs: NewEpochs;
+  };
+  rotateChartKey(input: { docId: Uint8Array }): { epoch: number; wrappedKey: Uint8Array };
   rotateChartKeyIfStale(input: { docId: Uint8Array }): {
     epoch: number;
     wrappedKey: Uint8Array;
@@ -103,6 +109,7 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'removeMember',
   'activateRemoval',
   'acceptRotation',
+  'rotateChartKey',
   'rotateChartKeyIfStale',
 ];
 

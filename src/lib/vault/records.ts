@@ -27,6 +27,17 @@ export interface CounterRecord {
   box: LocalBox;
 }
 
+/**
+ * The highest seq this member has verified from each author device, sealed: purpose
+ * "marks:<slotId>", JSON `{"<member>:<device>": seq}`. An admin records it as a removed device's
+ * last accepted seq (docs/adr/0006).
+ */
+export interface MarksRecord {
+  v: 1;
+  slotId: string;
+  box: LocalBox;
+}
+
 /** Public facts about a slot, for the unlock screen. */
 export interface SlotSummary {
   slotId: string;

@@ -1,12 +1,16 @@
 /**
- * Removing a device or member, and the key rotation that follows (DESIGN.md §7): member list v+1
- * marks the removed entries with the last seq accepted from each (earlier edits stay valid, later
- * ones are refused by authorize()), and a fresh practice key and clinical key at epoch e+1 are
- * sealed — as signed grants — only to the devices that remain. Charts rotate lazily: the next
- * time a chart is opened for writing after a rotation, it gets a new chart key wrapped under the
- * newest clinical key, so a removed device can read what it had but nothing written after.
+ * Removing a device or member, and the key rotation that follows (DESIGN.md §7; docs/adr/0006;
+ * docs/spec/envelope.md §10): member list v+1 marks the removed entries with the last seq
+ * accepted from each (earlier edits stay valid, later ones are refused by authorize()), and a
+ * fresh practice key and clinical key at epoch e+1 are sealed — as signed grants — only to the
+ * devices that remain. Charts rotate lazily (documents.ts).
  *
- * Pure functions over a keyring; VaultService persists the results.
+ * Invariants: only an active admin on a device that is itself still listed removes; never the
+ * last admin, never the removing device itself; grants go only to devices active in v+1; a device
+ * takes a grant only if it is sealed to it and signed by an active admin of the newest list it
+ * holds; a removed device takes nothing new.
+ *
+ * Pure functions over a keyring; members.ts persists the results.
  */
 import {
   acceptGrant,
@@ -18,18 +22,25 @@ import {
   signMemberList,
   toBase64Url,
   verifyNext,
+  type GrantKind,
   type KeyGrant,
   type MemberEntry,
   type MemberList,
 } from '$lib/crypto';
+import { VaultError, type VaultErrorCode } from './errors';
 import { currentList, type EpochKey, type Keyring } from './keyring';
+import { authorKey, type Marks } from './marks';
 
-export class RotationError extends Error {
+/** A removal that is not allowed. A VaultError, so it crosses the Worker boundary with its code. */
+export class RotationError extends VaultError {
   constructor(
-    readonly code: 'not-admin' | 'unknown-device' | 'last-admin' | 'self' | 'bad-input',
+    code: Extract<
+      VaultErrorCode,
+      'not-admin' | 'unknown-device' | 'last-admin' | 'self' | 'removed'
+    >,
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'RotationError';
   }
 }
@@ -42,31 +53,60 @@ export interface PreparedRemoval {
   clinical: EpochKey | null;
 }
 
-const authorKey = (e: { member: string; device: string }) => `${e.member}:${e.device}`;
+/** Epochs a device took from grants. */
+export interface NewEpochs {
+  practice: number[];
+  clinical: number[];
+}
+
+/** This keyring's own entry in its newest list (its member on its device), if listed. */
+function ownEntry(keyring: Keyring): MemberEntry | undefined {
+  const me = toBase64Url(keyring.member.identity.sign.publicKey);
+  const myDevice = toBase64Url(keyring.device.identity.sign.publicKey);
+  return currentList(keyring).entries.find((e) => e.member === me && e.device === myDevice);
+}
+
+/** Whether this keyring's own device has been removed in the newest list it holds. */
+export function isRemoved(keyring: Keyring): boolean {
+  return ownEntry(keyring)?.removed !== undefined;
+}
+
+/** @throws RotationError('removed' | 'not-admin') unless this is an active admin. */
+export function requireActiveAdmin(keyring: Keyring): void {
+  const mine = ownEntry(keyring);
+  if (mine?.removed)
+    throw new RotationError('removed', 'This device was removed from the practice');
+  if (mine?.role !== 'admin' || keyring.member.role !== 'admin')
+    throw new RotationError('not-admin', 'Only an administrator can do this');
+}
 
 /**
  * Signs member list v+1 without the target (a device, or every device of a member) and prepares
- * new epoch keys sealed to each remaining device. `lastSeqs` maps "member:device" to the highest
- * seq this admin has verified from it. @throws RotationError
+ * new epoch keys sealed to each remaining device. Each removed entry's last seq is the highest of
+ * `marks` ("member:device" → seq; −1 when nothing was ever verified from it).
+ * @throws RotationError
  */
 export function prepareRemoval(
   keyring: Keyring,
   target: { member: string; device?: string },
-  lastSeqs: Record<string, number>,
+  marks: Marks,
   now: string,
 ): PreparedRemoval {
+  requireActiveAdmin(keyring);
   const list = currentList(keyring);
-  const me = toBase64Url(keyring.member.identity.sign.publicKey);
-  const myDevice = toBase64Url(keyring.device.identity.sign.publicKey);
+  const mine = ownEntry(keyring)!;
   const active = list.entries.filter((e) => !e.removed);
-  const mine = active.find((e) => e.member === me && e.device === myDevice);
-  if (mine?.role !== 'admin')
-    throw new RotationError('not-admin', 'Only an administrator can remove devices');
   const hit = (e: MemberEntry) =>
     e.member === target.member && (target.device === undefined || e.device === target.device);
   const removing = active.filter(hit);
-  if (removing.length === 0) throw new RotationError('unknown-device', 'No such device or member');
-  if (removing.some((e) => e.member === me && e.device === myDevice))
+  if (removing.length === 0) {
+    const gone = list.entries.some(hit);
+    throw new RotationError(
+      'unknown-device',
+      gone ? 'That device was already removed' : 'No such device or member',
+    );
+  }
+  if (removing.some((e) => e.member === mine.member && e.device === mine.device))
     throw new RotationError('self', 'A device cannot remove itself');
   const remaining = active.filter((e) => !hit(e));
   if (!remaining.some((e) => e.role === 'admin'))
@@ -80,7 +120,7 @@ export function prepareRemoval(
       prev: memberListHash(list),
       entries: list.entries.map((e) =>
         hit(e) && !e.removed
-          ? { ...e, removed: { at: now, lastSeq: Math.max(-1, lastSeqs[authorKey(e)] ?? -1) } }
+          ? { ...e, removed: { at: now, lastSeq: Math.max(-1, marks[authorKey(e)] ?? -1) } }
           : e,
       ),
     },
@@ -96,83 +136,139 @@ export function prepareRemoval(
   const clinical: EpochKey | null = lastClinical
     ? { epoch: lastClinical.epoch + 1, key: generateKey() }
     : null;
-  const granter = keyring.member.identity.sign;
-  const grants: KeyGrant[] = [];
-  for (const e of remaining) {
-    const recipientBoxKey = fromBase64Url(e.deviceBox);
-    grants.push(
-      grantKey({
-        kind: 'practice',
-        keyId: list.practiceId,
-        epoch: practice.epoch,
-        key: practice.key,
-        recipientBoxKey,
-        granter,
-      }),
-    );
-    if (clinical && e.role !== 'front-desk') {
-      grants.push(
-        grantKey({
-          kind: 'clinical',
-          keyId: list.practiceId,
-          epoch: clinical.epoch,
-          key: clinical.key,
-          recipientBoxKey,
-          granter,
-        }),
-      );
-    }
-  }
+  const grants = remaining.flatMap((e) =>
+    grantsTo(
+      keyring,
+      e,
+      [...keyring.practice.keys, practice],
+      [...keyring.clinical, ...(clinical ? [clinical] : [])],
+    ),
+  );
   return { lists: [...keyring.memberLists, next], grants, practice, clinical };
 }
 
-/** The keyring with a prepared removal in force (new list, new epoch keys). */
+/**
+ * Grants of every epoch — not only the new one — to a remaining device, signed by this admin: a
+ * device that missed an earlier rotation whose admin has since been removed can still take the
+ * keys of that epoch (grants from a removed admin are refused).
+ */
+function grantsTo(
+  keyring: Keyring,
+  entry: MemberEntry,
+  practice: EpochKey[],
+  clinical: EpochKey[],
+): KeyGrant[] {
+  const recipientBoxKey = fromBase64Url(entry.deviceBox);
+  const granter = keyring.member.identity.sign;
+  const keyId = currentList(keyring).practiceId;
+  const grant = (kind: GrantKind) => (k: EpochKey) =>
+    grantKey({ kind, keyId, epoch: k.epoch, key: k.key, recipientBoxKey, granter });
+  return [
+    ...practice.map(grant('practice')),
+    // A member who may not open charts never gets clinical keys.
+    ...(entry.role === 'front-desk' ? [] : clinical.map(grant('clinical'))),
+  ];
+}
+
+/**
+ * The keyring with a prepared removal in force (new list, new epoch keys).
+ * @throws VaultError('stale-removal') when the member list changed since it was prepared.
+ */
 export function activateRemoval(keyring: Keyring, prepared: PreparedRemoval): Keyring {
+  const base = prepared.lists.at(-2)!;
+  if (memberListHash(base) !== memberListHash(currentList(keyring))) {
+    throw new VaultError('stale-removal', 'The member list changed meanwhile; remove again');
+  }
   return {
     ...keyring,
     memberLists: prepared.lists,
-    practice: { ...keyring.practice, keys: [...keyring.practice.keys, prepared.practice] },
-    clinical: prepared.clinical ? [...keyring.clinical, prepared.clinical] : keyring.clinical,
+    practice: {
+      ...keyring.practice,
+      keys: sortByEpoch([...keyring.practice.keys, prepared.practice]),
+    },
+    clinical: prepared.clinical
+      ? sortByEpoch([...keyring.clinical, prepared.clinical])
+      : keyring.clinical,
   };
 }
 
 /**
- * Takes the new epoch keys granted to this device by an admin of the newest member list this
- * keyring holds. Grants for other devices, or for epochs already held, are skipped; a grant
- * addressed here that fails to verify throws and changes nothing. Returns the new keyring, or
- * null when nothing changed.
- * @throws CryptoError('bad-grant')
+ * Takes the new epoch keys granted to this device by an active admin of the newest member list
+ * this keyring holds. Grants for other devices or another practice, for epochs already held, and
+ * clinical grants to a front-desk member are skipped silently. For each (kind, epoch) addressed
+ * here one verifying grant suffices; if none of them verifies, this throws and nothing changes.
+ * A removed device takes nothing.
+ * @throws CryptoError('bad-grant' | 'bad-version')
  */
-export function acceptRotation(keyring: Keyring, grants: KeyGrant[]): Keyring | null {
-  const list = currentList(keyring);
-  const myBox = keyring.device.identity.box;
-  const admins = list.entries
-    .filter((e) => e.role === 'admin' && !e.removed)
+export function acceptRotation(
+  keyring: Keyring,
+  grants: KeyGrant[],
+): { keyring: Keyring | null; newEpochs: NewEpochs } {
+  const newEpochs: NewEpochs = { practice: [], clinical: [] };
+  if (isRemoved(keyring)) return { keyring: null, newEpochs };
+  const candidates = addressedHere(keyring, grants);
+  if (candidates.size === 0) return { keyring: null, newEpochs };
+  const admins = currentList(keyring)
+    .entries.filter((e) => e.role === 'admin' && !e.removed)
     .map((e) => fromBase64Url(e.member));
-  const practice = [...keyring.practice.keys];
-  const clinical = [...keyring.clinical];
-  let changed = false;
-  for (const grant of grants) {
-    if (toBase64Url(grant.recipient) !== toBase64Url(myBox.publicKey)) continue;
-    if (grant.keyId !== keyring.practice.id) continue;
-    const held = grant.kind === 'practice' ? practice : grant.kind === 'clinical' ? clinical : null;
-    if (!held) throw new CryptoError('bad-grant', 'unexpected grant kind');
-    if (held.some((k) => k.epoch === grant.epoch)) continue;
-    // A member who may not open charts never gets clinical keys.
-    if (grant.kind === 'clinical' && keyring.member.role === 'front-desk') continue;
-    const key = acceptGrant(grant, { recipient: myBox, trustedGranters: admins });
-    held.push({ epoch: grant.epoch, key });
-    held.sort((a, b) => a.epoch - b.epoch);
-    changed = true;
+  const recipient = keyring.device.identity.box;
+  const taken = { practice: [...keyring.practice.keys], clinical: [...keyring.clinical] };
+  for (const { kind, epoch, grants: group } of candidates.values()) {
+    let key: Uint8Array | null = null;
+    let failure: unknown = null;
+    for (const grant of group) {
+      try {
+        key = acceptGrant(grant, { recipient, trustedGranters: admins });
+        break;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (!key) throw failure;
+    taken[kind].push({ epoch, key });
+    newEpochs[kind].push(epoch);
   }
-  if (!changed) return null;
-  return { ...keyring, practice: { ...keyring.practice, keys: practice }, clinical };
+  return {
+    keyring: {
+      ...keyring,
+      practice: { ...keyring.practice, keys: sortByEpoch(taken.practice) },
+      clinical: sortByEpoch(taken.clinical),
+    },
+    newEpochs: {
+      practice: newEpochs.practice.sort((a, b) => a - b),
+      clinical: newEpochs.clinical.sort((a, b) => a - b),
+    },
+  };
 }
 
-/** Whether this keyring's own device has been removed in the newest list it holds. */
-export function isRemoved(keyring: Keyring): boolean {
-  const me = toBase64Url(keyring.member.identity.sign.publicKey);
-  const myDevice = toBase64Url(keyring.device.identity.sign.publicKey);
-  const entry = currentList(keyring).entries.find((e) => e.member === me && e.device === myDevice);
-  return entry?.removed !== undefined;
+/**
+ * The grants this device should consider, grouped by "kind:epoch".
+ * @throws CryptoError('bad-grant') for a grant sealed here of a kind a rotation never carries.
+ */
+function addressedHere(
+  keyring: Keyring,
+  grants: KeyGrant[],
+): Map<string, { kind: 'practice' | 'clinical'; epoch: number; grants: KeyGrant[] }> {
+  const myBox = toBase64Url(keyring.device.identity.box.publicKey);
+  const groups = new Map<
+    string,
+    { kind: 'practice' | 'clinical'; epoch: number; grants: KeyGrant[] }
+  >();
+  for (const grant of grants) {
+    if (toBase64Url(grant.recipient) !== myBox || grant.keyId !== keyring.practice.id) continue;
+    if (grant.kind !== 'practice' && grant.kind !== 'clinical')
+      throw new CryptoError('bad-grant', 'unexpected grant kind');
+    if (grant.kind === 'clinical' && keyring.member.role === 'front-desk') continue;
+    const held = grant.kind === 'practice' ? keyring.practice.keys : keyring.clinical;
+    if (held.some((k) => k.epoch === grant.epoch)) continue;
+    const key = `${grant.kind}:${grant.epoch}`;
+    const group = groups.get(key) ?? { kind: grant.kind, epoch: grant.epoch, grants: [] };
+    group.grants.push(grant);
+    groups.set(key, group);
+  }
+  return groups;
+}
+
+function sortByEpoch(keys: EpochKey[]): EpochKey[] {
+  return keys.sort((a, b) => a.epoch - b.epoch);
 }

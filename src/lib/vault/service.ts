@@ -6,18 +6,20 @@
  *
  * This class is the one entry point; each job lives in its own module over a shared context
  * (context.ts): slots and unlocking (session.ts), the sequence counter (sequence.ts), members,
- * removal and rotation (members.ts, rotation.ts), pairing (pairing.ts), backups (backup.ts) and
- * sealed documents (documents.ts).
+ * removal and rotation (members.ts, rotation.ts), high-water marks (marks.ts), pairing
+ * (pairing.ts), backups (backup.ts) and sealed documents (documents.ts).
  */
 import { DEFAULT_ARGON2, type Argon2Params, type EnvelopeKind, type MemberList } from '$lib/crypto';
 import { Backups, type BackupSlot } from './backup';
 import { localLock, VaultContext, type LockFn, type SessionSummary } from './context';
 import { Documents, type ChartWrap, type OpenResult } from './documents';
 import type { GrantJson } from './grants';
+import { SeenMarks } from './marks';
 import { Members } from './members';
 import { Pairing } from './pairing';
 import type { Role, SlotSummary } from './records';
 import { nextSeq } from './sequence';
+import type { NewEpochs } from './rotation';
 import { Sessions } from './session';
 
 export { RESTORE_SEQ_JUMP, type BackupSlot } from './backup';
@@ -26,6 +28,7 @@ export type { OpenResult } from './documents';
 export { VaultError } from './errors';
 export type { GrantJson } from './grants';
 export { MIN_PASSPHRASE_LENGTH } from './input';
+export { RotationError, type NewEpochs } from './rotation';
 export { SEQ_BLOCK } from './sequence';
 
 export class VaultService {
@@ -35,6 +38,7 @@ export class VaultService {
   readonly #pairing: Pairing;
   readonly #backups: Backups;
   readonly #documents: Documents;
+  readonly #marks: SeenMarks;
 
   constructor(options: {
     store: VaultContext['store'];
@@ -42,6 +46,8 @@ export class VaultService {
     /** Argon2id limits for new and upgraded wraps (default: moderate). */
     params?: Argon2Params;
     sleep?: (ms: number) => Promise<void>;
+    /** Delay before raised high-water marks are written (marks.ts; tests shorten it). */
+    marksFlushMs?: number;
   }) {
     this.#ctx = new VaultContext({
       store: options.store,
@@ -49,11 +55,12 @@ export class VaultService {
       params: options.params ?? DEFAULT_ARGON2,
     });
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    this.#marks = new SeenMarks(this.#ctx, options.marksFlushMs);
     this.#sessions = new Sessions(this.#ctx, sleep);
-    this.#members = new Members(this.#ctx);
-    this.#pairing = new Pairing(this.#ctx);
+    this.#members = new Members(this.#ctx, this.#marks);
+    this.#pairing = new Pairing(this.#ctx, this.#marks);
     this.#backups = new Backups(this.#ctx);
-    this.#documents = new Documents(this.#ctx);
+    this.#documents = new Documents(this.#ctx, this.#marks);
   }
 
   // ——— Slots and sessions (session.ts) ———
@@ -113,6 +120,7 @@ export class VaultService {
   /** Forgets every key held in memory. (The Worker host then terminates itself.) */
   lock(): void {
     this.#pairing.cancel();
+    this.#marks.cancel();
     this.#ctx.forget();
   }
 
@@ -144,21 +152,38 @@ export class VaultService {
     return this.#members.updateMemberLists(input);
   }
 
-  /** Admin: list v+1 without a device or member, and grants of new epoch keys. @throws RotationError */
-  removeMember(input: { member: string; device?: string; lastSeqs?: Record<string, number> }): {
-    lists: MemberList[];
-    grants: GrantJson[];
-  } {
+  /**
+   * Admin: member list v+1 without a device (or a member with all its devices), each removed
+   * device's last accepted seq recorded, and grants of new epoch keys to the remaining devices.
+   * Publish both in the practice index, then call activateRemoval.
+   * @throws VaultError('not-admin' | 'removed' | 'unknown-device' | 'self' | 'last-admin' |
+   *   'bad-input' | 'locked')
+   */
+  removeMember(input: {
+    member: string;
+    device?: string;
+    lastSeqs?: Record<string, number>;
+  }): Promise<{ lists: MemberList[]; grants: GrantJson[] }> {
     return this.#members.removeMember(input);
   }
 
-  /** Puts the prepared removal in force (after its grants were published). */
+  /** Puts the prepared removal in force (after its grants were published). @throws VaultError */
   activateRemoval(): Promise<SessionSummary> {
     return this.#members.activateRemoval();
   }
 
-  /** New epoch keys granted to this device. @throws CryptoError('bad-grant') */
-  acceptRotation(input: { grants: GrantJson[] }): Promise<{ changed: boolean; removed: boolean }> {
+  /**
+   * Receives a rotation: member lists (optional; verified, never rolled back), then new epoch
+   * keys granted to this device. All or nothing. `removed` tells a device it was removed.
+   * @throws CryptoError('bad-grant' | 'equivocation' | 'bad-record' | 'bad-signature' |
+   *   'unknown-author')
+   */
+  acceptRotation(input: { grants: GrantJson[]; lists?: MemberList[] }): Promise<{
+    version: number;
+    changed: boolean;
+    removed: boolean;
+    newEpochs: NewEpochs;
+  }> {
     return this.#members.acceptRotation(input);
   }
 
@@ -251,6 +276,14 @@ export class VaultService {
   /** Opens and verifies envelopes; never throws for a bad one. */
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
     return this.#documents.openMany(input);
+  }
+
+  /**
+   * A new chart key at the chart's next epoch, wrapped under the newest clinical key and loaded.
+   * @throws VaultError('no-clinical-key' | 'bad-input'), CryptoError('unknown-key')
+   */
+  rotateChartKey(input: { docId: Uint8Array }): { epoch: number; wrappedKey: Uint8Array } {
+    return this.#documents.rotateChartKey(input);
   }
 
   /** A new chart key when the chart's newest one predates the newest clinical key, else null. */

@@ -3,13 +3,14 @@
  * no patient data; every value is a wrap record or ciphertext (records.ts).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CounterRecord, SlotRecord } from './records';
+import type { CounterRecord, MarksRecord, SlotRecord } from './records';
 
 export const VAULT_DB = 'folio-vault';
 
 interface VaultSchema extends DBSchema {
   slots: { key: string; value: SlotRecord };
   counters: { key: string; value: CounterRecord };
+  marks: { key: string; value: MarksRecord };
 }
 
 export interface VaultStore {
@@ -18,15 +19,21 @@ export interface VaultStore {
   putSlot(record: SlotRecord): Promise<void>;
   getCounter(slotId: string): Promise<CounterRecord | undefined>;
   putCounter(record: CounterRecord): Promise<void>;
+  getMarks(slotId: string): Promise<MarksRecord | undefined>;
+  putMarks(record: MarksRecord): Promise<void>;
   close(): void;
 }
 
 /** Opens (creating on first use) the vault database. */
 export async function openVaultStore(name = VAULT_DB): Promise<VaultStore> {
-  const db: IDBPDatabase<VaultSchema> = await openDB<VaultSchema>(name, 1, {
-    upgrade(database) {
-      database.createObjectStore('slots', { keyPath: 'slotId' });
-      database.createObjectStore('counters', { keyPath: 'slotId' });
+  const db: IDBPDatabase<VaultSchema> = await openDB<VaultSchema>(name, 2, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        database.createObjectStore('slots', { keyPath: 'slotId' });
+        database.createObjectStore('counters', { keyPath: 'slotId' });
+      }
+      // Version 2 (issue 5): per-author high-water marks for removals.
+      if (oldVersion < 2) database.createObjectStore('marks', { keyPath: 'slotId' });
     },
   });
   return {
@@ -40,6 +47,11 @@ export async function openVaultStore(name = VAULT_DB): Promise<VaultStore> {
     getCounter: (slotId) => db.get('counters', slotId),
     putCounter: async (record) => {
       const tx = db.transaction('counters', 'readwrite', { durability: 'strict' });
+      await Promise.all([tx.store.put(record), tx.done]);
+    },
+    getMarks: (slotId) => db.get('marks', slotId),
+    putMarks: async (record) => {
+      const tx = db.transaction('marks', 'readwrite', { durability: 'strict' });
       await Promise.all([tx.store.put(record), tx.done]);
     },
     close: () => db.close(),
