@@ -184,3 +184,86 @@ describe('member lists', () => {
     );
   });
 });
+
+describe('member lists under random additions and removals', () => {
+  type Op =
+    | { add: MemberEntry['role']; signer: number }
+    | { remove: number; lastSeq: number; signer: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      add: fc.constantFrom<MemberEntry['role']>('admin', 'clinician', 'front-desk'),
+      signer: fc.nat(),
+    }),
+    fc.record({ remove: fc.nat(), lastSeq: fc.integer({ min: -1, max: 50 }), signer: fc.nat() }),
+  );
+
+  it('keep the verifyNext chain valid and authorize() consistent with the list', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 10 }), fc.integer({ min: 0, max: 60 }), (ops, seq) => {
+        // Model: every entry ever added with its signing keys; removal recorded as in the list.
+        const keys = new Map<string, Identity>([[b64(ada), ada]]);
+        const chain: MemberList[] = [v0];
+        const activeAdmins = (l: MemberList) =>
+          l.entries.filter((e) => e.role === 'admin' && !e.removed);
+        for (const o of ops) {
+          const current = chain.at(-1)!;
+          const admins = activeAdmins(current);
+          const signer = keys.get(admins[o.signer % admins.length]!.member)!;
+          let entries = current.entries;
+          if ('add' in o) {
+            const [member, device] = [generateIdentity(), generateIdentity()];
+            keys.set(b64(member), member);
+            entries = [...entries, entry(member, device, 'x', o.add, signer)];
+          } else {
+            const active = entries.filter((e) => !e.removed);
+            const target = active[o.remove % active.length]!;
+            const left = active.filter((e) => e !== target);
+            // The rules removeMember enforces: never the signer itself, never the last admin.
+            if (target.member === b64(signer) || !left.some((e) => e.role === 'admin')) continue;
+            entries = entries.map((e) =>
+              e === target ? { ...e, removed: { at: 'then', lastSeq: o.lastSeq } } : e,
+            );
+          }
+          const body = {
+            v: 1 as const,
+            practiceId: 'p1',
+            version: current.version + 1,
+            prev: memberListHash(current),
+            entries,
+          };
+          const next = signMemberList(body, signer.sign);
+          expect(code(() => verifyNext(current, next, b64(ada)))).toBe('no-error');
+          // The same change signed by a non-admin, or rolled back, is refused.
+          const outsider = [...keys.values()].find(
+            (k) => !activeAdmins(current).some((e) => e.member === b64(k)),
+          );
+          if (outsider) {
+            const forged = signMemberList(body, outsider.sign);
+            expect(code(() => verifyNext(current, forged, b64(ada)))).toBe('unknown-author');
+          }
+          expect(code(() => verifyNext(next, current, b64(ada)))).toBe('replayed');
+          chain.push(next);
+        }
+        // The whole chain verifies from the trust anchor.
+        let held: MemberList | null = null;
+        for (const list of chain) {
+          expect(code(() => verifyNext(held, list, b64(ada)))).toBe('no-error');
+          held = list;
+        }
+        // authorize() says exactly what the newest list says, at any seq.
+        const newest = chain.at(-1)!;
+        for (const e of newest.entries) {
+          const expected = e.removed && seq > e.removed.lastSeq ? 'revoked' : 'no-error';
+          expect(code(() => authorize(newest, e, seq))).toBe(expected);
+          expect(code(() => authorize(newest, { member: e.member, device: b64(ada) }, seq))).toBe(
+            e.device === b64(ada) ? expected : 'unknown-author',
+          );
+        }
+        expect(code(() => authorize(newest, { member: b64(bob), device: b64(tablet) }, 0))).toBe(
+          'unknown-author',
+        );
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

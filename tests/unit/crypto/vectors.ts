@@ -9,6 +9,7 @@ import {
   formatRecoveryKey,
   loadSodium,
   roomId,
+  rotatedChartKey,
   sealEnvelope,
   sodium,
   toHex,
@@ -60,6 +61,9 @@ export async function computeVectors() {
     roomId: roomId(key, s.from_hex(i.docId), i.generation),
     envelope: toHex(envelope),
     recoveryKeyForDocumentKeyBytes: formatRecoveryKey(key),
+    rotatedChartKeyWithDocumentKeyAsClinical: toHex(
+      rotatedChartKey({ clinicalKey: key, docId: s.from_hex(i.docId), chartEpoch: i.epoch }),
+    ),
   };
 }
 
