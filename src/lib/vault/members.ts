@@ -229,14 +229,23 @@ export function learnLists(
 }
 
 /**
- * The member list chain with one more version adding `entry`, signed by this admin.
- * @throws CryptoError from verifyNext (a list this admin may not sign)
+ * The member list chain with one more version adding `entry`, signed by this admin. A (member,
+ * device) pair already listed is refused: a removed device cannot be re-added under its old keys
+ * (it would stay refused anyway — authorize() reads the first entry), only paired anew.
+ * @throws VaultError('removed' | 'bad-input'), CryptoError from verifyNext
  */
 export function extendList(
   admin: Unlocked,
   entry: Omit<MemberEntry, 'addedBy' | 'addedAt'> & { addedAt: string },
 ): MemberList[] {
   const current = currentList(admin.keyring);
+  const listed = current.entries.find(
+    (e) => e.member === entry.member && e.device === entry.device,
+  );
+  if (listed?.removed) {
+    throw new VaultError('removed', 'That device was removed; it can only be paired as a new one');
+  }
+  if (listed) throw new VaultError('bad-input', 'That device is already paired');
   const next = signMemberList(
     {
       v: 1,

@@ -1,6 +1,14 @@
 import 'fake-indexeddb/auto';
 import { beforeAll, expect, it, vi } from 'vitest';
-import { loadSodium, MIN_ARGON2, utf8, verifyNext } from '../../../src/lib/crypto/index.ts';
+import {
+  fromBase64Url,
+  loadSodium,
+  MIN_ARGON2,
+  pairingIds,
+  sealPairingMessage,
+  utf8,
+  verifyNext,
+} from '../../../src/lib/crypto/index.ts';
 import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
 import { openVaultStore, type VaultStore } from '../../../src/lib/vault/store.ts';
 import type { GrantJson } from '../../../src/lib/vault/grants.ts';
@@ -341,4 +349,33 @@ it('rotates chart keys: new writes need the newest clinical key, old ones stay r
   // A front-desk member cannot rotate charts.
   const f = await pair(a, 'Fi', 'front-desk');
   expect(() => f.rotateChartKey({ docId: chart.docId })).toThrow(/may not open charts/);
+});
+
+it('never re-adds a removed device under its old keys', async () => {
+  const { a, b } = await practice();
+  const bo = a
+    .memberLists()
+    .at(-1)!
+    .entries.find((e) => e.name === 'Bo')!;
+  const attempt = async () => {
+    const link = a.startPairing();
+    const { boxKey } = pairingIds(fromBase64Url(link.secret));
+    const request = {
+      member: bo.member,
+      memberBox: bo.memberBox,
+      device: bo.device,
+      deviceBox: bo.deviceBox,
+      name: 'Bo',
+      deviceName: 'again',
+    };
+    a.openPairingRequest({ sealed: sealPairingMessage(boxKey, 'request', request) });
+    return a.answerPairing({ role: 'admin' });
+  };
+  await expect(attempt()).rejects.toMatchObject({ code: 'bad-input' });
+  const removal = await a.removeMember({ member: bo.member });
+  await a.activateRemoval();
+  await expect(attempt()).rejects.toMatchObject({ code: 'removed' });
+  // Nothing was signed: the newest list is still the removal.
+  expect(a.memberLists().at(-1)!.version).toBe(removal.lists.at(-1)!.version);
+  expect((await b.acceptRotation(removal)).removed).toBe(true);
 });
