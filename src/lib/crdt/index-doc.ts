@@ -63,11 +63,15 @@ export class IndexDoc {
     return [...this.#sealed.ydoc.getMap<Json>('grants').values()];
   }
 
-  publishGrants(grants: { kind: string; epoch: number; recipient: string }[]): void {
+  publishGrants(
+    grants: { kind: string; epoch: number; recipient: string; signature: string }[],
+  ): void {
     const map = this.#sealed.ydoc.getMap<Json>('grants');
     this.#sealed.ydoc.transact(() => {
       for (const g of grants) {
-        const key = `${g.kind}:${g.epoch}:${g.recipient}`;
+        // Keyed by signature too: any member can write the index, so a junk grant for the same
+        // device and epoch must not hide the real one (the vault keeps the one that verifies).
+        const key = `${g.kind}:${g.epoch}:${g.recipient}:${g.signature}`;
         if (!map.has(key)) map.set(key, g as unknown as Json);
       }
     });

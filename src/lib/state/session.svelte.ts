@@ -36,6 +36,8 @@ export function describeError(error: unknown): string {
         'unknown-device',
         'last-admin',
         'self',
+        'removed',
+        'stale-removal',
       ].includes(error.code)
     ) {
       return error.message;
