@@ -176,7 +176,11 @@ function grantsTo(
  */
 export function activateRemoval(keyring: Keyring, prepared: PreparedRemoval): Keyring {
   const base = prepared.lists.at(-2)!;
-  if (memberListHash(base) !== memberListHash(currentList(keyring))) {
+  const held = memberListHash(currentList(keyring));
+  // The new list may already be held: this device learns it from the practice index it was just
+  // published in (before activation). Anything else means the list moved on: prepare again.
+  const next = memberListHash(prepared.lists.at(-1)!);
+  if (held !== memberListHash(base) && held !== next) {
     throw new VaultError('stale-removal', 'The member list changed meanwhile; remove again');
   }
   return {

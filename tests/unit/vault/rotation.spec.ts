@@ -379,3 +379,13 @@ it('never re-adds a removed device under its old keys', async () => {
   expect(a.memberLists().at(-1)!.version).toBe(removal.lists.at(-1)!.version);
   expect((await b.acceptRotation(removal)).removed).toBe(true);
 });
+
+it('activates a removal whose new list this device already learned from the practice index', async () => {
+  const { a } = await practice();
+  const cy = (await a.status()).session!.members.find((m) => m.name === 'Cy')!;
+  const { lists } = await a.removeMember({ member: cy.member });
+  // The state layer publishes the list in the index, and the index hands it straight back.
+  await a.updateMemberLists({ lists });
+  const summary = await a.activateRemoval();
+  expect(summary.removedMembers.map((m) => m.name)).toEqual(['Cy']);
+});
