@@ -3,7 +3,7 @@
  * p95, open time vs uncompacted envelopes, patient search over 20,000, storage bytes.
  */
 import { execFileSync } from 'node:child_process';
-import { withBrowser } from './chromium.ts';
+import { benchCaller, withBrowser } from './chromium.ts';
 import { line } from './report.ts';
 
 export async function benchCharts(options: { envelopeCounts: number[] }): Promise<void> {
@@ -22,15 +22,7 @@ export async function benchCharts(options: { envelopeCounts: number[] }): Promis
       ): Promise<{ envelopes: number; openMs: number; sealMs: number }[]>;
       search(n: number): { count: number; buildMs: number; p95: number; median: number };
     };
-    const bench = <T>(fn: (b: Bench, arg: unknown) => Promise<T> | T, arg?: unknown) =>
-      page.evaluate(
-        ({ source, arg }) =>
-          new Function('b', 'arg', `return (${source})(b, arg)`)(
-            (window as unknown as { folioBench: unknown }).folioBench,
-            arg,
-          ),
-        { source: fn.toString(), arg },
-      ) as Promise<T>;
+    const bench = benchCaller<Bench>(page);
     await bench((b) => b.setup());
     for (const [label, e, o, budget] of [
       ['typical', 60, 1200, 60],

@@ -1,5 +1,5 @@
 /** Runs a benchmark body against a relay serving `buildDir`, in Debian Chromium. */
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,4 +27,17 @@ export async function withBrowser(
     await relay.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Calls a function of the bench page's `window.folioBench` (bench/browser/entry.ts) in the page. */
+export function benchCaller<Bench>(page: Page) {
+  return <T>(fn: (b: Bench, arg: unknown) => Promise<T> | T, arg?: unknown): Promise<T> =>
+    page.evaluate(
+      ({ source, arg }) =>
+        new Function('b', 'arg', `return (${source})(b, arg)`)(
+          (window as unknown as { folioBench: unknown }).folioBench,
+          arg,
+        ),
+      { source: fn.toString(), arg },
+    ) as Promise<T>;
 }

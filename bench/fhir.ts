@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withBrowser } from './chromium.ts';
+import { benchCaller, withBrowser } from './chromium.ts';
 import { line } from './report.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'fhir', 'synthea-r4');
@@ -25,15 +25,7 @@ export async function benchFhirImport(): Promise<void> {
       setup(): Promise<void>;
       importFhir(text: string): Promise<Record<string, number>>;
     };
-    const call = <T>(fn: (b: Bench, arg: unknown) => Promise<T>, arg?: unknown) =>
-      page.evaluate(
-        ({ source, arg }) =>
-          new Function('b', 'arg', `return (${source})(b, arg)`)(
-            (window as unknown as { folioBench: unknown }).folioBench,
-            arg,
-          ),
-        { source: fn.toString(), arg },
-      ) as Promise<T>;
+    const call = benchCaller<Bench>(page);
     await call((b) => b.setup());
     const total = { ms: 0, validate: 0, write: 0, resources: 0, patients: 0, input: 0, sealed: 0 };
     for (const file of files) {

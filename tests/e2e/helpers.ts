@@ -164,3 +164,11 @@ export async function pairDevice(
   await device.getByRole('button', { name: 'Continue' }).click();
   await admin.getByRole('button', { name: 'Pair another device' }).click();
 }
+
+/** Adds a problem on a chart's Problems tab and waits until it shows. */
+export async function addProblem(page: Page, text: string): Promise<void> {
+  await page.getByRole('button', { name: 'Add problem' }).click();
+  await page.getByLabel('Problem', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText(text, { exact: true })).toBeVisible();
+}

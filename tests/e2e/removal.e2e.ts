@@ -1,13 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { createPractice, newPatient, pairDevice } from './helpers.ts';
-
-async function addProblem(page: Page, text: string): Promise<void> {
-  await page.getByRole('button', { name: 'Add problem' }).click();
-  await page.getByLabel('Problem', { exact: true }).fill(text);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByText(text, { exact: true })).toBeVisible();
-}
+import { addProblem, createPractice, newPatient, pairDevice } from './helpers.ts';
 
 async function openProblems(page: Page, patient: string): Promise<void> {
   await page.getByRole('link', { name: 'Patients' }).click();

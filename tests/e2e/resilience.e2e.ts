@@ -10,14 +10,14 @@ import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { expect, test } from './fixtures.ts';
-import { createPractice, newPatient, pairDevice, PASSPHRASE, unlock } from './helpers.ts';
-
-async function addProblem(page: Page, text: string): Promise<void> {
-  await page.getByRole('button', { name: 'Add problem' }).click();
-  await page.getByLabel('Problem', { exact: true }).fill(text);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByText(text, { exact: true })).toBeVisible();
-}
+import {
+  addProblem,
+  createPractice,
+  newPatient,
+  pairDevice,
+  PASSPHRASE,
+  unlock,
+} from './helpers.ts';
 
 /** Laptop (admin) and tablet paired, both on the problems tab of one new patient's chart. */
 async function sharedChart(newDevice: () => Promise<import('@playwright/test').BrowserContext>) {
