@@ -7,7 +7,8 @@
  *   SHA-256 of it; every later one must present the same token (trust on first use).
  * - Documents are stored through the Database extension into SQLite (store.ts) with a short
  *   debounce, and unloading waits for the store, so a document is durable before it is unloaded.
- * - Transport documents are append-only and envelope-only here too: an update that deletes
+ * - Transport documents are append-only and envelope-only here too: every message type is checked
+ *   (an allow-list); an update that deletes
  *   anything, or inserts anything but envelope-shaped binaries, is refused and its sender
  *   disconnected (append-only.ts).
  * - Limits per device connection: rooms open at once and a message rate (token bucket); frames
