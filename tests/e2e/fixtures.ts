@@ -26,7 +26,7 @@ export { CHROMIUM_ARGS, CHROMIUM_PATH };
  * wrong share-link passcode; anything else logged as an error is a bug.
  */
 const EXPECTED_CONSOLE_ERRORS =
-  /net::ERR_|WebSocket connection to .* failed|WebSocket is already in CLOSING or CLOSED state|the server responded with a status of (401|404|410)/;
+  /net::ERR_|WebSocket connection to .* failed|the server responded with a status of (401|404|410)/;
 
 /** Collects uncaught page errors and console errors (CSP violations are console errors). */
 function watchForProblems(context: BrowserContext, problems: string[]): void {

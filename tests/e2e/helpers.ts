@@ -172,3 +172,32 @@ export async function addProblem(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText(text, { exact: true })).toBeVisible();
 }
+
+/**
+ * Sync state the app exposes on its status pill (never shown): counters a test can wait on, so
+ * that an absence is asserted only after a marker that did arrive — never after a fixed sleep.
+ */
+export async function syncMarkers(page: Page) {
+  const status = page.getByRole('status').first();
+  const read = async (name: string) => Number(await status.getAttribute(`data-${name}`));
+  return {
+    /** Envelopes that arrived in open rooms from peers or the relay. */
+    arrived: await read('arrived'),
+    /** Finished catch-up passes over charts that are not open. */
+    catchUpPasses: await read('catch-up-passes'),
+    /** Open channels (relay socket + direct peers). */
+    channels: await read('channels'),
+  };
+}
+
+/** Waits until a sync marker of the page reaches at least `atLeast`. */
+export async function waitForMarker(
+  page: Page,
+  name: 'arrived' | 'catchUpPasses',
+  atLeast: number,
+  timeout = 60_000,
+): Promise<void> {
+  await expect
+    .poll(async () => (await syncMarkers(page))[name], { timeout })
+    .toBeGreaterThanOrEqual(atLeast);
+}

@@ -1,6 +1,13 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { addProblem, createPractice, newPatient, pairDevice } from './helpers.ts';
+import {
+  addProblem,
+  createPractice,
+  newPatient,
+  pairDevice,
+  syncMarkers,
+  waitForMarker,
+} from './helpers.ts';
 
 async function openProblems(page: Page, patient: string): Promise<void> {
   await page.getByRole('link', { name: 'Patients' }).click();
@@ -46,18 +53,24 @@ test('a removed device gets nothing written after its removal, and its own later
 
   // Written after the removal: the remaining tablet gets it, the removed desk does not.
   await openProblems(laptop, 'Rotation, Remy');
+  const deskBefore = await syncMarkers(desk);
   await addProblem(laptop, 'Written after the removal');
   await expect(tablet.getByText('Written after the removal', { exact: true })).toBeVisible({
     timeout: 30_000,
   });
-  await desk.waitForTimeout(5000);
+  // The laptop's envelope did reach the desk (a marker that arrived), and it was not applied.
+  await waitForMarker(desk, 'arrived', deskBefore.arrived + 1);
   await expect(desk.getByText('Written after the removal', { exact: true })).toHaveCount(0);
   // What it held stays readable to it.
   await expect(desk.getByText('Written before the removal', { exact: true })).toBeVisible();
 
   // The removed device's own change is refused by the others.
   await addProblem(desk, 'Written by the removed device');
-  await tablet.waitForTimeout(5000);
+  // It did reach the others (each reports it refused) and was not applied.
+  for (const page of [laptop, tablet])
+    await expect(page.getByRole('status').first()).toContainText('changes refused', {
+      timeout: 30_000,
+    });
   for (const page of [laptop, tablet])
     await expect(page.getByText('Written by the removed device', { exact: true })).toHaveCount(0);
 });

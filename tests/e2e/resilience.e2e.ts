@@ -16,7 +16,9 @@ import {
   newPatient,
   pairDevice,
   PASSPHRASE,
+  syncMarkers,
   unlock,
+  waitForMarker,
 } from './helpers.ts';
 
 /** Laptop (admin) and tablet paired, both on the problems tab of one new patient's chart. */
@@ -47,13 +49,15 @@ test('a device edits offline while another edits the same chart; on reconnect bo
 
   await tabletContext.setOffline(true);
   await expect(tablet.getByRole('status').first()).toContainText('Offline');
+  // No channel is left that could carry an edit in or out (relay socket closed, no peers).
+  await expect(tablet.getByRole('status').first()).toHaveAttribute('data-channels', '0');
   await addProblem(tablet, 'Charted while offline');
   await addProblem(laptop, 'Charted while online');
   await expect(laptop.getByRole('status').first()).toHaveText(/Synced with the relay/, {
     timeout: 30_000,
   });
-  // The tablet really was cut off: neither edit crossed while it was offline.
-  await tablet.waitForTimeout(3000);
+  // The tablet really was cut off: with no channel open, neither edit crossed.
+  await expect(tablet.getByRole('status').first()).toHaveAttribute('data-channels', '0');
   await expect(tablet.getByText('Charted while online', { exact: true })).toHaveCount(0);
   await expect(laptop.getByText('Charted while offline', { exact: true })).toHaveCount(0);
 
@@ -117,8 +121,10 @@ test('charts that are not open are caught up in the background, so they can be r
   await expect(tablet.getByRole('link', { name: 'Closedchart, Cal' })).toBeVisible({
     timeout: 30_000,
   });
-  // Catch-up passes run when the patient list changes and every 15 s.
-  await tablet.waitForTimeout(17_000);
+  // Catch-up passes run when the patient list changes and every 15 s: wait for a pass that
+  // started after the laptop's changes were on the relay.
+  const { catchUpPasses } = await syncMarkers(tablet);
+  await waitForMarker(tablet, 'catchUpPasses', catchUpPasses + 2, 45_000);
 
   await tabletContext.setOffline(true);
   await tablet.getByRole('link', { name: 'Background, Bea' }).click();

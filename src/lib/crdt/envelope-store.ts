@@ -21,6 +21,14 @@ interface SealedSchema extends DBSchema {
   envelopes: { key: number; value: EnvelopeRecord; indexes: { 'by-doc-gen': [string, number] } };
 }
 
+/** What each store of the sealed database holds, for the at-rest scan (every value an envelope). */
+export const SEALED_STORES = {
+  envelopes: { fields: ['doc', 'env', 'gen'], envelope: 'env' },
+} as const satisfies Record<
+  Exclude<keyof SealedSchema, symbol | number>,
+  { fields: readonly string[]; envelope: string }
+>;
+
 export interface EnvelopeStore {
   /** Appends envelopes to a document's generation (strict durability). @throws CrdtError */
   append(doc: string, gen: number, envelopes: Uint8Array[]): Promise<void>;

@@ -1,20 +1,62 @@
 /**
- * Whether the browser believes it has a network. Folio works the same either way (local is the
- * source of truth); this only feeds the status indicator.
+ * The device's network status for the UI and for sync: a thin runes adapter over
+ * `lib/sync/reachability.ts` (one source of truth that counts the browser's claim and whether the
+ * relay answers). Folio works the same either way (local is the source of truth).
  */
-class NetworkState {
-  #online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
-  #started = false;
+import { NetworkMonitor, type NetworkSnapshot } from '$lib/sync/reachability';
+import { healthUrl } from '$lib/sync/signaling-url';
 
+/** How long a health probe may take before the relay counts as not answering. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+async function probeRelay(): Promise<boolean> {
+  const response = await fetch(healthUrl(location), {
+    cache: 'no-store',
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  });
+  await response.body?.cancel();
+  return response.ok;
+}
+
+class NetworkState {
+  #monitor: NetworkMonitor | null = null;
+  #snapshot = $state<NetworkSnapshot>({ browserOnline: true, relay: 'unknown', online: true });
+
+  /** False when the browser says offline or the relay does not answer. */
   get online(): boolean {
-    return this.#online;
+    return this.#snapshot.online;
+  }
+  /** Whether the browser itself claims a network (peers on the LAN may still be reachable). */
+  get browserOnline(): boolean {
+    return this.#snapshot.browserOnline;
+  }
+  get relay(): NetworkSnapshot['relay'] {
+    return this.#snapshot.relay;
   }
 
-  start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    addEventListener('online', () => (this.#online = true));
-    addEventListener('offline', () => (this.#online = false));
+  /** Starts watching (once); later calls return the same monitor. */
+  start(): NetworkMonitor {
+    if (this.#monitor) return this.#monitor;
+    const monitor = new NetworkMonitor({ probe: probeRelay, browserOnline: navigator.onLine });
+    this.#monitor = monitor;
+    this.#snapshot = monitor.snapshot;
+    monitor.subscribe((snapshot) => (this.#snapshot = snapshot));
+    addEventListener('online', () => monitor.browserEvent(true));
+    addEventListener('offline', () => monitor.browserEvent(false));
+    void monitor.check();
+    return monitor;
+  }
+
+  /** Listens for changes (starting the monitor if needed). */
+  subscribe(listener: (snapshot: NetworkSnapshot) => void): () => void {
+    return this.start().subscribe(listener);
+  }
+
+  /** The relay socket opened (true) or closed (false). */
+  relaySocket(open: boolean): void {
+    const monitor = this.start();
+    if (open) monitor.relayAnswered();
+    else monitor.relayFailed();
   }
 }
 

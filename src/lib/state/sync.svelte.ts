@@ -10,6 +10,9 @@ import type { PresenceChannel } from '$lib/sync/presence';
 import type { RelayRoom } from '$lib/sync/relay-client';
 import type { RoomConnection } from '$lib/sync/webrtc';
 import { changesUrl, relayUrl, signalingUrl } from '$lib/sync/signaling-url';
+import type { NetworkSnapshot } from '$lib/sync/reachability';
+import { network } from './network.svelte';
+import { relayLocation } from './relay.svelte';
 import { session } from './session.svelte';
 
 /** A joined sync room: leave it, and exchange sealed presence in it. */
@@ -47,6 +50,17 @@ class SyncState {
   #roomCount = $state(0);
   #relaySynced = $state(false);
   #lastSynced = $state<Date | null>(null);
+  #arrived = $state(0);
+  #relayOpen = $state(false);
+
+  /** Envelopes that arrived from peers or the relay in open rooms (any outcome). */
+  get arrived(): number {
+    return this.#arrived;
+  }
+  /** Open channels that could carry an edit in or out: the relay socket and direct peers. */
+  get channels(): number {
+    return (this.#relayOpen ? 1 : 0) + this.#peers;
+  }
 
   /** Whether every joined room has exchanged state with the relay. */
   get relaySynced(): boolean {
@@ -79,22 +93,41 @@ class SyncState {
 
   #listening = false;
 
-  /** Offline: leave peers and close the relay socket; online: join again and catch up. */
+  /**
+   * Follows the one network source of truth (network.svelte.ts): while the relay cannot be reached
+   * (browser offline, or the relay does not answer) the relay socket is closed and reopened when
+   * it answers again; while the browser says offline, WebRTC peers are left too (Chromium's
+   * offline emulation keeps sockets open, and nothing may cross while offline).
+   */
   #followNetwork(): void {
     if (this.#listening) return;
     this.#listening = true;
-    const follow = async (online: boolean) => {
+    let relayOnline = true;
+    let peersOnline = true;
+    const follow = async (snapshot: NetworkSnapshot) => {
       const { setRelayOnline } = await import('$lib/sync/relay-client');
-      setRelayOnline(online);
-      for (const { connection } of this.#rooms) {
-        if (online) connection?.resume();
-        else connection?.pause();
+      if (snapshot.online !== relayOnline) {
+        relayOnline = snapshot.online;
+        setRelayOnline(relayOnline);
+        if (relayOnline) this.scheduleCatchUp(0);
       }
-      if (online) this.scheduleCatchUp(0);
+      if (snapshot.browserOnline !== peersOnline) {
+        peersOnline = snapshot.browserOnline;
+        for (const { connection } of this.#rooms) {
+          if (peersOnline) connection?.resume();
+          else connection?.pause();
+        }
+      }
       this.#update();
     };
-    addEventListener('offline', () => void follow(false));
-    addEventListener('online', () => void follow(true));
+    network.subscribe((snapshot) => void follow(snapshot));
+    void import('$lib/sync/relay-client').then(({ onRelaySocket }) =>
+      onRelaySocket((open) => {
+        this.#relayOpen = open;
+        network.relaySocket(open);
+        this.#update();
+      }),
+    );
   }
 
   /** Joins the sync room of a sealed document; returns a function that leaves it. */
@@ -114,7 +147,10 @@ class SyncState {
     };
     entry.cleanup.push(doc.onSealed((envelopes) => void transport.offer(envelopes)));
     entry.cleanup.push(
-      transport.onArrival((envelopes) => void doc.receive(envelopes).catch(() => undefined)),
+      transport.onArrival((envelopes) => {
+        this.#arrived += envelopes.length;
+        void doc.receive(envelopes).catch(() => undefined);
+      }),
     );
     entry.cleanup.push(doc.onChange(() => this.#update()));
     try {
@@ -129,11 +165,16 @@ class SyncState {
       entry.connection = connectRoom({
         room,
         password,
-        signalingUrl: signalingUrl(location),
+        signalingUrl: signalingUrl(relayLocation()),
         transport,
       });
       entry.cleanup.push(entry.connection.onChange(() => this.#update()));
-      const relay = attachRelayRoom({ url: relayUrl(location), room, capability, transport });
+      const relay = attachRelayRoom({
+        url: relayUrl(relayLocation()),
+        room,
+        capability,
+        transport,
+      });
       entry.relay = relay;
       entry.cleanup.push(
         relay.onChange(() => {
@@ -175,6 +216,12 @@ class SyncState {
   #again = false;
   #lastCatchUp = $state<CatchUpReport | null>(null);
   #catchUpError = $state<string | null>(null);
+
+  #catchUpPasses = $state(0);
+  /** How many catch-up passes have finished (a test marker that a pass ran after some event). */
+  get catchUpPasses(): number {
+    return this.#catchUpPasses;
+  }
 
   /** The last finished catch-up pass over documents that are not open. */
   get lastCatchUp(): CatchUpReport | null {
@@ -228,16 +275,16 @@ class SyncState {
 
   async #pass(): Promise<void> {
     const source = this.#source;
-    if (!source || !navigator.onLine) return;
+    if (!source || !network.online) return;
     try {
       if (!this.#catchUp) {
         const [{ CatchUp }, { attachRelayRoom }] = await Promise.all([
           import('$lib/sync/catch-up'),
           import('$lib/sync/relay-client'),
         ]);
-        const url = relayUrl(location);
+        const url = relayUrl(relayLocation());
         this.#catchUp = new CatchUp({
-          changesUrl: changesUrl(location),
+          changesUrl: changesUrl(relayLocation()),
           store: source.store,
           attach: (room, capability, transport) =>
             attachRelayRoom({ url, room, capability, transport, presence: false }),
@@ -248,6 +295,7 @@ class SyncState {
       this.#pendingDirty.clear();
       this.#lastCatchUp = await this.#catchUp.run(await source.docs(), source.isOpen);
       this.#catchUpError = null;
+      this.#catchUpPasses += 1;
     } catch (error) {
       this.#catchUpError = (error as Error).message ?? 'catch-up failed';
     }

@@ -8,10 +8,20 @@ import type { TransportDoc } from '../crdt/transport-doc';
 import { presenceOver, type PresenceChannel } from './presence';
 
 let socket: HocuspocusProviderWebsocket | null = null;
+const socketListeners = new Set<(open: boolean) => void>();
 
 function shared(url: string): HocuspocusProviderWebsocket {
-  socket ??= new HocuspocusProviderWebsocket({ url });
+  if (socket) return socket;
+  socket = new HocuspocusProviderWebsocket({ url });
+  socket.on('open', () => socketListeners.forEach((l) => l(true)));
+  socket.on('close', () => socketListeners.forEach((l) => l(false)));
   return socket;
+}
+
+/** Listens for the shared relay socket opening (true) and closing (false). */
+export function onRelaySocket(listener: (open: boolean) => void): () => void {
+  socketListeners.add(listener);
+  return () => socketListeners.delete(listener);
 }
 
 /**

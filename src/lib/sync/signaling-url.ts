@@ -14,3 +14,8 @@ export function relayUrl(location: { protocol: string; host: string }): string {
 export function changesUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol}//${location.host}/sync/changes`;
 }
+
+/** The relay's health endpoint, asked to tell whether the relay answers. */
+export function healthUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol}//${location.host}/healthz`;
+}

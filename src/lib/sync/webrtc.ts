@@ -18,6 +18,29 @@ export interface RoomConnection extends PresenceChannel {
   destroy(): void;
 }
 
+/** The part of lib0's WebsocketClient (y-webrtc's signaling connection) that sends. */
+interface SignalingSocket {
+  ws: { readyState: number } | null;
+  send(message: unknown): void;
+}
+
+const guarded = new WeakSet<SignalingSocket>();
+
+/**
+ * y-webrtc sends signaling after async steps (announcing, answering) and lib0's client checks
+ * only that a socket exists, so a send can hit a socket still CONNECTING or already CLOSING —
+ * an uncaught DOMException in the page. Drop such sends instead: the client subscribes and
+ * announces again when the socket opens, so nothing is lost.
+ */
+export function guardSignalingSends(conn: SignalingSocket): void {
+  if (guarded.has(conn)) return;
+  guarded.add(conn);
+  const send = conn.send.bind(conn);
+  conn.send = (message) => {
+    if (conn.ws?.readyState === 1 /* WebSocket.OPEN */) send(message);
+  };
+}
+
 export function connectRoom(options: {
   room: string;
   password: string;
@@ -29,6 +52,11 @@ export function connectRoom(options: {
     password: options.password,
     peerOpts: { config: { iceServers: [] } },
   });
+  const guardAll = () => {
+    for (const conn of provider.signalingConns)
+      guardSignalingSends(conn as unknown as SignalingSocket);
+  };
+  guardAll();
   provider.awareness.setLocalState(null);
   const awareness = provider.awareness;
   const listeners = new Set<() => void>();
@@ -54,7 +82,10 @@ export function connectRoom(options: {
     },
     ...presenceOver(awareness),
     pause: () => provider.disconnect(),
-    resume: () => provider.connect(),
+    resume: () => {
+      provider.connect();
+      guardAll();
+    },
     destroy() {
       clearInterval(timer);
       listeners.clear();

@@ -13,6 +13,24 @@ interface VaultSchema extends DBSchema {
   marks: { key: string; value: MarksRecord };
 }
 
+/**
+ * What each store of the vault database holds, for the at-rest scan (tests/e2e/at-rest.ts): the
+ * record's fields, and which of them are sealed boxes (`LocalBox`) under which purpose prefix
+ * (`<prefix><slotId>`). `satisfies` makes a new store in VaultSchema fail to compile until it is
+ * described here, so the scan learns it too.
+ */
+export const VAULT_STORES = {
+  slots: {
+    fields: ['keyring', 'label', 'passphrase', 'recovery', 'slotId', 'v'],
+    sealed: { keyring: 'keyring:' },
+  },
+  counters: { fields: ['box', 'slotId', 'v'], sealed: { box: 'seq:' } },
+  marks: { fields: ['box', 'slotId', 'v'], sealed: { box: 'marks:' } },
+} as const satisfies Record<
+  Exclude<keyof VaultSchema, symbol | number>,
+  { fields: readonly string[]; sealed: Readonly<Record<string, string>> }
+>;
+
 export interface VaultStore {
   listSlots(): Promise<SlotRecord[]>;
   getSlot(slotId: string): Promise<SlotRecord | undefined>;
