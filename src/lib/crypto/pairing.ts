@@ -4,12 +4,13 @@
  *   mailboxId = hex(BLAKE2b-128("folio/pair-id/v1", key = secret))
  *   boxKey    = BLAKE2b-256("folio/pair-key/v1", key = secret)
  *   message   = nonce(24) ‖ XChaCha20-Poly1305(boxKey, nonce, ad = "folio/pair-" ‖ kind ‖ "/v1", json)
- *   sas       = five 4-digit groups of BLAKE2b-128("folio/pair-sas/v1" ‖ member ‖ device, key = secret)
+ *   sas       = five 4-digit groups of BLAKE2b-128("folio/pair-sas/v2" ‖ lp("request", member,
+ *               memberBox, device, deviceBox, name, deviceName), key = secret)
  * The relay sees only the mailbox id and ciphertext; a tampered message fails to open; the short
- * authentication string lets the admin check that the keys they are about to trust are the ones
- * the new device sent.
+ * authentication string covers the whole request, so whoever can re-seal it (someone who also
+ * learned the link) cannot change a key or a name without the two screens showing different codes.
  */
-import { concat, fromUtf8, toHex, utf8 } from './bytes';
+import { concat, fromUtf8, lp, toHex, utf8 } from './bytes';
 import { CryptoError } from './errors';
 import { sodium } from './sodium';
 
@@ -72,11 +73,31 @@ export function openPairingMessage(
   }
 }
 
-/** The short string both screens show; equal strings mean the same keys on both sides. */
-export function pairingSas(secret: Uint8Array, member: Uint8Array, device: Uint8Array): string {
+/** Everything a new device's pairing request says, as the short code covers it. */
+export interface PairingRequestFields {
+  /** Member and device signing keys and box keys, 32 bytes each. */
+  member: Uint8Array;
+  memberBox: Uint8Array;
+  device: Uint8Array;
+  deviceBox: Uint8Array;
+  name: string;
+  deviceName: string;
+}
+
+const SAS_TAG = utf8('folio/pair-sas/v2');
+
+/**
+ * The short string both screens show; equal strings mean both sides hold the same request:
+ * every public key and both names (docs/spec/envelope.md §11).
+ * @throws CryptoError('bad-length') for a secret or key of the wrong length
+ */
+export function pairingSas(secret: Uint8Array, request: PairingRequestFields): string {
+  if (secret.length !== PAIRING_SECRET_BYTES) throw new CryptoError('bad-length', 'pairing secret');
+  const keys = [request.member, request.memberBox, request.device, request.deviceBox];
+  if (keys.some((k) => k.length !== 32)) throw new CryptoError('bad-length', 'pairing key');
   const hash = sodium().crypto_generichash(
     16,
-    concat(utf8('folio/pair-sas/v1'), member, device),
+    concat(SAS_TAG, lp(utf8('request'), ...keys, utf8(request.name), utf8(request.deviceName))),
     secret,
   );
   const groups: string[] = [];

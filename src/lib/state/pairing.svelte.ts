@@ -30,6 +30,9 @@ export class AdminPairing {
   #mailbox = '';
   #owner = '';
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** The confirm form; it starts empty for every device (#resetForm). */
+  codesMatch = $state(false);
+  role = $state<'' | 'admin' | 'clinician' | 'front-desk'>('');
 
   get phase() {
     return this.#phase;
@@ -50,6 +53,7 @@ export class AdminPairing {
 
   async start(): Promise<void> {
     this.#error = '';
+    this.#resetForm();
     try {
       const { secret, mailboxId, ownerSecret, ownerHash } =
         await session.vault.call('startPairing');
@@ -103,6 +107,7 @@ export class AdminPairing {
       });
       if (res.status !== 204) throw new Error(linkProblem(res.status));
       session.updateSummary(updated);
+      this.#resetForm();
       await practice.publishMembers();
       this.#phase = 'done';
     } catch (error) {
@@ -115,6 +120,13 @@ export class AdminPairing {
     this.#phase = 'idle';
     this.#request = null;
     this.#link = this.#qr = '';
+    this.#resetForm();
+  }
+
+  /** Nothing of one pairing carries over to the next: not the tick, not the role. */
+  #resetForm(): void {
+    this.codesMatch = false;
+    this.role = '';
   }
 
   #fail(error: unknown): void {

@@ -38,6 +38,7 @@ export function describeError(error: unknown): string {
         'self',
         'removed',
         'stale-removal',
+        'pairing-mismatch',
       ].includes(error.code)
     ) {
       return error.message;

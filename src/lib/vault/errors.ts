@@ -13,7 +13,9 @@ export type VaultErrorCode =
   | 'last-admin'
   | 'self'
   | 'removed'
-  | 'stale-removal';
+  | 'stale-removal'
+  // Pairing (pairing.ts): the answer does not list this device's own keys exactly.
+  | 'pairing-mismatch';
 
 export class VaultError extends Error {
   constructor(

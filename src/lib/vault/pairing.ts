@@ -4,12 +4,15 @@
  * admin answers with the member list (this device added) and the practice and clinical keys
  * sealed to the new device as signed grants.
  *
- * Invariants: a joining device accepts the answer only if the member list chains from the
- * founding admin, lists this very device, and every grant is signed by an admin of that list.
+ * Invariants: both screens' short code covers the whole request (every public key, both names);
+ * a joining device accepts the answer only if the member list chains from the founding admin,
+ * lists this very device with exactly the keys and names it sent, and every grant is sealed to
+ * its own device box key and signed by an admin of that list.
  */
 import {
   acceptGrant,
   CryptoError,
+  equalBytes,
   fromBase64Url,
   grantKey,
   loadSodium,
@@ -123,18 +126,22 @@ export class Pairing {
     ) {
       throw new CryptoError('bad-record', 'pairing request');
     }
+    // The code covers the request exactly as it will be listed: names must arrive clean.
+    if (clean(r.name, 'name') !== r.name || clean(r.deviceName, 'device name') !== r.deviceName) {
+      throw new CryptoError('bad-record', 'pairing request');
+    }
     pairing.request = {
       member: r.member,
       memberBox: r.memberBox,
       device: r.device,
       deviceBox: r.deviceBox,
-      name: clean(r.name, 'name'),
-      deviceName: clean(r.deviceName, 'device name'),
+      name: r.name,
+      deviceName: r.deviceName,
     };
     return {
       name: pairing.request.name,
       deviceName: pairing.request.deviceName,
-      sas: pairingSas(pairing.secret, fromBase64Url(r.member), fromBase64Url(r.device)),
+      sas: requestSas(pairing.secret, pairing.request),
     };
   }
 
@@ -222,7 +229,7 @@ export class Pairing {
     return {
       mailboxId,
       sealed: sealPairingMessage(boxKey, 'request', request),
-      sas: pairingSas(secret, member.sign.publicKey, device.sign.publicKey),
+      sas: requestSas(secret, request),
     };
   }
 
@@ -251,13 +258,7 @@ export class Pairing {
       throw new CryptoError('bad-record', 'pairing response');
     }
     const latest = verifyChain(r.memberLists, r.anchor);
-    const me = latest.entries.find(
-      (e) =>
-        e.member === toBase64Url(joining.member.sign.publicKey) &&
-        e.device === toBase64Url(joining.device.sign.publicKey) &&
-        !e.removed,
-    );
-    if (!me) throw new CryptoError('bad-record', 'this device is not in the member list');
+    const me = findSelf(latest, joining);
     const keys = acceptJoinGrants(r, latest, joining.device);
     const keyring: Keyring = {
       v: 1,
@@ -282,6 +283,55 @@ export class Pairing {
     this.#ctx.enter(unlocked);
     return { recoveryKey, session: summarize(unlocked) };
   }
+}
+
+/** The short code of a request as sent (docs/spec/envelope.md §11). */
+function requestSas(secret: Uint8Array, r: PairRequest): string {
+  return pairingSas(secret, {
+    member: fromBase64Url(r.member),
+    memberBox: fromBase64Url(r.memberBox),
+    device: fromBase64Url(r.device),
+    deviceBox: fromBase64Url(r.deviceBox),
+    name: r.name,
+    deviceName: r.deviceName,
+  });
+}
+
+const MISMATCH =
+  'The answer does not carry this device’s own keys: the pairing link may have been intercepted. ' +
+  'Nothing was set up. Ask the administrator for a new link.';
+
+/**
+ * The joining device's own entry in the newest list: its (member, device) listed, active, and
+ * with exactly the box keys and names it sent. Anything else means the request was rewritten on
+ * the way (a relay that learned the link), so the keys went to someone else.
+ * @throws VaultError('pairing-mismatch')
+ */
+function findSelf(
+  latest: MemberList,
+  joining: { member: Identity; device: Identity; name: string; deviceName: string },
+): MemberEntry {
+  const mine = {
+    member: toBase64Url(joining.member.sign.publicKey),
+    memberBox: toBase64Url(joining.member.box.publicKey),
+    device: toBase64Url(joining.device.sign.publicKey),
+    deviceBox: toBase64Url(joining.device.box.publicKey),
+    name: joining.name,
+    deviceName: joining.deviceName,
+  };
+  const listed = latest.entries.filter((e) => e.member === mine.member || e.device === mine.device);
+  const me = listed.find(
+    (e) =>
+      !e.removed &&
+      e.member === mine.member &&
+      e.memberBox === mine.memberBox &&
+      e.device === mine.device &&
+      e.deviceBox === mine.deviceBox &&
+      e.name === mine.name &&
+      e.deviceName === mine.deviceName,
+  );
+  if (!me || listed.length !== 1) throw new VaultError('pairing-mismatch', MISMATCH);
+  return me;
 }
 
 /** Grants of every practice key (and, unless front desk, clinical key) to one device box key. */
@@ -323,8 +373,10 @@ function acceptJoinGrants(
     .filter((e) => e.role === 'admin' && !e.removed)
     .map((e) => fromBase64Url(e.member));
   const keys = { practice: [] as EpochKey[], clinical: [] as EpochKey[] };
+  const ownBox = device.box.publicKey;
   for (const json of r.grants) {
     const grant = grantFromJson(json);
+    if (!equalBytes(grant.recipient, ownBox)) throw new VaultError('pairing-mismatch', MISMATCH);
     if (
       grant.keyId !== r.practice?.id ||
       (grant.kind !== 'practice' && grant.kind !== 'clinical')

@@ -1,0 +1,130 @@
+/**
+ * Attack: a relay in the middle of a pairing that has also learned the link (a link forwarded
+ * by chat or e-mail, a photographed QR code) can open and re-seal the mailbox messages. It
+ * rewrites the new device's request with its own box keys, keeping the member and device ids.
+ * Required (issue 11 item 5): the admin's short code differs from the new device's, and the new
+ * device refuses an answer that does not list its own keys exactly.
+ */
+import 'fake-indexeddb/auto';
+import { beforeAll, expect, it } from 'vitest';
+import {
+  acceptGrant,
+  CryptoError,
+  fromBase64Url,
+  generateIdentity,
+  loadSodium,
+  MIN_ARGON2,
+  openPairingMessage,
+  pairingIds,
+  sealPairingMessage,
+  toBase64Url,
+  type Identity,
+} from '../../../src/lib/crypto/index.ts';
+import { grantFromJson, type GrantJson } from '../../../src/lib/vault/grants.ts';
+import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
+import { openVaultStore } from '../../../src/lib/vault/store.ts';
+
+beforeAll(loadSodium);
+let n = 0;
+const PASS = 'correct horse battery staple';
+
+async function admin() {
+  const service = new VaultService({
+    store: await openVaultStore(`mitm-a-${++n}`),
+    params: MIN_ARGON2,
+  });
+  await service.createPractice({
+    practiceName: 'Harbour Clinic',
+    memberName: 'Dr. Ada',
+    deviceName: 'Laptop',
+    passphrase: PASS,
+  });
+  return service;
+}
+async function newcomer() {
+  return new VaultService({ store: await openVaultStore(`mitm-b-${++n}`), params: MIN_ARGON2 });
+}
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof CryptoError || error instanceof VaultError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+type Rewrite = (request: Record<string, string>, attacker: Identity) => Record<string, string>;
+
+/** Runs a pairing through a relay that knows the link and rewrites the request. */
+async function pairThroughRelay(rewrite: Rewrite) {
+  const a = await admin();
+  const b = await newcomer();
+  const link = a.startPairing();
+  const join = await b.beginJoin({
+    secret: link.secret,
+    name: 'Nurse Bo',
+    deviceName: 'Exam tablet',
+    passphrase: 'bo own passphrase',
+  });
+  const { boxKey } = pairingIds(fromBase64Url(link.secret));
+  const attacker = generateIdentity();
+  const original = openPairingMessage(boxKey, 'request', join.sealed) as Record<string, string>;
+  const forged = sealPairingMessage(boxKey, 'request', rewrite({ ...original }, attacker));
+  const seen = a.openPairingRequest({ sealed: forged });
+  // The admin does what the screen allows: confirm (the test checks the codes separately).
+  const { sealed } = await a.answerPairing({ role: 'clinician' });
+  const answer = openPairingMessage(boxKey, 'response', sealed) as { grants: GrantJson[] };
+  const stolen = answer.grants.flatMap((json) => {
+    try {
+      const grant = grantFromJson(json);
+      return [
+        {
+          kind: grant.kind,
+          key: acceptGrant(grant, { recipient: attacker.box, trustedGranters: [grant.granter] }),
+        },
+      ];
+    } catch {
+      return [];
+    }
+  });
+  return { b, join, seen, sealed, stolen };
+}
+
+const swapBoth: Rewrite = (r, x) => ({
+  ...r,
+  memberBox: toBase64Url(x.box.publicKey),
+  deviceBox: toBase64Url(x.box.publicKey),
+});
+const swapMemberBox: Rewrite = (r, x) => ({ ...r, memberBox: toBase64Url(x.box.publicKey) });
+const rename: Rewrite = (r) => ({ ...r, name: 'Dr. Mallory' });
+
+it('a relay that swaps in its own box keys: the codes differ and the new device refuses the answer', async () => {
+  const { b, join, seen, sealed, stolen } = await pairThroughRelay(swapBoth);
+  // Only an admin who confirms despite different codes hands the keys over.
+  expect(stolen.map((s) => s.kind).sort()).toEqual(['clinical', 'practice']);
+  expect(seen.sas).not.toBe(join.sas);
+  expect(await code(b.completeJoin({ sealed }))).toBe('pairing-mismatch');
+  expect((await b.status()).slots).toEqual([]);
+});
+
+it('a relay that swaps only the member box key: the codes differ and the new device refuses', async () => {
+  const { b, join, seen, sealed } = await pairThroughRelay(swapMemberBox);
+  expect(seen.sas).not.toBe(join.sas);
+  expect(await code(b.completeJoin({ sealed }))).toBe('pairing-mismatch');
+  expect((await b.status()).slots).toEqual([]);
+});
+
+it('a relay that renames the new device: the codes differ and the new device refuses', async () => {
+  const { b, join, seen, sealed } = await pairThroughRelay(rename);
+  expect(seen.name).toBe('Dr. Mallory');
+  expect(seen.sas).not.toBe(join.sas);
+  expect(await code(b.completeJoin({ sealed }))).toBe('pairing-mismatch');
+});
+
+it('an untouched request still pairs with equal codes', async () => {
+  const { b, join, seen, sealed, stolen } = await pairThroughRelay((r) => r);
+  expect(stolen).toEqual([]);
+  expect(seen.sas).toBe(join.sas);
+  expect((await b.completeJoin({ sealed })).session.memberName).toBe('Nurse Bo');
+});
