@@ -2,6 +2,10 @@
  * Relay configuration from the environment: PORT (default 5173), HOST (default 127.0.0.1),
  * FOLIO_DATA_DIR (default ./data) and FOLIO_BUILD_DIR (default ./build). Invalid values are
  * reported with the variable's name instead of being silently replaced.
+ *
+ * FOLIO_PUBLIC_URL: the origin devices and share-link viewers reach this relay at (e.g.
+ * https://folio.example.org behind a TLS proxy; default: the bound address). Links the relay hands
+ * out are built from it, never from a request's Host header.
  */
 import { resolve } from 'node:path';
 
@@ -10,11 +14,13 @@ export interface RelayConfig {
   host: string;
   dataDir: string;
   buildDir: string;
+  /** Public origin of this relay (FOLIO_PUBLIC_URL); undefined: the bound address. */
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {
   constructor(
-    readonly code: 'bad-port' | 'bad-host',
+    readonly code: 'bad-port' | 'bad-host' | 'bad-public-url',
     message: string,
   ) {
     super(message);
@@ -41,5 +47,32 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
     host,
     dataDir: resolve(cwd, env.FOLIO_DATA_DIR ?? './data'),
     buildDir: resolve(cwd, env.FOLIO_BUILD_DIR ?? './build'),
+    publicUrl: publicOrigin(env.FOLIO_PUBLIC_URL),
   };
+}
+
+/** FOLIO_PUBLIC_URL as an origin (no path, query or credentials); throws ConfigError. */
+export function publicOrigin(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username ||
+    url.password ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash
+  ) {
+    throw new ConfigError(
+      'bad-public-url',
+      'FOLIO_PUBLIC_URL must be an http(s) origin such as https://folio.example.org',
+    );
+  }
+  return url.origin;
 }

@@ -28,6 +28,8 @@ export interface RelayOptions {
   dataDir: string;
   /** Folder holding the built PWA (`build/`). */
   buildDir: string;
+  /** Origin devices and share-link viewers reach the relay at; default: the bound address. */
+  publicUrl?: string;
   log: Logger;
   signalingLimits?: Partial<SignalingLimits>;
   pairingLimits?: Partial<PairingLimits>;
@@ -78,7 +80,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const rooms = openRoomStore(options.dataDir);
   const sync = createSync({ store: rooms, log, limits: options.syncLimits });
   const links = openLinkStore(options.dataDir);
-  const shl = createShl({ store: links, log, limits: options.shlLimits, now: options.now });
+  let url = '';
+  const shl = createShl({
+    store: links,
+    log,
+    publicOrigin: () => options.publicUrl ?? url,
+    limits: options.shlLimits,
+    now: options.now,
+  });
 
   const server = createServer(async (req, res) => {
     applySecurityHeaders(res);
@@ -144,7 +153,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   });
   const { port } = server.address() as AddressInfo;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${hostForUrl}:${port}`;
+  url = `http://${hostForUrl}:${port}`;
   log('info', 'relay.listening', { host: options.host, port });
 
   let closing: Promise<void> | null = null;

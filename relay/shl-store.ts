@@ -3,7 +3,10 @@
  * (`shl.sqlite`, WAL, synchronous FULL). Per link: the SHA-256 of its management secret (the
  * secret itself only the sharing practice holds), the Argon2id hash of its passcode, flags, the
  * expiry the relay enforces, revocation, the count of failed passcodes, the encrypted file (a JWE
- * the relay cannot read), and an access log of self-asserted recipients. No patient data.
+ * the relay cannot read), and an access log of self-asserted recipients, capped per link (the
+ * oldest refused entries go first, then the oldest successful ones; how many were dropped is kept).
+ * No patient data. Revoking deletes the encrypted file: secure_delete zeroes freed pages and the
+ * WAL is checkpointed and truncated, so the ciphertext is gone from the data folder.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -34,8 +37,11 @@ export interface LinkStore {
   revoke(id: string): void;
   /** Adds one failed passcode; returns the new count. */
   fail(id: string): number;
-  logAccess(id: string, access: AccessRecord): void;
+  /** Records an access; at most `cap` entries are kept per link. */
+  logAccess(id: string, access: AccessRecord, cap: number): void;
   accesses(id: string): AccessRecord[];
+  /** Entries dropped from the link's access log by the cap. */
+  omitted(id: string): number;
   count(): number;
   close(): void;
 }
@@ -58,6 +64,7 @@ export function openLinkStore(dataDir: string): LinkStore {
   const db = new Database(join(dataDir, 'shl.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
   db.exec(`CREATE TABLE IF NOT EXISTS links (
     id TEXT PRIMARY KEY, manage_hash TEXT NOT NULL, passcode_hash TEXT, flags TEXT NOT NULL,
     expires INTEGER, revoked INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
@@ -65,6 +72,10 @@ export function openLinkStore(dataDir: string): LinkStore {
   db.exec(`CREATE TABLE IF NOT EXISTS accesses (
     link TEXT NOT NULL, at INTEGER NOT NULL, recipient TEXT NOT NULL, outcome TEXT NOT NULL)`);
   db.exec('CREATE INDEX IF NOT EXISTS accesses_link ON accesses (link, at)');
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(links)').all();
+  if (!columns.some((c) => c.name === 'omitted')) {
+    db.exec('ALTER TABLE links ADD COLUMN omitted INTEGER NOT NULL DEFAULT 0');
+  }
   const insert = db.prepare(
     'INSERT OR IGNORE INTO links (id, manage_hash, passcode_hash, flags, expires, created) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -72,14 +83,34 @@ export function openLinkStore(dataDir: string): LinkStore {
   const setFile = db.prepare(
     'UPDATE links SET jwe = ?, content_type = ?, updated = ? WHERE id = ?',
   );
-  const revoke = db.prepare('UPDATE links SET revoked = 1 WHERE id = ?');
+  const revoke = db.prepare(
+    'UPDATE links SET revoked = 1, jwe = NULL, content_type = NULL WHERE id = ?',
+  );
   const fail = db.prepare<[string], { failures: number }>(
     'UPDATE links SET failures = failures + 1 WHERE id = ? RETURNING failures',
   );
   const log = db.prepare('INSERT INTO accesses (link, at, recipient, outcome) VALUES (?, ?, ?, ?)');
   const accesses = db.prepare<[string], AccessRecord>(
-    'SELECT at, recipient, outcome FROM accesses WHERE link = ? ORDER BY at',
+    'SELECT at, recipient, outcome FROM accesses WHERE link = ? ORDER BY at, rowid',
   );
+  const countOf = db.prepare<[string], { n: number }>(
+    'SELECT count(*) AS n FROM accesses WHERE link = ?',
+  );
+  // The oldest refused entry first (ok sorts after refused/wrong-passcode by `outcome = 'ok'`).
+  const dropOne = db.prepare(
+    "DELETE FROM accesses WHERE rowid = (SELECT rowid FROM accesses WHERE link = ? ORDER BY outcome = 'ok', at, rowid LIMIT 1)",
+  );
+  const addOmitted = db.prepare('UPDATE links SET omitted = omitted + ? WHERE id = ?');
+  const omittedOf = db.prepare<[string], { omitted: number }>(
+    'SELECT omitted FROM links WHERE id = ?',
+  );
+  const logCapped = db.transaction((id: string, a: AccessRecord, cap: number) => {
+    log.run(id, a.at, a.recipient, a.outcome);
+    let excess = countOf.get(id)!.n - cap;
+    const dropped = Math.max(0, excess);
+    for (; excess > 0; excess--) dropOne.run(id);
+    if (dropped > 0) addOmitted.run(dropped, id);
+  });
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM links');
   return {
     create: (l) =>
@@ -103,9 +134,13 @@ export function openLinkStore(dataDir: string): LinkStore {
       };
     },
     setFile: (id, f) => void setFile.run(f.jwe, f.contentType, f.updated, id),
-    revoke: (id) => void revoke.run(id),
+    revoke: (id) => {
+      revoke.run(id);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
     fail: (id) => fail.get(id)?.failures ?? 0,
-    logAccess: (id, a) => void log.run(id, a.at, a.recipient, a.outcome),
+    logAccess: (id, a, cap) => logCapped(id, a, cap),
+    omitted: (id) => omittedOf.get(id)?.omitted ?? 0,
     accesses: (id) => accesses.all(id),
     count: () => count.get()!.n,
     close: () => db.close(),

@@ -4,6 +4,12 @@
  * revocation and a lifetime cap on wrong passcodes, and records each access (self-asserted
  * recipient, time) for the patient's accounting of disclosures.
  *
+ * Against whoever merely holds the URL: a manifest request without a passcode is answered 401
+ * without using up an attempt (only a wrong passcode counts); requests to one link share a rate
+ * limit (token bucket, 429 + Retry-After); the access log keeps at most `accessLogCap` entries per
+ * link; revoking deletes the encrypted file. A manifest's `location` is built from the relay's
+ * configured public URL, never from the request's Host header.
+ *
  * Public, per the spec (any conformant viewer, so CORS is open):
  *   POST /shl/<id>            manifest request {recipient, passcode?, embeddedLengthMax?}
  *                             → 200 {files:[…]} | 401 {remainingAttempts} | 404
@@ -32,6 +38,11 @@ export interface ShlLimits {
   /** Longest expiry the relay accepts for a new link. */
   maxLifetimeMs: number;
   locationTtlMs: number;
+  /** Requests one link answers in a burst, and the sustained rate per minute after it. */
+  linkBurst: number;
+  linkRatePerMinute: number;
+  /** Access-log entries kept per link. */
+  accessLogCap: number;
 }
 
 export const DEFAULT_SHL_LIMITS: ShlLimits = {
@@ -41,6 +52,10 @@ export const DEFAULT_SHL_LIMITS: ShlLimits = {
   maxLinks: 100_000,
   maxLifetimeMs: 366 * 24 * 3600_000,
   locationTtlMs: 5 * 60_000,
+  // A viewer polls a long-term link every minute (Retry-After 60); a few recipients fit.
+  linkBurst: 20,
+  linkRatePerMinute: 10,
+  accessLogCap: 1000,
 };
 
 const LINK_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -104,6 +119,8 @@ export interface ShlEndpoint {
 export function createShl(options: {
   store: LinkStore;
   log: Logger;
+  /** The relay's public origin (e.g. https://folio.example.org) for manifest locations. */
+  publicOrigin: () => string;
   limits?: Partial<ShlLimits>;
   now?: () => number;
 }): ShlEndpoint {
@@ -122,8 +139,32 @@ export function createShl(options: {
     });
     return next;
   };
+  /** Token buckets per link (only links that exist get one). */
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const refill = (b: { tokens: number; at: number }, t: number) =>
+    Math.min(limits.linkBurst, b.tokens + ((t - b.at) / 60_000) * limits.linkRatePerMinute);
+  /** Takes one request from the link's budget; seconds to wait when it is spent, else 0. */
+  const throttled = (id: string): number => {
+    const t = now();
+    const bucket = buckets.get(id) ?? { tokens: limits.linkBurst, at: t };
+    bucket.tokens = refill(bucket, t);
+    bucket.at = t;
+    buckets.set(id, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / limits.linkRatePerMinute));
+  };
+  const tooMany = (res: ServerResponse, wait: number) => {
+    log('warn', 'shl.refused', { reason: 'rate-limited' });
+    res.setHeader('Retry-After', String(wait));
+    json(res, 429, { error: 'Too many requests for this link; try again later' });
+  };
   const sweep = setInterval(() => {
     for (const [token, l] of locations) if (l.expires <= now()) locations.delete(token);
+    const t = now();
+    for (const [id, b] of buckets) if (refill(b, t) >= limits.linkBurst) buckets.delete(id);
   }, 60_000);
   sweep.unref();
 
@@ -186,6 +227,7 @@ export function createShl(options: {
   }
 
   async function manifest(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const cap = limits.accessLogCap;
     const body = await readBody(req, limits.maxManifestBody);
     if (body === null) {
       json(res, 413, { error: 'manifest request too large' });
@@ -211,8 +253,13 @@ export function createShl(options: {
       const link = store.get(id);
       const why = inactive(link, limits, now());
       if (why || !link?.file) {
-        if (link) store.logAccess(id, { at: now(), recipient, outcome: 'refused' });
+        if (link) store.logAccess(id, { at: now(), recipient, outcome: 'refused' }, cap);
         json(res, 404, { error: 'This link is not active (unknown, expired or revoked)' });
+        return;
+      }
+      if (link.passcodeHash !== null && (passcode === undefined || passcode === '')) {
+        // Asking without a passcode learns only that one is needed: no attempt is used up.
+        json(res, 401, { remainingAttempts: Math.max(0, limits.maxFailures - link.failures) });
         return;
       }
       if (link.passcodeHash !== null) {
@@ -222,13 +269,13 @@ export function createShl(options: {
           (await verifyPasscode(link.passcodeHash, passcode));
         if (!ok) {
           const failures = store.fail(id);
-          store.logAccess(id, { at: now(), recipient, outcome: 'wrong-passcode' });
+          store.logAccess(id, { at: now(), recipient, outcome: 'wrong-passcode' }, cap);
           log('warn', 'shl.passcode', { failures });
           json(res, 401, { remainingAttempts: Math.max(0, limits.maxFailures - failures) });
           return;
         }
       }
-      store.logAccess(id, { at: now(), recipient, outcome: 'ok' });
+      store.logAccess(id, { at: now(), recipient, outcome: 'ok' }, cap);
       const { jwe, contentType, updated } = link.file;
       const max = (embeddedLengthMax as number | undefined) ?? Number.POSITIVE_INFINITY;
       let entry: Record<string, string>;
@@ -236,10 +283,7 @@ export function createShl(options: {
       else {
         const token = randomBytes(32).toString('base64url');
         locations.set(token, { link: id, expires: now() + limits.locationTtlMs });
-        const host = req.headers.host ?? '127.0.0.1';
-        // Behind a TLS-terminating proxy the public scheme is https.
-        const scheme = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-        entry = { contentType, location: `${scheme}://${host}/shl/file/${token}` };
+        entry = { contentType, location: `${options.publicOrigin()}/shl/file/${token}` };
       }
       if (link.flags.includes('L')) res.setHeader('Retry-After', '60');
       json(res, 200, { files: [{ ...entry, lastUpdated: new Date(updated).toISOString() }] });
@@ -292,8 +336,12 @@ export function createShl(options: {
       const part = match[2];
       if (!part) {
         cors(res);
+        const wait = (method === 'POST' || method === 'GET') && store.get(id) ? throttled(id) : 0;
         if (method === 'OPTIONS') reply(res, 204);
-        else if (method === 'POST') await manifest(req, res, id);
+        else if (wait > 0) {
+          req.resume();
+          tooMany(res, wait);
+        } else if (method === 'POST') await manifest(req, res, id);
         else if (method === 'GET') {
           // `U` links: the file itself, no manifest (the spec forbids U with P).
           const recipient = url.searchParams.get('recipient') ?? '';
@@ -302,7 +350,7 @@ export function createShl(options: {
           else if (!link?.flags.includes('U') || inactive(link, limits, now()) || !link.file)
             reply(res, 404, 'Not found');
           else {
-            store.logAccess(id, { at: now(), recipient, outcome: 'ok' });
+            store.logAccess(id, { at: now(), recipient, outcome: 'ok' }, limits.accessLogCap);
             sendFile(res, link.file.jwe);
           }
         } else if (method === 'DELETE') {
@@ -347,6 +395,7 @@ export function createShl(options: {
           ? Math.max(0, limits.maxFailures - link!.failures)
           : null,
         accesses: store.accesses(id),
+        omitted: store.omitted(id),
       });
       return true;
     },

@@ -31,3 +31,22 @@ describe('relay configuration', () => {
     });
   });
 });
+
+describe('FOLIO_PUBLIC_URL', () => {
+  it('is read as an origin', () => {
+    expect(readConfig({ FOLIO_PUBLIC_URL: 'https://folio.example.org/' }, '/').publicUrl).toBe(
+      'https://folio.example.org',
+    );
+    expect(readConfig({}, '/').publicUrl).toBeUndefined();
+  });
+
+  it.each([
+    'folio.example.org',
+    'ftp://x.org',
+    'https://x.org/app',
+    'https://u:p@x.org',
+    'https://x.org/?q',
+  ])('rejects %j with a clear message', (value) => {
+    expect(() => readConfig({ FOLIO_PUBLIC_URL: value }, '/')).toThrow(/FOLIO_PUBLIC_URL must be/);
+  });
+});
