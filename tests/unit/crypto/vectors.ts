@@ -8,6 +8,7 @@ import {
   deriveSubkey,
   formatRecoveryKey,
   loadSodium,
+  pairingSas,
   roomId,
   rotatedChartKey,
   sealEnvelope,
@@ -64,6 +65,14 @@ export async function computeVectors() {
     rotatedChartKeyWithDocumentKeyAsClinical: toHex(
       rotatedChartKey({ clinicalKey: key, docId: s.from_hex(i.docId), chartEpoch: i.epoch }),
     ),
+    pairingSasWithDocumentKeyAsSecret: pairingSas(key, {
+      member: member.publicKey,
+      memberBox: s.crypto_box_seed_keypair(s.from_hex(i.memberSeed)).publicKey,
+      device: device.publicKey,
+      deviceBox: s.crypto_box_seed_keypair(s.from_hex(i.deviceSeed)).publicKey,
+      name: i.payload,
+      deviceName: i.kind,
+    }),
   };
 }
 
