@@ -14,6 +14,11 @@
  * - A failed write (quota) keeps the sealed envelope in memory and retries; nothing is lost.
  * - `compact()` starts generation g+1 with a signed snapshot that names the clientID owners and
  *   the seq per author it covers; the old generation is dropped in the same transaction.
+ * - Only that snapshot — the first record of this device's newest generation — is taken as it
+ *   is. Any other snapshot (a peer's, the relay's) may hold only items already integrated here
+ *   from verified envelopes, under the owners recorded here (snapshot.ts `checkSnapshot`,
+ *   docs/spec/envelope.md §8.1): one that holds more waits, counted as 'snapshot-unverified',
+ *   and is retried when new envelopes are accepted; one that names another owner is refused.
  */
 import * as Y from 'yjs';
 import type { EnvelopeKind } from '$lib/crypto';
@@ -22,7 +27,7 @@ import type { OpenResult } from '$lib/vault/service';
 import { CrdtError } from './errors';
 import { envelopeId } from './envelope-id';
 import type { EnvelopeStore } from './envelope-store';
-import { decodeSnapshot, encodeSnapshot, type Signer } from './snapshot';
+import { checkSnapshot, decodeSnapshot, encodeSnapshot, type Signer } from './snapshot';
 
 export type { Signer } from './snapshot';
 
@@ -38,6 +43,10 @@ export interface SealingPort {
 }
 
 const REMOTE = Symbol('sealed-doc-remote');
+/** Snapshot envelopes are checked after the updates that arrive with them. */
+const snapshotsLast = (a: OpenResult, b: OpenResult) =>
+  Number(a.ok && a.kind === 'snapshot') - Number(b.ok && b.kind === 'snapshot');
+
 /**
  * Refusals that may be cured later: an author not yet in the member list this device holds, or a
  * key epoch it has not been granted yet. Such envelopes are kept in memory and retried.
@@ -85,6 +94,8 @@ export class SealedDoc {
   /** Refused for an unknown author: kept in memory to retry when the member list grows. */
   #parked: Uint8Array[] = [];
   readonly #sealedListeners = new Set<(envelopes: Uint8Array[]) => void>();
+  /** Verified snapshots holding items not yet verified here ('snapshot-unverified'). */
+  #waiting: { envelope: Uint8Array; result: OpenResult; stored: boolean }[] = [];
 
   private constructor(options: SealedDocOptions) {
     this.docId = options.docId;
@@ -166,6 +177,7 @@ export class SealedDoc {
           payload,
         });
         await this.#store.compact(this.#key, next, envelope, options.beforeCommit);
+        for (const w of this.#waiting) w.stored = false;
         this.#generation = next;
         this.#envelopes = 1;
         this.#current = [envelope];
@@ -204,10 +216,14 @@ export class SealedDoc {
     Y.transact(
       this.ydoc,
       () => {
-        results.forEach((result, i) => {
-          if (this.#accept(result)) accepted.push(fresh[i]!);
-          else if (!result.ok && PARKED.has(result.code)) this.#parked.push(fresh[i]!);
-        });
+        const order = results.map((result, i) => ({ result, envelope: fresh[i]! }));
+        for (const { result, envelope } of order.sort((a, b) =>
+          snapshotsLast(a.result, b.result),
+        )) {
+          if (this.#accept(result, envelope)) accepted.push(envelope);
+          else if (!result.ok && PARKED.has(result.code)) this.#parked.push(envelope);
+        }
+        if (accepted.length > 0) accepted.push(...this.#retryWaiting());
       },
       REMOTE,
     );
@@ -273,10 +289,21 @@ export class SealedDoc {
     }
     if (envelopes.length > 0) {
       const results = await this.#port.openMany(envelopes);
+      // The base: the snapshot this device's own compact() wrote first in its newest generation.
+      const first = results[0]!;
+      const base =
+        generation > 0 && first.ok && first.kind === 'snapshot' && first.generation === generation;
       Y.transact(
         this.ydoc,
         () => {
-          for (const result of results) this.#accept(result);
+          if (base) this.#accept(first, envelopes[0]!, true);
+          const rest = results.map((result, i) => ({ result, envelope: envelopes[i]! }));
+          for (const { result, envelope } of rest
+            .slice(base ? 1 : 0)
+            .sort((a, b) => snapshotsLast(a.result, b.result))) {
+            this.#accept(result, envelope, false, true);
+          }
+          this.#retryWaiting();
         },
         REMOTE,
       );
@@ -294,36 +321,29 @@ export class SealedDoc {
     return false;
   }
 
-  /** Verifies ownership, replay and equivocation, then applies; false when skipped. */
-  #accept(result: OpenResult): boolean {
+  /**
+   * Verifies ownership, replay and equivocation, then applies; false when skipped. `base` is
+   * only for the first record of this device's newest generation; `stored` says the envelope is
+   * already in the local log (so a waiting snapshot is not appended twice).
+   */
+  #accept(result: OpenResult, envelope: Uint8Array, base = false, stored = false): boolean {
     if (!result.ok) return this.#reject(result.code);
     const signer: Signer = result.author;
     const key = authorKey(signer);
-    if (result.kind === 'snapshot') {
-      let snapshot;
-      try {
-        snapshot = decodeSnapshot(result.payload);
-      } catch {
-        return this.#reject('bad-snapshot');
-      }
-      for (const [id, member, device, memberName] of snapshot.meta.clients) {
-        if (!this.#bindings.has(id)) this.#bindings.set(id, { member, device, memberName });
-      }
-      for (const [author, seq] of snapshot.meta.covers) {
-        this.#covers.set(author, Math.max(seq, this.#covers.get(author) ?? -1));
-      }
-      try {
-        Y.applyUpdate(this.ydoc, snapshot.state, REMOTE);
-      } catch {
-        return this.#reject('bad-update');
-      }
-      return true;
+    if (result.kind !== 'update' && result.kind !== 'snapshot') {
+      return this.#reject('unexpected-kind');
     }
-    if (result.kind !== 'update') return this.#reject('unexpected-kind');
     const ledgerKey = `${key}:${result.seq}`;
     const seen = this.#ledger.get(ledgerKey);
     if (seen !== undefined)
       return seen === result.payloadHash ? false : this.#reject('equivocation');
+    if (result.kind === 'snapshot') {
+      const outcome = this.#applySnapshot(result, base);
+      if (outcome === 'snapshot-unverified') this.#waiting.push({ envelope, result, stored });
+      if (outcome !== null) return this.#reject(outcome);
+      this.#ledger.set(ledgerKey, result.payloadHash);
+      return true;
+    }
     let clients: number[];
     try {
       clients = [...Y.parseUpdateMeta(result.payload).from.keys()];
@@ -343,6 +363,68 @@ export class SealedDoc {
     this.#ledger.set(ledgerKey, result.payloadHash);
     this.#bumpCover(key, result.seq);
     return true;
+  }
+
+  /**
+   * Applies a snapshot: this device's own base as it is (its owners and covers are taken);
+   * any other only if `checkSnapshot` passes (it then adds no item and no owner). Returns the
+   * refusal code, or null when applied.
+   */
+  #applySnapshot(result: OpenResult & { ok: true }, base: boolean): string | null {
+    // A snapshot starts a generation ≥ 1; generation 0 starts empty.
+    if (result.generation < 1) return 'snapshot-generation';
+    let snapshot;
+    try {
+      snapshot = decodeSnapshot(result.payload);
+    } catch {
+      return 'bad-snapshot';
+    }
+    if (base) {
+      for (const [id, member, device, memberName] of snapshot.meta.clients) {
+        if (!this.#bindings.has(id)) this.#bindings.set(id, { member, device, memberName });
+      }
+      for (const [author, seq] of snapshot.meta.covers) this.#bumpCover(author, seq);
+    } else {
+      const refusal = checkSnapshot(
+        snapshot,
+        (id) => {
+          const owner = this.#bindings.get(id);
+          return owner && authorKey(owner);
+        },
+        (id) => Y.getState(this.ydoc.store, id),
+      );
+      if (refusal) return refusal;
+    }
+    try {
+      Y.applyUpdate(this.ydoc, snapshot.state, REMOTE);
+    } catch {
+      return 'bad-update';
+    }
+    return null;
+  }
+
+  /**
+   * Retries snapshots that held items not yet verified here, after new envelopes were accepted
+   * (inside the caller's transaction). Returns those now accepted that the local log lacks.
+   */
+  #retryWaiting(): Uint8Array[] {
+    // Accepting a snapshot adds no item, so one pass suffices.
+    const accepted: Uint8Array[] = [];
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) {
+      this.#unreject('snapshot-unverified');
+      if (this.#accept(w.result, w.envelope, false, w.stored) && !w.stored) {
+        accepted.push(w.envelope);
+      }
+    }
+    return accepted;
+  }
+
+  #unreject(code: string): void {
+    const n = (this.#rejected.get(code) ?? 0) - 1;
+    if (n > 0) this.#rejected.set(code, n);
+    else this.#rejected.delete(code);
   }
 
   /**

@@ -5,7 +5,12 @@
  * names which signer owns each Yjs clientID (so provenance survives compaction) and the highest
  * seq per author applied to the state (a record for audit; envelopes are never skipped by it,
  * since re-applying an update is a no-op).
+ *
+ * The rule for snapshots that are not this device's own base (§8.1) is `checkSnapshot`: a
+ * snapshot may only hold items this device has already integrated from verified envelopes, under
+ * the owners it recorded, so it can never add an item or bind a clientID.
  */
+import * as Y from 'yjs';
 import { CrdtError } from './errors';
 
 export interface Signer {
@@ -19,6 +24,14 @@ export interface Signer {
 export interface SnapshotMeta {
   clients: [number, string, string, string][];
   covers: [string, number][];
+}
+
+export interface DecodedSnapshot {
+  meta: SnapshotMeta;
+  /** A Yjs update (v1) of the whole document. */
+  state: Uint8Array;
+  /** For each clientID with items in `state`: the clock just after its last item. */
+  ends: Map<number, number>;
 }
 
 const encoder = new TextEncoder();
@@ -35,21 +48,86 @@ export function encodeSnapshot(meta: SnapshotMeta, state: Uint8Array): Uint8Arra
   return out;
 }
 
-/** @throws CrdtError('bad-snapshot') */
-export function decodeSnapshot(payload: Uint8Array): { meta: SnapshotMeta; state: Uint8Array } {
+const isClientId = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= -1;
+
+function isMeta(meta: unknown): meta is SnapshotMeta {
+  if (typeof meta !== 'object' || meta === null) return false;
+  const { clients, covers } = meta as Record<string, unknown>;
+  return (
+    Array.isArray(clients) &&
+    Array.isArray(covers) &&
+    clients.every(
+      (c) =>
+        Array.isArray(c) &&
+        c.length === 4 &&
+        isClientId(c[0]) &&
+        c.slice(1).every((s) => typeof s === 'string'),
+    ) &&
+    covers.every(
+      (c) => Array.isArray(c) && c.length === 2 && typeof c[0] === 'string' && isSeq(c[1]),
+    )
+  );
+}
+
+/** @throws CrdtError('bad-snapshot') — and nothing else — for any malformed payload. */
+export function decodeSnapshot(payload: Uint8Array): DecodedSnapshot {
   if (payload.length < 8) throw new CrdtError('bad-snapshot', 'too short');
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   if (view.getUint32(0) !== 1) throw new CrdtError('bad-snapshot', 'version');
   const length = view.getUint32(4);
   if (8 + length > payload.length) throw new CrdtError('bad-snapshot', 'length');
-  let meta: SnapshotMeta;
+  let meta: unknown;
   try {
-    meta = JSON.parse(decoder.decode(payload.subarray(8, 8 + length))) as SnapshotMeta;
+    meta = JSON.parse(decoder.decode(payload.subarray(8, 8 + length)));
   } catch {
     throw new CrdtError('bad-snapshot', 'meta');
   }
-  if (!Array.isArray(meta?.clients) || !Array.isArray(meta?.covers)) {
-    throw new CrdtError('bad-snapshot', 'meta shape');
+  if (!isMeta(meta)) throw new CrdtError('bad-snapshot', 'meta shape');
+  const state = payload.subarray(8 + length);
+  const ends = new Map<number, number>();
+  try {
+    for (const struct of Y.decodeUpdate(state).structs) {
+      const end = struct.id.clock + struct.length;
+      if (end > (ends.get(struct.id.client) ?? 0)) ends.set(struct.id.client, end);
+    }
+  } catch {
+    throw new CrdtError('bad-snapshot', 'state');
   }
-  return { meta, state: payload.subarray(8 + length) };
+  return { meta, state, ends };
+}
+
+/** Why a snapshot that is not this device's own base was refused (§8.1). */
+export type SnapshotRefusal = 'snapshot-owner-mismatch' | 'snapshot-unverified';
+
+/**
+ * The snapshot rule (§8.1), for every snapshot except this device's own base:
+ * - 'snapshot-owner-mismatch' (final): its meta names, for a clientID this device has recorded,
+ *   a different owner, or does not name the owner of a clientID its state holds items of;
+ * - 'snapshot-unverified' (may pass later): its state holds items of a clientID with no
+ *   recorded owner, or beyond the clock this device has integrated for it from verified
+ *   envelopes — so it would add items no owner signed here;
+ * - null: every item in it is already held, under the owner its meta names.
+ */
+export function checkSnapshot(
+  snapshot: DecodedSnapshot,
+  ownerOf: (clientId: number) => string | undefined,
+  held: (clientId: number) => number,
+): SnapshotRefusal | null {
+  const named = new Map<number, string>();
+  for (const [id, member, device] of snapshot.meta.clients) {
+    const claim = `${member}:${device}`;
+    const owner = ownerOf(id);
+    if (owner !== undefined && owner !== claim) return 'snapshot-owner-mismatch';
+    if (named.has(id) && named.get(id) !== claim) return 'snapshot-owner-mismatch';
+    named.set(id, claim);
+  }
+  let unverified = false;
+  for (const [id, end] of snapshot.ends) {
+    const owner = ownerOf(id);
+    if (owner !== undefined && named.get(id) !== owner) return 'snapshot-owner-mismatch';
+    if (owner === undefined || end > held(id)) unverified = true;
+  }
+  return unverified ? 'snapshot-unverified' : null;
 }

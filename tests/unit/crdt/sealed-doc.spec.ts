@@ -201,7 +201,7 @@ describe('sealed document rules', () => {
         generation: 0,
         payload: Buffer.from([0xff, 0xff, 0xff]).toString('base64'),
       }),
-      encodeFake({ author: BOB, seq: 2, kind: 'snapshot', generation: 0, payload: 'AAAA' }),
+      encodeFake({ author: BOB, seq: 2, kind: 'snapshot', generation: 1, payload: 'AAAA' }),
     ]);
     const doc = await openDoc(store, fakePort(ADA));
     expect(doc.rejections.map((r) => r.code).sort()).toEqual(['bad-snapshot', 'bad-update']);

@@ -1,0 +1,265 @@
+/**
+ * Attacks on attribution through snapshots (issue 11, item 4; docs/spec/envelope.md §8.1).
+ * Who created an entry is the verified owner of the Yjs clientID that wrote it, so a snapshot
+ * signed by Bob must not be able to add items under Ada's clientID, nor bind a clientID to Ada.
+ * Each attack is refused, reported by reason (SealedDoc.rejections feeds the status pill), and
+ * nothing already stored is lost.
+ */
+import 'fake-indexeddb/auto';
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
+import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
+import { SealedDoc, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
+import { encodeSnapshot, type SnapshotMeta } from '../../../src/lib/crdt/snapshot.ts';
+import { ADA, BOB, encodeFake, fakePort } from './fake-port.ts';
+
+let n = 0;
+const opened: { close(): void }[] = [];
+async function newStore(): Promise<EnvelopeStore> {
+  const store = await openEnvelopeStore(`snapshot-attr-${++n}`);
+  opened.push(store);
+  return store;
+}
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
+
+const DOC = new Uint8Array(16).fill(9);
+const AT = '2026-12-02T10:00:00.000Z';
+const CY: Signer = { member: 'cy-member', device: 'cy-device', memberName: 'Cy' };
+
+const row = (id: number, s: Signer): [number, string, string, string] => [
+  id,
+  s.member,
+  s.device,
+  s.memberName,
+];
+
+/** A snapshot envelope signed (in the fake port) by `author`. */
+function snapshotEnvelope(
+  author: Signer,
+  seq: number,
+  meta: SnapshotMeta,
+  state: Uint8Array,
+  generation = 1,
+) {
+  return encodeFake({
+    author,
+    seq,
+    kind: 'snapshot',
+    generation,
+    payload: Buffer.from(encodeSnapshot(meta, state)).toString('base64'),
+  });
+}
+
+async function open(store: EnvelopeStore, self: Signer, start: number) {
+  return SealedDoc.open({ docId: DOC, port: fakePort(self, start), store, self, coalesceMs: 1 });
+}
+
+/** Ada writes a chart with one entry; Cy's device receives her envelopes. */
+async function setting() {
+  const ada = await open(await newStore(), ADA, 0);
+  const chart = new ChartDoc(ada);
+  chart.init({ given: 'Wilhelmina' });
+  chart.addEntry('problem', { text: 'Hypertension' }, AT);
+  await ada.flush();
+  const cyStore = await newStore();
+  const cy = await open(cyStore, CY, 10_000);
+  expect(await cy.receive([...ada.envelopes])).toBe(ada.envelopes.length);
+  return { ada, adaClient: ada.ydoc.clientID, cy, cyStore };
+}
+
+/** Bob forges an entry written with `clientId`, on top of the state `base` (a Yjs update). */
+function forgeEntry(base: Uint8Array, clientId: number, text: string): Uint8Array {
+  const forged = new Y.Doc();
+  Y.applyUpdate(forged, base);
+  forged.clientID = clientId;
+  forged.getMap('entries').set('forged-entry', {
+    section: 'problem',
+    fields: { text },
+    createdAt: AT,
+  });
+  return Y.encodeStateAsUpdate(forged);
+}
+
+const codes = (doc: SealedDoc) => doc.rejections.map((r) => r.code).sort();
+
+describe("Bob's snapshot claiming Ada's items", () => {
+  it("is refused when it adds items under Ada's clientID beyond what she wrote", async () => {
+    const { ada, adaClient, cy, cyStore } = await setting();
+    const stored = (await cyStore.exportAll()).length;
+    const state = forgeEntry(Y.encodeStateAsUpdate(ada.ydoc), adaClient, 'Bob wrote this');
+    const snap = snapshotEnvelope(BOB, 7, { clients: [row(adaClient, ADA)], covers: [] }, state);
+
+    expect(await cy.receive([snap])).toBe(0);
+    const entries = new ChartDoc(cy).entries('problem');
+    expect(entries.map((e) => e.fields.text)).toEqual(['Hypertension']);
+    expect(entries[0]!.createdBy?.member).toBe(ADA.member);
+    expect(codes(cy)).toEqual(['snapshot-unverified']);
+    // Nothing stored is lost, and the refused snapshot is not stored.
+    expect((await cyStore.exportAll()).length).toBe(stored);
+    const again = await open(cyStore, CY, 20_000);
+    expect(new ChartDoc(again).entries('problem').map((e) => e.fields.text)).toEqual([
+      'Hypertension',
+    ]);
+    expect(again.rejections).toEqual([]);
+  });
+
+  it('is refused when its meta binds a new clientID to Ada', async () => {
+    const { ada, cy } = await setting();
+    const bobClient = 424242;
+    const state = forgeEntry(Y.encodeStateAsUpdate(ada.ydoc), bobClient, 'Also Bob');
+    const snap = snapshotEnvelope(
+      BOB,
+      8,
+      { clients: [row(ada.ydoc.clientID, ADA), row(bobClient, ADA)], covers: [] },
+      state,
+    );
+    expect(await cy.receive([snap])).toBe(0);
+    expect(new ChartDoc(cy).entries('problem')).toHaveLength(1);
+    expect(cy.signerOf(bobClient)).toBeUndefined();
+    expect(codes(cy)).toEqual(['snapshot-unverified']);
+  });
+
+  it('is refused by a device that has never seen the earlier generation', async () => {
+    const { ada, adaClient } = await setting();
+    const fresh = await open(await newStore(), CY, 30_000);
+    const state = forgeEntry(Y.encodeStateAsUpdate(ada.ydoc), adaClient, 'Bob again');
+    const snap = snapshotEnvelope(BOB, 9, { clients: [row(adaClient, ADA)], covers: [] }, state);
+    expect(await fresh.receive([snap])).toBe(0);
+    expect(new ChartDoc(fresh).entries()).toEqual([]);
+    expect(codes(fresh)).toEqual(['snapshot-unverified']);
+    // Ada's real envelopes arrive: her entry is hers, Bob's never appears.
+    await fresh.receive([...ada.envelopes]);
+    expect(new ChartDoc(fresh).entries('problem').map((e) => e.fields.text)).toEqual([
+      'Hypertension',
+    ]);
+    expect(codes(fresh)).toEqual(['snapshot-unverified']);
+  });
+
+  it('is refused when its meta names another owner for a clientID already recorded', async () => {
+    const { ada, adaClient, cy } = await setting();
+    const snap = snapshotEnvelope(
+      BOB,
+      10,
+      { clients: [row(adaClient, BOB)], covers: [] },
+      Y.encodeStateAsUpdate(ada.ydoc),
+    );
+    expect(await cy.receive([snap])).toBe(0);
+    expect(cy.signerOf(adaClient)?.member).toBe(ADA.member);
+    expect(codes(cy)).toEqual(['snapshot-owner-mismatch']);
+  });
+
+  it('is refused when it claims to start generation 0 (a snapshot only starts a new one)', async () => {
+    const { ada, adaClient, cy } = await setting();
+    const snap = snapshotEnvelope(
+      ADA,
+      11,
+      { clients: [row(adaClient, ADA)], covers: [] },
+      Y.encodeStateAsUpdate(ada.ydoc),
+      0,
+    );
+    expect(await cy.receive([snap])).toBe(0);
+    expect(codes(cy)).toEqual(['snapshot-generation']);
+  });
+
+  it('does not let a network snapshot raise the covers recorded in the next snapshot', async () => {
+    const { ada, adaClient, cy, cyStore } = await setting();
+    const snap = snapshotEnvelope(
+      BOB,
+      12,
+      { clients: [row(adaClient, ADA)], covers: [[`${ADA.member}:${ADA.device}`, 999_999]] },
+      Y.encodeStateAsUpdate(ada.ydoc),
+    );
+    expect(await cy.receive([snap])).toBe(1);
+    await cy.compact();
+    await cy.close();
+    const records = await cyStore.exportAll();
+    const base = JSON.parse(new TextDecoder().decode(records[0]!.env.subarray(50))) as {
+      payload: string;
+    };
+    const payload = Buffer.from(base.payload, 'base64');
+    const metaLength = payload.readUInt32BE(4);
+    const meta = JSON.parse(payload.subarray(8, 8 + metaLength).toString()) as SnapshotMeta;
+    expect(meta.covers).toEqual([[`${ADA.member}:${ADA.device}`, 0]]);
+  });
+});
+
+describe('a local log written before this rule (no format change)', () => {
+  it('opens: its own base is taken, a forged snapshot stored mid-generation is refused, nothing is lost', async () => {
+    // Ada's device compacted (generation 1), then — under the old code — stored Bob's forged
+    // snapshot and a later update of her own in the same generation.
+    const store = await newStore();
+    const ada = await open(store, ADA, 0);
+    const chart = new ChartDoc(ada);
+    chart.init({ given: 'Old' });
+    chart.addEntry('problem', { text: 'Asthma' }, AT);
+    await ada.flush();
+    await ada.compact();
+    const adaClient = ada.ydoc.clientID;
+    const state = forgeEntry(Y.encodeStateAsUpdate(ada.ydoc), 777, 'Bob, stored by old code');
+    await store.append(Buffer.from(DOC).toString('base64url'), 1, [
+      snapshotEnvelope(
+        BOB,
+        3,
+        { clients: [row(adaClient, ADA), row(777, ADA)], covers: [] },
+        state,
+      ),
+    ]);
+    chart.addEntry('problem', { text: 'Eczema' }, AT);
+    await ada.close();
+    const before = await store.exportAll();
+
+    const again = await open(store, ADA, 100);
+    const entries = new ChartDoc(again).entries('problem');
+    expect(entries.map((e) => e.fields.text).sort()).toEqual(['Asthma', 'Eczema']);
+    expect(entries.every((e) => e.createdBy?.member === ADA.member)).toBe(true);
+    expect(codes(again)).toEqual(['snapshot-unverified']);
+    expect(again.generation).toBe(1);
+    await again.close();
+    expect((await store.exportAll()).length).toBe(before.length);
+  });
+
+  it("keeps a peer's honest snapshot that the old code stored after the updates it holds", async () => {
+    const { ada, cy, cyStore } = await setting();
+    await ada.compact();
+    expect(await cy.receive([ada.envelopes[0]!])).toBe(1);
+    await cy.close();
+    const again = await open(cyStore, CY, 60_000);
+    expect(again.rejections).toEqual([]);
+    expect(new ChartDoc(again).entries('problem')[0]?.createdBy?.member).toBe(ADA.member);
+  });
+});
+
+describe('honest snapshots', () => {
+  it("Ada's own snapshot, sent to Cy, is accepted; Cy's view and provenance are unchanged", async () => {
+    const { ada, adaClient, cy } = await setting();
+    await ada.compact();
+    expect(await cy.receive([...ada.envelopes])).toBe(1);
+    expect(cy.rejections).toEqual([]);
+    expect(cy.signerOf(adaClient)?.member).toBe(ADA.member);
+  });
+
+  it('an honest snapshot that arrives before the updates it holds waits, then is accepted', async () => {
+    const { ada } = await setting();
+    const held = [...ada.envelopes];
+    await ada.compact();
+    const snapshot = ada.envelopes[0]!;
+    const fresh = await open(await newStore(), CY, 40_000);
+    expect(await fresh.receive([snapshot])).toBe(0);
+    expect(codes(fresh)).toEqual(['snapshot-unverified']);
+    expect(await fresh.receive(held)).toBe(held.length + 1);
+    expect(fresh.rejections).toEqual([]);
+    expect(new ChartDoc(fresh).entries('problem')[0]?.createdBy?.member).toBe(ADA.member);
+  });
+
+  it('within one batch, a snapshot is checked after the updates that came with it', async () => {
+    const { ada } = await setting();
+    const held = [...ada.envelopes];
+    await ada.compact();
+    const fresh = await open(await newStore(), CY, 50_000);
+    expect(await fresh.receive([ada.envelopes[0]!, ...held])).toBe(held.length + 1);
+    expect(fresh.rejections).toEqual([]);
+  });
+});
