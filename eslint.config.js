@@ -3,53 +3,43 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
+import folio, { LAYERS } from './eslint/layers.js';
 
 /**
- * Layers from top to bottom (DESIGN.md §3): a layer may import only the layers below it. Yjs is
- * imported only by lib/crdt (y-* providers also by lib/sync); libsodium only by lib/crypto.
+ * Layers from top to bottom (ARCHITECTURE.md "Layers"): a layer may import only the layers below
+ * it — checked on resolved paths by the local rule `folio/layers` (eslint/layers.js). The package
+ * rules stay here: Yjs is imported only by lib/crdt (y-* providers also by lib/sync), libsodium
+ * only by lib/crypto, Svelte only by lib/state, lib/ui, lib/pwa and routes.
  */
-const LAYERS = ['state', 'chart', 'fhir', 'sync', 'crdt', 'vault', 'crypto'];
 
 function layerRules() {
-  const forbid = (names) =>
-    names.flatMap((n) => [`$lib/${n}`, `$lib/${n}/*`, `../${n}`, `../${n}/*`, `../../lib/${n}/*`]);
   const rule = (group, message) => ({ group, message });
   const yjs = rule(['yjs'], 'Only lib/crdt may import yjs.');
   const providers = rule(['y-*'], 'Only lib/crdt and lib/sync may import Yjs providers.');
   const sodium = rule(['libsodium*'], 'Only lib/crypto may import libsodium.');
-  const configs = LAYERS.map((layer, i) => {
-    const above = LAYERS.slice(0, i);
+  const configs = LAYERS.map((layer) => {
     const patterns = [];
-    if (above.length)
-      patterns.push(rule(forbid(above), `lib/${layer} may only import layers below it.`));
-    patterns.push(
-      rule(['$app/*', 'svelte', 'svelte/*'], 'Only lib/state, lib/ui and routes use Svelte.'),
-    );
+    // lib/state is the bridge to Svelte.
+    if (layer !== 'state')
+      patterns.push(
+        rule(['$app/*', 'svelte', 'svelte/*'], 'Only lib/state, lib/ui and routes use Svelte.'),
+      );
     if (layer !== 'crdt') patterns.push(yjs);
     if (layer !== 'crdt' && layer !== 'sync') patterns.push(providers);
     if (layer !== 'crypto') patterns.push(sodium);
-    // lib/state is the bridge to Svelte.
-    const kept = layer === 'state' ? patterns.filter((p) => !p.group.includes('svelte')) : patterns;
     return {
       files: [`src/lib/${layer}/**/*.ts`],
-      rules: { 'no-restricted-imports': ['error', { patterns: kept }] },
+      rules: { 'no-restricted-imports': ['error', { patterns }] },
     };
   });
   configs.push({
     files: ['src/routes/**', 'src/lib/ui/**', 'src/lib/pwa/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            yjs,
-            providers,
-            sodium,
-            rule(forbid(LAYERS.slice(1)), 'Routes and UI talk only to lib/state (DESIGN.md §3).'),
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [yjs, providers, sodium] }] },
+  });
+  configs.push({
+    files: ['src/**/*.ts', 'src/**/*.svelte'],
+    plugins: { folio },
+    rules: { 'folio/layers': 'error' },
   });
   return configs;
 }

@@ -385,14 +385,19 @@ export class SealedDoc {
       }
       for (const [author, seq] of snapshot.meta.covers) this.#bumpCover(author, seq);
     } else {
-      const refusal = checkSnapshot(
-        snapshot,
-        (id) => {
-          const owner = this.#bindings.get(id);
-          return owner && authorKey(owner);
-        },
-        (id) => Y.getState(this.ydoc.store, id),
-      );
+      let refusal;
+      try {
+        refusal = checkSnapshot(
+          snapshot,
+          (id) => {
+            const owner = this.#bindings.get(id);
+            return owner && authorKey(owner);
+          },
+          (id) => Y.getState(this.ydoc.store, id),
+        );
+      } catch {
+        return 'bad-snapshot';
+      }
       if (refusal) return refusal;
     }
     try {

@@ -30,8 +30,6 @@ export interface DecodedSnapshot {
   meta: SnapshotMeta;
   /** A Yjs update (v1) of the whole document. */
   state: Uint8Array;
-  /** For each clientID with items in `state`: the clock just after its last item. */
-  ends: Map<number, number>;
 }
 
 const encoder = new TextEncoder();
@@ -85,7 +83,15 @@ export function decodeSnapshot(payload: Uint8Array): DecodedSnapshot {
     throw new CrdtError('bad-snapshot', 'meta');
   }
   if (!isMeta(meta)) throw new CrdtError('bad-snapshot', 'meta shape');
-  const state = payload.subarray(8 + length);
+  return { meta, state: payload.subarray(8 + length) };
+}
+
+/**
+ * For each clientID with items in a snapshot's state: the clock just after its last item (over
+ * every struct, so a clientID listed twice cannot hide a range).
+ * @throws CrdtError('bad-snapshot') — and nothing else — for a malformed state.
+ */
+export function snapshotEnds(state: Uint8Array): Map<number, number> {
   const ends = new Map<number, number>();
   try {
     for (const struct of Y.decodeUpdate(state).structs) {
@@ -95,7 +101,7 @@ export function decodeSnapshot(payload: Uint8Array): DecodedSnapshot {
   } catch {
     throw new CrdtError('bad-snapshot', 'state');
   }
-  return { meta, state, ends };
+  return ends;
 }
 
 /** Why a snapshot that is not this device's own base was refused (§8.1). */
@@ -109,6 +115,7 @@ export type SnapshotRefusal = 'snapshot-owner-mismatch' | 'snapshot-unverified';
  *   recorded owner, or beyond the clock this device has integrated for it from verified
  *   envelopes — so it would add items no owner signed here;
  * - null: every item in it is already held, under the owner its meta names.
+ * @throws CrdtError('bad-snapshot') for a malformed state.
  */
 export function checkSnapshot(
   snapshot: DecodedSnapshot,
@@ -124,7 +131,7 @@ export function checkSnapshot(
     named.set(id, claim);
   }
   let unverified = false;
-  for (const [id, end] of snapshot.ends) {
+  for (const [id, end] of snapshotEnds(snapshot.state)) {
     const owner = ownerOf(id);
     if (owner !== undefined && named.get(id) !== owner) return 'snapshot-owner-mismatch';
     if (owner === undefined || end > held(id)) unverified = true;
