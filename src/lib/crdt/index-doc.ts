@@ -4,6 +4,7 @@
  * clinical key (a front-desk member can read the list but cannot open a chart).
  *   patients: Y.Map  chartId → { given, family, birthDate, sex, mrn, keyEpoch, wrappedKey, … }
  */
+import type { MemberList } from '$lib/crypto/member-list';
 import type { Json } from './chart-doc';
 import type { SealedDoc } from './sealed-doc';
 
@@ -39,19 +40,31 @@ export class IndexDoc {
     this.#patients.set(chartId, fields);
   }
 
-  /** Member lists published in the index (JSON, keyed by version; verified by the vault). */
+  /**
+   * Every candidate member list published in the index (untrusted JSON; the vault chooses the
+   * chain that verifies). Lists are keyed by their signature (`memberListsBySignature`; Ed25519
+   * is deterministic, so it names the list), never by version, so junk written at some key hides
+   * nothing. The version-keyed map of older releases is still read.
+   */
   memberLists(): Json[] {
-    return [...this.#sealed.ydoc.getMap<Json>('memberLists').values()];
+    return [
+      ...this.#sealed.ydoc.getMap<Json>('memberLists').values(),
+      ...this.#sealed.ydoc.getMap<Json>('memberListsBySignature').values(),
+    ];
   }
 
-  /** Publishes member lists the index does not have yet. */
-  publishMemberLists(lists: { version: number }[]): void {
-    const map = this.#sealed.ydoc.getMap<Json>('memberLists');
+  /**
+   * Publishes lists under their signature — again if the value there is not that very list
+   * (someone overwrote it), so any device holding the chain restores it.
+   */
+  publishMemberLists(lists: MemberList[]): void {
+    const map = this.#sealed.ydoc.getMap<Json>('memberListsBySignature');
+    const missing = lists.filter(
+      (list) => typeof list?.signature === 'string' && !sameJson(map.get(list.signature), list),
+    );
+    if (missing.length === 0) return;
     this.#sealed.ydoc.transact(() => {
-      for (const list of lists) {
-        const key = String(list.version);
-        if (!map.has(key)) map.set(key, list as unknown as Json);
-      }
+      for (const list of missing) map.set(list.signature, list as unknown as Json);
     });
   }
 
@@ -82,4 +95,17 @@ export class IndexDoc {
     this.#sealed.ydoc.on('afterTransaction', handler);
     return () => this.#sealed.ydoc.off('afterTransaction', handler);
   }
+}
+
+/** Deep equality of JSON values (key order ignored). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }

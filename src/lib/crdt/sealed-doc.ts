@@ -257,6 +257,21 @@ export class SealedDoc {
     return this.receive(parked);
   }
 
+  /**
+   * Refusals of records carried inside this document rather than envelopes (member lists and key
+   * grants in the practice index), reported with its rejections as `<source>:<code>`; each call
+   * replaces that source's counts.
+   */
+  setRefusals(source: string, refused: readonly { code: string; count: number }[]): void {
+    for (const key of [...this.#rejected.keys()]) {
+      if (key.startsWith(`${source}:`)) this.#rejected.delete(key);
+    }
+    for (const { code, count } of refused) {
+      if (count > 0) this.#rejected.set(`${source}:${code}`, count);
+    }
+    this.#emit();
+  }
+
   /** Envelopes of the current generation that this device holds (to offer to peers). */
   get envelopes(): readonly Uint8Array[] {
     return this.#current;

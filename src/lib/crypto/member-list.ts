@@ -213,3 +213,96 @@ export function authorize(
   if (entry.removed && seq > entry.removed.lastSeq) throw new CryptoError('revoked');
   return entry;
 }
+
+/** A reason a candidate list was not taken, and how many candidates had it. */
+export interface Refusal {
+  code: string;
+  count: number;
+}
+
+/** Counts refusals by code (for sync warnings). */
+export function countRefusals(codes: string[]): Refusal[] {
+  const counts = new Map<string, number>();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts].map(([code, count]) => ({ code, count }));
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof CryptoError ? error.code : 'bad-record';
+}
+
+function safeHash(list: unknown): string | null {
+  try {
+    return wellFormed(list as MemberList) ? memberListHash(list as MemberList) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Chooses, among untrusted candidate lists (anything anyone wrote in the practice index), the
+ * chain that extends `held`: from the newest held list, the one candidate whose `prev` is its hash
+ * and that verifies (signed by an admin of the list before it); then the one after that, and so
+ * on. Candidates are keyed by hash, never by version, so junk at a version hides nothing. Lists
+ * already held are skipped; everything else that is not taken is refused with a code: junk and
+ * forgeries (`bad-record`, `bad-signature`, `unknown-author`), an older list that is not the one
+ * held (`replayed`), and two verifying lists after the same one (`equivocation`: a fork signed by
+ * admins, an alarm; neither is taken and the chain stops there). Never throws.
+ */
+export function chooseLists(
+  held: readonly MemberList[],
+  candidates: readonly unknown[],
+  anchor: string,
+): { added: MemberList[]; refused: Refusal[] } {
+  const heldHashes = new Set(held.map(memberListHash));
+  const byHash = new Map<string, MemberList>();
+  const codes: string[] = [];
+  for (const candidate of candidates) {
+    const hash = safeHash(candidate);
+    if (hash === null) codes.push('bad-record');
+    else if (!heldHashes.has(hash)) byHash.set(hash, candidate as MemberList);
+  }
+  const added: MemberList[] = [];
+  let current = held[held.length - 1]!;
+  for (;;) {
+    const currentHash = memberListHash(current);
+    const verifying: [string, MemberList][] = [];
+    for (const [hash, list] of byHash) {
+      if (list.prev !== currentHash) continue;
+      try {
+        verifyNext(current, list, anchor);
+        verifying.push([hash, list]);
+      } catch (error) {
+        codes.push(codeOf(error));
+        byHash.delete(hash);
+      }
+    }
+    if (verifying.length !== 1) {
+      for (const [hash] of verifying) {
+        codes.push('equivocation');
+        byHash.delete(hash);
+      }
+      break;
+    }
+    const [hash, list] = verifying[0]!;
+    byHash.delete(hash);
+    added.push(list);
+    current = list;
+  }
+  // What is left does not extend the chosen chain.
+  const chain = [...held, ...added];
+  for (const list of byHash.values()) {
+    const before = chain.find((l) => memberListHash(l) === list.prev);
+    if (!before) {
+      codes.push(list.version <= current.version ? 'replayed' : 'bad-record');
+      continue;
+    }
+    try {
+      verifyNext(before, list, anchor);
+      codes.push('equivocation');
+    } catch (error) {
+      codes.push(codeOf(error));
+    }
+  }
+  return { added, refused: countRefusals(codes) };
+}

@@ -112,44 +112,55 @@ class PracticeState {
   }
 
   readonly #open = new Set<SealedDoc>();
-  #knownVersion = -1;
-  #knownGrants = 0;
+  /** How many list and grant candidates the index held when they were last given to the vault. */
+  #knownCandidates = -1;
   #learning: Promise<void> = Promise.resolve();
 
   /** Puts this member's member-list chain into the practice index (other devices learn it). */
   async publishMembers(): Promise<void> {
     const lists = await session.vault.call('memberLists');
-    this.#knownVersion = Math.max(this.#knownVersion, ...lists.map((l) => l.version));
     this.#index?.publishMemberLists(lists);
     await this.#indexDoc?.flush();
   }
 
   /**
    * The index changed: learn a newer member list and any key grants for this device (a removal
-   * elsewhere rotated the keys), then retry envelopes parked for an unknown author or key.
+   * elsewhere rotated the keys), then retry envelopes parked for an unknown author or key. Lists
+   * and grants are untrusted candidates anyone in the practice can write: the vault takes the
+   * chain and the grants that verify, each on its own, and what it refuses is reported as a sync
+   * warning (`member-list:<code>`, `grant:<code>`) on the index document. Any list of the chain
+   * this device holds that is missing from the index (or was overwritten) is published again.
    */
   #learnMembers(): Promise<void> {
     this.#learning = this.#learning.then(async () => {
       const lists = (this.#index?.memberLists() ?? []) as unknown as MemberList[];
       const grants = (this.#index?.grants() ?? []) as unknown as GrantJson[];
-      const newList = lists.some((l) => l?.version > this.#knownVersion);
-      if (!newList && grants.length === this.#knownGrants) {
+      if (lists.length + grants.length === this.#knownCandidates) {
         // A chart may have been given a new key (lazy rotation) by another device.
         await this.#reloadOpenKeys();
         return;
       }
+      this.#knownCandidates = lists.length + grants.length;
       let changed = false;
       try {
-        if (newList) {
-          const result = await session.vault.call('updateMemberLists', { lists });
-          this.#knownVersion = result.version;
-          changed ||= result.changed;
-        }
-        const rotation = await session.vault.call('acceptRotation', { grants });
-        this.#knownGrants = grants.length;
-        changed ||= rotation.changed;
+        const learned = await session.vault.call('updateMemberLists', { lists });
+        changed ||= learned.changed;
+        this.#indexDoc?.setRefusals('member-list', learned.refused);
       } catch {
-        // A list or grant that does not verify is ignored; its envelopes stay refused and counted.
+        // Locked meanwhile: the next change retries.
+        this.#knownCandidates = -1;
+      }
+      try {
+        const rotation = await session.vault.call('acceptRotation', { grants });
+        changed ||= rotation.changed;
+        this.#indexDoc?.setRefusals('grant', rotation.refused);
+      } catch {
+        this.#knownCandidates = -1;
+      }
+      try {
+        this.#index?.publishMemberLists(await session.vault.call('memberLists'));
+      } catch {
+        // Locked meanwhile.
       }
       if (changed) {
         const status = await session.vault.call('status');
@@ -188,7 +199,6 @@ class PracticeState {
     this.#index!.publishMemberLists(lists);
     this.#index!.publishGrants(grants);
     await this.#indexDoc!.flush();
-    this.#knownVersion = Math.max(this.#knownVersion, ...lists.map((l) => l.version));
     const summary = await session.vault.call('activateRemoval');
     session.updateSummary(summary);
   }

@@ -9,7 +9,7 @@
  * nothing.
  */
 import {
-  CryptoError,
+  chooseLists,
   generateIdentity,
   memberListHash,
   signMemberList,
@@ -17,6 +17,9 @@ import {
   verifyNext,
   type MemberEntry,
   type MemberList,
+  countRefusals,
+  type KeyGrant,
+  type Refusal,
 } from '$lib/crypto';
 import { summarize, type SessionSummary, type Unlocked, type VaultContext } from './context';
 import { VaultError } from './errors';
@@ -98,21 +101,24 @@ export class Members {
   }
 
   /**
-   * Takes member lists from the practice index: newer versions that chain to the one held are
-   * verified and kept; older ones are ignored (a list never rolls back); a different list with a
-   * held version is a fork.
-   * @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author')
+   * Takes member lists from the practice index: of all candidates (keyed by hash, not version),
+   * the chain that extends the one held and verifies is kept; everything else — junk, forged or
+   * rolled-back lists, forks — is refused and counted by code in `refused` (never thrown).
    */
   async updateMemberLists(input: {
     lists: MemberList[];
-  }): Promise<{ version: number; changed: boolean }> {
+  }): Promise<{ version: number; changed: boolean; refused: Refusal[] }> {
     const session = this.#ctx.require();
     const learned = learnLists(session.keyring, input?.lists);
     if (learned.changed) {
       session.keyring = learned.keyring;
       await this.#ctx.saveKeyring(session);
     }
-    return { version: currentList(session.keyring).version, changed: learned.changed };
+    return {
+      version: currentList(session.keyring).version,
+      changed: learned.changed,
+      refused: learned.refused,
+    };
   }
 
   /**
@@ -164,23 +170,32 @@ export class Members {
   }
 
   /**
-   * Receives a rotation from the practice index: first the member lists (verified to chain to
-   * the one held; never rolled back), then the grants sealed to this device and signed by an
-   * active admin of the newest list. All or nothing: if a list or a grant addressed here fails to
-   * verify, this throws and nothing is kept. A device that finds itself removed takes no new keys
-   * (it keeps what it had) and reports `removed: true`.
-   * @throws CryptoError('bad-grant' | 'equivocation' | 'bad-record' | 'bad-signature' |
-   *   'unknown-author'), VaultError('locked')
+   * Receives a rotation from the practice index: first the member lists (learnLists: the chain
+   * that verifies; junk refused), then — independently — the grants sealed to this device and
+   * signed by an active admin of the newest list, each (kind, epoch) on its own: one verifying
+   * grant is enough, and a (kind, epoch) with none is refused (`bad-grant` in `refused`) without
+   * stopping the others. A device that finds itself removed takes no new keys (it keeps what it
+   * had) and reports `removed: true`. Never throws for untrusted input.
+   * @throws VaultError('locked')
    */
   async acceptRotation(input: { grants: GrantJson[]; lists?: MemberList[] }): Promise<{
     version: number;
     changed: boolean;
     removed: boolean;
     newEpochs: NewEpochs;
+    refused: Refusal[];
   }> {
     const session = this.#ctx.require();
     const learned = learnLists(session.keyring, input?.lists);
-    const grants = (Array.isArray(input?.grants) ? input.grants : []).map(grantFromJson);
+    const grants: KeyGrant[] = [];
+    const malformed: string[] = [];
+    for (const json of Array.isArray(input?.grants) ? input.grants : []) {
+      try {
+        grants.push(grantFromJson(json));
+      } catch {
+        malformed.push('bad-grant');
+      }
+    }
     const taken = acceptRotation(learned.keyring, grants);
     const keyring = taken.keyring ?? learned.keyring;
     const changed = learned.changed || taken.keyring !== null;
@@ -193,39 +208,31 @@ export class Members {
       changed,
       removed: isRemoved(keyring),
       newEpochs: taken.newEpochs,
+      refused: mergeRefusals(learned.refused, taken.refused, countRefusals(malformed)),
     };
   }
 }
 
 /**
- * The keyring with the lists that extend its chain (sorted by version, each verified against the
- * one before); lists it already holds are skipped unless they differ (a fork).
- * @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author')
+ * The keyring with the lists that extend its chain, chosen among untrusted candidates by hash
+ * (chooseLists): junk, forgeries, rolled-back lists and forks are refused and counted, never
+ * thrown, so nothing written in the practice index can stop a device from learning the real chain.
  */
 export function learnLists(
   keyring: Keyring,
-  lists: readonly MemberList[] | undefined,
-): { keyring: Keyring; changed: boolean } {
-  const held = keyring.memberLists;
-  let current = held[held.length - 1]!;
-  const added: MemberList[] = [];
-  const incoming = (Array.isArray(lists) ? [...lists] : [])
-    .filter((l) => l && typeof l === 'object' && Number.isInteger(l.version))
-    .sort((a, b) => a.version - b.version);
-  for (const list of incoming) {
-    if (list.version <= current.version) {
-      const mine = held.find((h) => h.version === list.version);
-      if (mine && memberListHash(mine) !== memberListHash(list)) {
-        throw new CryptoError('equivocation', `two member lists with version ${list.version}`);
-      }
-      continue;
-    }
-    verifyNext(current, list, keyring.anchor);
-    added.push(list);
-    current = list;
-  }
-  if (added.length === 0) return { keyring, changed: false };
-  return { keyring: { ...keyring, memberLists: [...held, ...added] }, changed: true };
+  lists: readonly unknown[] | undefined,
+): { keyring: Keyring; changed: boolean; refused: Refusal[] } {
+  const { added, refused } = chooseLists(
+    keyring.memberLists,
+    Array.isArray(lists) ? lists : [],
+    keyring.anchor,
+  );
+  if (added.length === 0) return { keyring, changed: false, refused };
+  return {
+    keyring: { ...keyring, memberLists: [...keyring.memberLists, ...added] },
+    changed: true,
+    refused,
+  };
 }
 
 /**
@@ -261,4 +268,11 @@ export function extendList(
   );
   verifyNext(current, next, admin.keyring.anchor);
   return [...admin.keyring.memberLists, next];
+}
+
+/** Sums refusal counts by code. */
+export function mergeRefusals(...groups: Refusal[][]): Refusal[] {
+  const counts = new Map<string, number>();
+  for (const { code, count } of groups.flat()) counts.set(code, (counts.get(code) ?? 0) + count);
+  return [...counts].map(([code, count]) => ({ code, count }));
 }

@@ -14,7 +14,7 @@
  */
 import {
   acceptGrant,
-  CryptoError,
+  countRefusals,
   fromBase64Url,
   generateKey,
   grantKey,
@@ -26,6 +26,7 @@ import {
   type KeyGrant,
   type MemberEntry,
   type MemberList,
+  type Refusal,
 } from '$lib/crypto';
 import { VaultError, type VaultErrorCode } from './errors';
 import { currentList, type EpochKey, type Keyring } from './keyring';
@@ -199,19 +200,20 @@ export function activateRemoval(keyring: Keyring, prepared: PreparedRemoval): Ke
 /**
  * Takes the new epoch keys granted to this device by an active admin of the newest member list
  * this keyring holds. Grants for other devices or another practice, for epochs already held, and
- * clinical grants to a front-desk member are skipped silently. For each (kind, epoch) addressed
- * here one verifying grant suffices; if none of them verifies, this throws and nothing changes.
- * A removed device takes nothing.
- * @throws CryptoError('bad-grant' | 'bad-version')
+ * clinical grants to a front-desk member are skipped silently. Each (kind, epoch) addressed here
+ * stands alone: one verifying grant suffices; if none of its grants verifies, that (kind, epoch)
+ * is refused (counted in `refused`) and the others are still taken — a junk grant anyone wrote
+ * in the practice index cannot block the real ones. A removed device takes nothing.
  */
 export function acceptRotation(
   keyring: Keyring,
   grants: KeyGrant[],
-): { keyring: Keyring | null; newEpochs: NewEpochs } {
+): { keyring: Keyring | null; newEpochs: NewEpochs; refused: Refusal[] } {
   const newEpochs: NewEpochs = { practice: [], clinical: [] };
-  if (isRemoved(keyring)) return { keyring: null, newEpochs };
-  const candidates = addressedHere(keyring, grants);
-  if (candidates.size === 0) return { keyring: null, newEpochs };
+  if (isRemoved(keyring)) return { keyring: null, newEpochs, refused: [] };
+  const { groups: candidates, refused: odd } = addressedHere(keyring, grants);
+  const refused: string[] = [...odd];
+  if (candidates.size === 0) return { keyring: null, newEpochs, refused: countRefusals(refused) };
   const admins = currentList(keyring)
     .entries.filter((e) => e.role === 'admin' && !e.removed)
     .map((e) => fromBase64Url(e.member));
@@ -219,18 +221,23 @@ export function acceptRotation(
   const taken = { practice: [...keyring.practice.keys], clinical: [...keyring.clinical] };
   for (const { kind, epoch, grants: group } of candidates.values()) {
     let key: Uint8Array | null = null;
-    let failure: unknown = null;
     for (const grant of group) {
       try {
         key = acceptGrant(grant, { recipient, trustedGranters: admins });
         break;
-      } catch (error) {
-        failure = error;
+      } catch {
+        // Another grant for the same (kind, epoch) may verify.
       }
     }
-    if (!key) throw failure;
+    if (!key) {
+      refused.push('bad-grant');
+      continue;
+    }
     taken[kind].push({ epoch, key });
     newEpochs[kind].push(epoch);
+  }
+  if (newEpochs.practice.length + newEpochs.clinical.length === 0) {
+    return { keyring: null, newEpochs, refused: countRefusals(refused) };
   }
   return {
     keyring: {
@@ -242,26 +249,33 @@ export function acceptRotation(
       practice: newEpochs.practice.sort((a, b) => a - b),
       clinical: newEpochs.clinical.sort((a, b) => a - b),
     },
+    refused: countRefusals(refused),
   };
 }
 
 /**
- * The grants this device should consider, grouped by "kind:epoch".
- * @throws CryptoError('bad-grant') for a grant sealed here of a kind a rotation never carries.
+ * The grants this device should consider, grouped by "kind:epoch"; a grant sealed here of a kind
+ * a rotation never carries is refused (`bad-grant`).
  */
 function addressedHere(
   keyring: Keyring,
   grants: KeyGrant[],
-): Map<string, { kind: 'practice' | 'clinical'; epoch: number; grants: KeyGrant[] }> {
+): {
+  groups: Map<string, { kind: 'practice' | 'clinical'; epoch: number; grants: KeyGrant[] }>;
+  refused: string[];
+} {
   const myBox = toBase64Url(keyring.device.identity.box.publicKey);
   const groups = new Map<
     string,
     { kind: 'practice' | 'clinical'; epoch: number; grants: KeyGrant[] }
   >();
+  const refused: string[] = [];
   for (const grant of grants) {
     if (toBase64Url(grant.recipient) !== myBox || grant.keyId !== keyring.practice.id) continue;
-    if (grant.kind !== 'practice' && grant.kind !== 'clinical')
-      throw new CryptoError('bad-grant', 'unexpected grant kind');
+    if (grant.kind !== 'practice' && grant.kind !== 'clinical') {
+      refused.push('bad-grant');
+      continue;
+    }
     if (grant.kind === 'clinical' && keyring.member.role === 'front-desk') continue;
     const held = grant.kind === 'practice' ? keyring.practice.keys : keyring.clinical;
     if (held.some((k) => k.epoch === grant.epoch)) continue;
@@ -270,7 +284,7 @@ function addressedHere(
     group.grants.push(grant);
     groups.set(key, group);
   }
-  return groups;
+  return { groups, refused };
 }
 
 function sortByEpoch(keys: EpochKey[]): EpochKey[] {
