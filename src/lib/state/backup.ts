@@ -1,6 +1,13 @@
 /** Making and restoring the encrypted practice backup (backup-format.ts). */
 import { openEnvelopeStore } from '$lib/crdt/envelope-store';
-import { BACKUP_FORMAT, BackupError, decodeBackup, encodeBackup } from './backup-format';
+import {
+  BACKUP_FORMAT,
+  BACKUP_VERSION,
+  BackupError,
+  decodeBackup,
+  encodeBackup,
+  recordsDigest,
+} from './backup-format';
 import { practice } from './practice.svelte';
 import { describeError, session } from './session.svelte';
 
@@ -8,11 +15,12 @@ import { describeError, session } from './session.svelte';
 export async function createBackup(): Promise<{ blob: Blob; filename: string; envelopes: number }> {
   await session.flushAll();
   await practice.open();
-  const slot = await session.vault.call('exportBackup');
   const envelopes = await practice.store!.exportAll();
+  // The vault seals the digest of exactly these records, in this order, into the slot.
+  const slot = await session.vault.call('exportBackup', await recordsDigest(envelopes));
   const text = encodeBackup({
     format: BACKUP_FORMAT,
-    v: 1,
+    v: BACKUP_VERSION,
     createdAt: new Date().toISOString(),
     slot,
     envelopes,
@@ -38,7 +46,14 @@ export async function restoreBackup(
     return error instanceof BackupError ? error.message : 'The file could not be read.';
   }
   try {
-    await session.restore(backup.slot, recoveryKey, passphrase);
+    // The vault refuses unless the records are exactly those sealed at export: nothing of a
+    // truncated or reordered file is written.
+    await session.restore(
+      backup.slot,
+      recoveryKey,
+      passphrase,
+      await recordsDigest(backup.envelopes),
+    );
   } catch (error) {
     return describeError(error);
   }

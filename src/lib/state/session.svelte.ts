@@ -6,7 +6,7 @@
  */
 import { VaultCallError, VaultClient } from '$lib/vault/client';
 import type { SlotSummary } from '$lib/vault/records';
-import type { BackupSlot, SessionSummary } from '$lib/vault/service';
+import type { BackupSlot, RecordsDigest, SessionSummary } from '$lib/vault/service';
 import type { Role } from '$lib/vault/records';
 import type { SealingPort, Signer } from '$lib/crdt/sealed-doc';
 
@@ -176,8 +176,18 @@ class SessionManager {
   #restored: SessionSummary | null = null;
 
   /** Restores a backup's slot (fresh profile only); `enterAfterRestore` opens the app. */
-  async restore(slot: BackupSlot, recoveryKey: string, passphrase: string): Promise<void> {
-    this.#restored = await this.#client.call('restoreBackup', { slot, recoveryKey, passphrase });
+  async restore(
+    slot: BackupSlot,
+    recoveryKey: string,
+    passphrase: string,
+    records: RecordsDigest,
+  ): Promise<void> {
+    this.#restored = await this.#client.call('restoreBackup', {
+      slot,
+      recoveryKey,
+      passphrase,
+      records,
+    });
   }
 
   /** A device that just joined through pairing: show its recovery key, then enter. */

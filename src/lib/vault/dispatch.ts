@@ -82,7 +82,7 @@ export async function dispatch(
         result = await service.updateMemberLists(p);
         break;
       case 'exportBackup':
-        result = await service.exportBackup();
+        result = await service.exportBackup(p);
         break;
       case 'restoreBackup':
         result = await service.restoreBackup(p);

@@ -2,9 +2,16 @@
  * The message protocol between the page (client.ts) and the vault Worker (vault.worker.ts).
  * Requests name a method of VaultService; results are structured-cloned summaries, never keys.
  */
-import type { EnvelopeKind, MemberList, Refusal } from '$lib/crypto';
+import type { EnvelopeKind, MemberList } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
-import type { BackupSlot, GrantJson, NewEpochs, OpenResult, SessionSummary } from './service';
+import type {
+  BackupSlot,
+  GrantJson,
+  NewEpochs,
+  OpenResult,
+  RecordsDigest,
+  SessionSummary,
+} from './service';
 
 export interface VaultApi {
   status(): { slots: SlotSummary[]; session: SessionSummary | null; retryDelayMs: number };
@@ -36,13 +43,9 @@ export interface VaultApi {
     seq: number;
   };
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
-  exportBackup(): BackupSlot;
+  exportBackup(input: RecordsDigest): BackupSlot;
   memberLists(): MemberList[];
-  updateMemberLists(input: { lists: MemberList[] }): {
-    version: number;
-    changed: boolean;
-    refused: Refusal[];
-  };
+  updateMemberLists(input: { lists: MemberList[] }): { version: number; changed: boolean };
   roomFor(input: { docId: Uint8Array; generation: number }): {
     room: string;
     password: string;
@@ -65,6 +68,7 @@ export interface VaultApi {
     slot: BackupSlot;
     recoveryKey: string;
     passphrase: string;
+    records: RecordsDigest;
   }): SessionSummary;
   removeMember(input: { member: string; device?: string; lastSeqs?: Record<string, number> }): {
     lists: MemberList[];
@@ -76,7 +80,6 @@ export interface VaultApi {
     changed: boolean;
     removed: boolean;
     newEpochs: NewEpochs;
-    refused: Refusal[];
   };
   rotateChartKey(input: { docId: Uint8Array }): { epoch: number; wrappedKey: Uint8Array };
   rotateChartKeyIfStale(input: { docId: Uint8Array }): {

@@ -9,14 +9,9 @@
  * removal and rotation (members.ts, rotation.ts), high-water marks (marks.ts), pairing
  * (pairing.ts), backups (backup.ts) and sealed documents (documents.ts).
  */
-import {
-  DEFAULT_ARGON2,
-  type Argon2Params,
-  type EnvelopeKind,
-  type MemberList,
-  type Refusal,
-} from '$lib/crypto';
+import { DEFAULT_ARGON2, type Argon2Params, type EnvelopeKind, type MemberList } from '$lib/crypto';
 import { Backups, type BackupSlot } from './backup';
+import type { RecordsDigest } from './backup-records';
 import { localLock, VaultContext, type LockFn, type SessionSummary } from './context';
 import { Documents, type ChartWrap, type OpenResult } from './documents';
 import type { GrantJson } from './grants';
@@ -29,6 +24,7 @@ import type { NewEpochs } from './rotation';
 import { Sessions } from './session';
 
 export { RESTORE_SEQ_JUMP, type BackupSlot } from './backup';
+export type { RecordsDigest } from './backup-records';
 export { localLock, type LockFn, type SessionSummary } from './context';
 export type { OpenResult } from './documents';
 export { VaultError } from './errors';
@@ -151,10 +147,10 @@ export class VaultService {
     return this.#members.memberLists();
   }
 
-  /** Learns the member-list chain that verifies among candidates; junk is refused and counted. */
+  /** @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author') */
   updateMemberLists(input: {
     lists: MemberList[];
-  }): Promise<{ version: number; changed: boolean; refused: Refusal[] }> {
+  }): Promise<{ version: number; changed: boolean }> {
     return this.#members.updateMemberLists(input);
   }
 
@@ -179,16 +175,16 @@ export class VaultService {
   }
 
   /**
-   * Receives a rotation: member lists (optional; the chain that verifies, never rolled back),
-   * then, independently, new epoch keys granted to this device, each (kind, epoch) on its own.
-   * What does not verify is counted in `refused`. `removed` tells a device it was removed.
+   * Receives a rotation: member lists (optional; verified, never rolled back), then new epoch
+   * keys granted to this device. All or nothing. `removed` tells a device it was removed.
+   * @throws CryptoError('bad-grant' | 'equivocation' | 'bad-record' | 'bad-signature' |
+   *   'unknown-author')
    */
   acceptRotation(input: { grants: GrantJson[]; lists?: MemberList[] }): Promise<{
     version: number;
     changed: boolean;
     removed: boolean;
     newEpochs: NewEpochs;
-    refused: Refusal[];
   }> {
     return this.#members.acceptRotation(input);
   }
@@ -233,9 +229,12 @@ export class VaultService {
 
   // ——— Backups (backup.ts) ———
 
-  /** The unlocked member's slot for an encrypted backup. @throws VaultError('locked') */
-  exportBackup(): Promise<BackupSlot> {
-    return this.#backups.exportBackup();
+  /**
+   * The unlocked member's slot for an encrypted backup, sealing the digest of the file's records.
+   * @throws VaultError('locked' | 'bad-input')
+   */
+  exportBackup(input: RecordsDigest): Promise<BackupSlot> {
+    return this.#backups.exportBackup(input);
   }
 
   /** Restores a backup slot on an empty device. @throws VaultError, CryptoError */
@@ -243,6 +242,7 @@ export class VaultService {
     slot: BackupSlot;
     recoveryKey: string;
     passphrase: string;
+    records: RecordsDigest;
   }): Promise<SessionSummary> {
     const summary = await this.#backups.restoreBackup(input);
     this.#pairing.cancel();
