@@ -2,7 +2,7 @@
  * The message protocol between the page (client.ts) and the vault Worker (vault.worker.ts).
  * Requests name a method of VaultService; results are structured-cloned summaries, never keys.
  */
-import type { EnvelopeKind, MemberList } from '$lib/crypto';
+import type { EnvelopeKind, MemberList, Refusal } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
 import type {
   BackupSlot,
@@ -45,7 +45,11 @@ export interface VaultApi {
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[];
   exportBackup(input: RecordsDigest): BackupSlot;
   memberLists(): MemberList[];
-  updateMemberLists(input: { lists: MemberList[] }): { version: number; changed: boolean };
+  updateMemberLists(input: { lists: MemberList[] }): {
+    version: number;
+    changed: boolean;
+    refused: Refusal[];
+  };
   roomFor(input: { docId: Uint8Array; generation: number }): {
     room: string;
     password: string;
@@ -80,6 +84,7 @@ export interface VaultApi {
     changed: boolean;
     removed: boolean;
     newEpochs: NewEpochs;
+    refused: Refusal[];
   };
   rotateChartKey(input: { docId: Uint8Array }): { epoch: number; wrappedKey: Uint8Array };
   rotateChartKeyIfStale(input: { docId: Uint8Array }): {

@@ -9,7 +9,13 @@
  * removal and rotation (members.ts, rotation.ts), high-water marks (marks.ts), pairing
  * (pairing.ts), backups (backup.ts) and sealed documents (documents.ts).
  */
-import { DEFAULT_ARGON2, type Argon2Params, type EnvelopeKind, type MemberList } from '$lib/crypto';
+import {
+  DEFAULT_ARGON2,
+  type Argon2Params,
+  type EnvelopeKind,
+  type MemberList,
+  type Refusal,
+} from '$lib/crypto';
 import { Backups, type BackupSlot } from './backup';
 import type { RecordsDigest } from './backup-records';
 import { localLock, VaultContext, type LockFn, type SessionSummary } from './context';
@@ -147,10 +153,10 @@ export class VaultService {
     return this.#members.memberLists();
   }
 
-  /** @throws CryptoError('equivocation' | 'bad-record' | 'bad-signature' | 'unknown-author') */
+  /** Learns the member-list chain that verifies among candidates; junk is refused and counted. */
   updateMemberLists(input: {
     lists: MemberList[];
-  }): Promise<{ version: number; changed: boolean }> {
+  }): Promise<{ version: number; changed: boolean; refused: Refusal[] }> {
     return this.#members.updateMemberLists(input);
   }
 
@@ -175,16 +181,16 @@ export class VaultService {
   }
 
   /**
-   * Receives a rotation: member lists (optional; verified, never rolled back), then new epoch
-   * keys granted to this device. All or nothing. `removed` tells a device it was removed.
-   * @throws CryptoError('bad-grant' | 'equivocation' | 'bad-record' | 'bad-signature' |
-   *   'unknown-author')
+   * Receives a rotation: member lists (optional; the chain that verifies, never rolled back),
+   * then, independently, new epoch keys granted to this device, each (kind, epoch) on its own.
+   * What does not verify is counted in `refused`. `removed` tells a device it was removed.
    */
   acceptRotation(input: { grants: GrantJson[]; lists?: MemberList[] }): Promise<{
     version: number;
     changed: boolean;
     removed: boolean;
     newEpochs: NewEpochs;
+    refused: Refusal[];
   }> {
     return this.#members.acceptRotation(input);
   }
