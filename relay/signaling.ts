@@ -12,12 +12,14 @@
  * - a token bucket limits messages per connection; a flood closes that connection (1008);
  * - malformed JSON and unknown message types are dropped and counted; too many close it (1008);
  * - a connection that misses a ping interval's pong is terminated;
+ * - one client (remote address) holds ≤ connectionsPerClient connections (429 beyond, per-client.ts);
  * - nothing a client sends can throw out of a handler, and bodies are never logged.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from './log.ts';
+import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
 
 export interface SignalingLimits {
   /** Largest accepted frame, in bytes. */
@@ -36,6 +38,8 @@ export interface SignalingLimits {
   pingIntervalMs: number;
   /** Connections accepted at once by this endpoint. */
   maxConnections: number;
+  /** Connections one client (remote address) may hold at once. */
+  connectionsPerClient: number;
   /** A receiver whose send buffer exceeds this is skipped rather than buffered without bound. */
   maxBufferedBytes: number;
 }
@@ -49,6 +53,7 @@ export const DEFAULT_SIGNALING_LIMITS: SignalingLimits = {
   maxBadMessages: 20,
   pingIntervalMs: 30_000,
   maxConnections: 5_000,
+  connectionsPerClient: 64,
   maxBufferedBytes: 1024 * 1024,
 };
 
@@ -121,6 +126,7 @@ export function createSignaling(options: {
   limits?: Partial<SignalingLimits>;
 }): SignalingEndpoint {
   const limits: SignalingLimits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
+  const perClient = new PerClient(() => limits.connectionsPerClient);
   const { log } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const peers = new Map<WebSocket, Peer>();
@@ -261,6 +267,13 @@ export function createSignaling(options: {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
         return;
       }
+      const release = perClient.acquire(clientOf(req));
+      if (!release) {
+        log('warn', 'signal.refused', { reason: 'client-sockets' });
+        refuseUpgrade(socket);
+        return;
+      }
+      socket.once('close', release);
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     get connections() {

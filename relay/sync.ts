@@ -11,9 +11,11 @@
  *   (an allow-list); an update that deletes
  *   anything, or inserts anything but envelope-shaped binaries, is refused and its sender
  *   disconnected (append-only.ts).
- * - Limits per device connection: rooms open at once and a message rate (token bucket); frames
- *   are capped (32 MiB: a whole transport document in one sync step); garbage closes only the
- *   sender's socket.
+ * - Limits per device connection: rooms open at once and one message rate for the whole socket
+ *   (token bucket, whatever the room); nothing is queued for a room before it is authenticated and
+ *   frames are small until one is (sync-gate.ts); frames are then capped (32 MiB: a whole
+ *   transport document in one sync step); garbage closes only the sender's socket.
+ * - Limits per client (remote address, per-client.ts): sockets and rooms open at once.
  */
 import { Database } from '@hocuspocus/extension-database';
 import { Hocuspocus } from '@hocuspocus/server';
@@ -23,7 +25,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { refusal } from './append-only.ts';
 import type { Logger } from './log.ts';
+import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
 import type { RoomStore } from './store.ts';
+import { SyncGate } from './sync-gate.ts';
 
 export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
 export const CAPABILITY_PATTERN = /^[0-9a-f]{64}$/;
@@ -36,6 +40,11 @@ export interface SyncLimits {
   /** Sustained messages per second per connection, and the burst (catch-up) allowance. */
   ratePerSecond: number;
   burst: number;
+  /** `/sync` sockets and rooms one client (remote address) may hold at once. */
+  socketsPerClient: number;
+  roomsPerClient: number;
+  /** Largest frame before the socket has an authenticated room. */
+  preAuthFrameBytes: number;
 }
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
@@ -44,13 +53,19 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   // burst covers a full pass over the most rooms a connection may open.
   ratePerSecond: 1000,
   burst: 20_000,
+  // A practice's devices may share one address (NAT): a few tabs each.
+  socketsPerClient: 64,
+  roomsPerClient: 20_000,
+  // An auth frame, a sync step 1 (state vector) or an awareness update.
+  preAuthFrameBytes: 64 * 1024,
 };
 
-/** Per-socket state, handed to every Hocuspocus hook as `context`. */
+/**
+ * Per-socket state, handed to every Hocuspocus hook. Hocuspocus gives each room a shallow copy of
+ * the context, so everything per socket lives behind the `socket` reference.
+ */
 interface SocketContext {
-  rooms: Set<string>;
-  tokens: number;
-  refilled: number;
+  socket: { gate: SyncGate; client: string; counted: Map<string, () => void> };
 }
 
 export interface SyncEndpoint {
@@ -67,6 +82,8 @@ export function createSync(options: {
 }): SyncEndpoint {
   const { store, log } = options;
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
+  const socketsPerClient = new PerClient(() => limits.socketsPerClient);
+  const roomsPerClient = new PerClient(() => limits.roomsPerClient);
   const hocuspocus = new Hocuspocus({
     name: 'folio-relay',
     quiet: true,
@@ -79,66 +96,95 @@ export function createSync(options: {
         store: async ({ documentName, state }) => store.store(documentName, new Uint8Array(state)),
       }),
     ],
-    async beforeHandleMessage({ update, context }) {
-      const socket = context as SocketContext;
-      const now = Date.now();
-      socket.tokens = Math.min(
-        limits.burst,
-        socket.tokens + ((now - socket.refilled) / 1000) * limits.ratePerSecond,
-      );
-      socket.refilled = now;
-      if (socket.tokens < 1) {
-        log('warn', 'sync.refused', { reason: 'rate-limited' });
-        throw { reason: 'rate-limited' };
-      }
-      socket.tokens -= 1;
-      let refused: string | null;
-      try {
-        refused = refusal(update);
-      } catch {
-        refused = 'malformed';
-      }
+    async beforeHandleMessage({ update }) {
+      const refused = refusal(update);
       if (refused) {
         log('warn', 'sync.refused', { reason: refused });
         throw { reason: 'append-only' };
       }
     },
     async onDisconnect({ documentName, context }) {
-      (context as SocketContext).rooms?.delete(documentName);
+      const { socket } = context as SocketContext;
+      socket.gate.closed(documentName);
+      socket.counted.get(documentName)?.();
+      socket.counted.delete(documentName);
     },
     async onAuthenticate({ documentName, token, context }) {
-      const socket = context as SocketContext;
-      if (!socket.rooms.has(documentName) && socket.rooms.size >= limits.roomsPerConnection) {
-        log('warn', 'sync.refused', { reason: 'too-many-rooms' });
-        throw { reason: 'too-many-rooms' };
+      const { socket } = context as SocketContext;
+      try {
+        authorize(socket, documentName, token);
+        socket.gate.authenticated(documentName);
+      } catch (error) {
+        socket.gate.refused(documentName);
+        throw error;
       }
-      if (
-        !ROOM_PATTERN.test(documentName) ||
-        typeof token !== 'string' ||
-        !CAPABILITY_PATTERN.test(token)
-      ) {
-        log('warn', 'sync.refused', { reason: 'malformed' });
-        throw { reason: 'forbidden' };
-      }
-      const hash = sha256(token);
-      const known = store.capability(documentName);
-      if (known === null) {
-        store.setCapability(documentName, hash);
-      } else if (!timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
-        log('warn', 'sync.refused', { reason: 'capability' });
-        throw { reason: 'forbidden' };
-      }
-      socket.rooms.add(documentName);
     },
   });
+  function authorize(socket: SocketContext['socket'], documentName: string, token: unknown) {
+    const { gate } = socket;
+    if (!gate.rooms.has(documentName) && gate.rooms.size >= limits.roomsPerConnection) {
+      log('warn', 'sync.refused', { reason: 'too-many-rooms' });
+      throw { reason: 'too-many-rooms' };
+    }
+    if (
+      !ROOM_PATTERN.test(documentName) ||
+      typeof token !== 'string' ||
+      !CAPABILITY_PATTERN.test(token)
+    ) {
+      log('warn', 'sync.refused', { reason: 'malformed' });
+      throw { reason: 'forbidden' };
+    }
+    const hash = sha256(token);
+    const known = store.capability(documentName);
+    if (known !== null && !timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
+      log('warn', 'sync.refused', { reason: 'capability' });
+      throw { reason: 'forbidden' };
+    }
+    if (!socket.counted.has(documentName)) {
+      const release = roomsPerClient.acquire(socket.client);
+      if (!release) {
+        log('warn', 'sync.refused', { reason: 'client-rooms' });
+        throw { reason: 'too-many-rooms' };
+      }
+      socket.counted.set(documentName, release);
+    }
+    if (known === null) store.setCapability(documentName, hash);
+  }
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_FRAME_BYTES });
   wss.on('connection', (ws, req: IncomingMessage) => {
     ws.on('error', () => ws.terminate());
-    const context: SocketContext = { rooms: new Set(), tokens: limits.burst, refilled: Date.now() };
+    const gate = new SyncGate(
+      ws,
+      {
+        ratePerSecond: limits.ratePerSecond,
+        burst: limits.burst,
+        preAuthFrameBytes: limits.preAuthFrameBytes,
+        frameBytes: MAX_SYNC_FRAME_BYTES,
+        // A catch-up batch attaches 100 rooms at once (src/lib/sync/catch-up.ts).
+        pendingRooms: 256,
+        heldFramesPerRoom: 4,
+        heldBytes: 1024 * 1024,
+        maxDropped: 64,
+      },
+      log,
+    );
+    const counted = new Map<string, () => void>();
+    ws.once('close', () => {
+      for (const release of counted.values()) release();
+      counted.clear();
+    });
+    const context: SocketContext = { socket: { gate, client: clientOf(req), counted } };
     hocuspocus.handleConnection(ws, req, context);
   });
   return {
     handleUpgrade(req, socket, head) {
+      const release = socketsPerClient.acquire(clientOf(req));
+      if (!release) {
+        log('warn', 'sync.refused', { reason: 'client-sockets' });
+        refuseUpgrade(socket);
+        return;
+      }
+      socket.once('close', release);
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     async close() {
