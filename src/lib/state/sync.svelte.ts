@@ -4,6 +4,7 @@
  * verified ones reach the local log (SealedDoc.receive).
  */
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
+import { describeRefusals } from '$lib/crdt/refusals';
 import type { CatchUp, CatchUpDoc, CatchUpOptions, CatchUpReport } from '$lib/sync/catch-up';
 import { TransportDoc } from '$lib/crdt/transport-doc';
 import type { PresenceChannel } from '$lib/sync/presence';
@@ -47,6 +48,7 @@ class SyncState {
   #signaling = $state(false);
   #waiting = $state(0);
   #refused = $state(0);
+  #refusedWhat = $state('');
   #roomCount = $state(0);
   #relaySynced = $state(false);
   #lastSynced = $state<Date | null>(null);
@@ -85,6 +87,10 @@ class SyncState {
   /** Envelopes that failed verification (forged, tampered or from non-members). */
   get refused(): number {
     return this.#refused;
+  }
+  /** What was refused, by reason in plain words (e.g. a snapshot claiming others' edits). */
+  get refusedWhat(): string {
+    return this.#refusedWhat;
   }
   /** Whether any document is being synced. */
   get active(): boolean {
@@ -306,6 +312,7 @@ class SyncState {
     let signaling = false;
     let waiting = 0;
     let refused = 0;
+    const reasons: { code: string; count: number }[] = [];
     let relaySynced = this.#rooms.size > 0;
     for (const { doc, connection, relay } of this.#rooms) {
       relaySynced &&= relay?.synced() ?? false;
@@ -316,11 +323,13 @@ class SyncState {
       }
       waiting += doc.unsavedChanges;
       refused += doc.rejections.reduce((n, r) => n + r.count, 0);
+      reasons.push(...doc.rejections);
     }
     this.#peers = peers;
     this.#signaling = signaling;
     this.#waiting = waiting;
     this.#refused = refused;
+    this.#refusedWhat = describeRefusals(reasons);
     this.#roomCount = this.#rooms.size;
     this.#relaySynced = relaySynced;
     if (relaySynced) this.#lastSynced = new Date();

@@ -10,6 +10,7 @@ import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
+import { describeRefusals } from '../../../src/lib/crdt/refusals.ts';
 import { SealedDoc, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
 import { encodeSnapshot, type SnapshotMeta } from '../../../src/lib/crdt/snapshot.ts';
 import { ADA, BOB, encodeFake, fakePort } from './fake-port.ts';
@@ -97,6 +98,10 @@ describe("Bob's snapshot claiming Ada's items", () => {
     expect(entries.map((e) => e.fields.text)).toEqual(['Hypertension']);
     expect(entries[0]!.createdBy?.member).toBe(ADA.member);
     expect(codes(cy)).toEqual(['snapshot-unverified']);
+    // The sync status names it (SyncStatus: "1 changes refused: …").
+    expect(describeRefusals(cy.rejections)).toBe(
+      'a snapshot holding edits not verified from their authors (1)',
+    );
     // Nothing stored is lost, and the refused snapshot is not stored.
     expect((await cyStore.exportAll()).length).toBe(stored);
     const again = await open(cyStore, CY, 20_000);
