@@ -31,3 +31,35 @@ export function createLogger(options: { sink?: (line: string) => void } = {}): L
 
 /** A logger that discards everything (for tests that do not inspect logs). */
 export const silentLogger: Logger = () => {};
+
+/**
+ * Wraps a logger so that each warning or error event is written at most `perMinute` times a
+ * minute; the next line after a window says how many were dropped (`log.suppressed`). Info lines
+ * (start, stop) pass. A flood of bad input therefore cannot flood the log.
+ */
+export function rateLimited(
+  log: Logger,
+  options: { perMinute?: number; now?: () => number } = {},
+): Logger {
+  const perMinute = options.perMinute ?? 30;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, { start: number; count: number; dropped: number }>();
+  return (level, event, fields) => {
+    if (level === 'info') return log(level, event, fields);
+    const key = `${level} ${event}`;
+    const t = now();
+    let w = windows.get(key);
+    if (!w || t - w.start >= 60_000) {
+      if (w && w.dropped > 0) log('warn', 'log.suppressed', { event, dropped: w.dropped });
+      if (windows.size > 1000) windows.clear();
+      w = { start: t, count: 0, dropped: 0 };
+      windows.set(key, w);
+    }
+    if (w.count >= perMinute) {
+      w.dropped++;
+      return;
+    }
+    w.count++;
+    log(level, event, fields);
+  };
+}

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, readConfig } from './config.ts';
-import { createLogger } from './log.ts';
+import { createLogger, rateLimited } from './log.ts';
 import { startRelay } from './server.ts';
 
-const log = createLogger();
+// Warnings and errors are rate-limited per event (a flood of bad input cannot flood the log).
+const log = rateLimited(createLogger());
 
 async function main(): Promise<void> {
   const config = readConfig(process.env, process.cwd());

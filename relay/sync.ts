@@ -24,7 +24,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { refusal } from './append-only.ts';
-import type { Logger } from './log.ts';
+import { guardConsole } from './console-guard.ts';
+import { rateLimited, type Logger } from './log.ts';
 import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
 import type { RoomStore } from './store.ts';
 import { SyncGate } from './sync-gate.ts';
@@ -80,7 +81,10 @@ export function createSync(options: {
   log: Logger;
   limits?: Partial<SyncLimits>;
 }): SyncEndpoint {
-  const { store, log } = options;
+  const { store } = options;
+  // Refusals are what a hostile client can trigger at will: at most 30 lines a minute per kind.
+  const log = rateLimited(options.log);
+  const unguard = guardConsole(log);
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const socketsPerClient = new PerClient(() => limits.socketsPerClient);
   const roomsPerClient = new PerClient(() => limits.roomsPerClient);
@@ -200,6 +204,7 @@ export function createSync(options: {
       }
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      unguard();
     },
   };
 }
