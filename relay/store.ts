@@ -3,15 +3,30 @@
  * FULL — a write is durable when it returns). It holds, per opaque room id, the Yjs state of that
  * room's transport document (ciphertext envelopes only) and the hash of the room's write
  * capability. Kept behind this small adapter so node:sqlite can replace it when Node 20 is dropped.
+ *
+ * A room is a base state (`rooms.state`, the only form before issue 11, so old data folders read
+ * as they are) plus the updates appended since, one row each (`updates`): an append writes only
+ * its update. Once a room has COMPACT_AFTER rows they are merged into its base (an occasional cost
+ * proportional to the room, instead of one on every append). `rooms.bytes` is what the room
+ * occupies, for its quota.
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import * as Y from 'yjs';
+
+/** Appended updates a room may have before they are merged into its base state. */
+export const COMPACT_AFTER = 64;
 
 export interface RoomStore {
+  /** The room's whole state (base and appended updates merged), or null when it has none. */
   fetch(room: string): Uint8Array | null;
-  /** Stores a room's state; the room's change number moves only when the bytes differ. */
+  /** Replaces a room's whole state; the change number moves only when the bytes differ. */
   store(room: string, state: Uint8Array): void;
+  /** Appends one Yjs update to a room (and moves its change number). */
+  append(room: string, update: Uint8Array): void;
+  /** Bytes the room occupies (base state and appended updates). */
+  bytes(room: string): number;
   capability(room: string): string | null;
   setCapability(room: string, hash: string): void;
   /**
@@ -37,7 +52,15 @@ export function openRoomStore(dataDir: string): RoomStore {
   if (!columns.some((c) => c.name === 'change')) {
     db.exec('ALTER TABLE rooms ADD COLUMN change INTEGER NOT NULL DEFAULT 0');
   }
+  if (!columns.some((c) => c.name === 'bytes')) {
+    db.exec('ALTER TABLE rooms ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0');
+    db.exec('UPDATE rooms SET bytes = coalesce(length(state), 0)');
+  }
   db.exec('CREATE INDEX IF NOT EXISTS rooms_change ON rooms (change)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL)',
+  );
+  db.exec('CREATE INDEX IF NOT EXISTS updates_room ON updates (room, id)');
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)").run(
     randomBytes(16).toString('hex'),
@@ -50,8 +73,21 @@ export function openRoomStore(dataDir: string): RoomStore {
     'SELECT state, cap FROM rooms WHERE room = ?',
   );
   const put = db.prepare(
-    'INSERT INTO rooms (room, state, updated_at, change) VALUES (?, ?, ?, (SELECT coalesce(max(change), 0) + 1 FROM rooms)) ON CONFLICT(room) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, change = excluded.change',
+    'INSERT INTO rooms (room, state, bytes, updated_at, change) VALUES (@room, @state, length(@state), @now, (SELECT coalesce(max(change), 0) + 1 FROM rooms)) ON CONFLICT(room) DO UPDATE SET state = excluded.state, bytes = excluded.bytes, updated_at = excluded.updated_at, change = excluded.change',
   );
+  const touch = db.prepare(
+    'INSERT INTO rooms (room, bytes, updated_at, change) VALUES (@room, @bytes, @now, (SELECT coalesce(max(change), 0) + 1 FROM rooms)) ON CONFLICT(room) DO UPDATE SET bytes = bytes + @bytes, updated_at = @now, change = (SELECT coalesce(max(change), 0) + 1 FROM rooms)',
+  );
+  const addUpdate = db.prepare('INSERT INTO updates (room, data) VALUES (?, ?)');
+  const updatesOf = db.prepare<[string], { data: Buffer }>(
+    'SELECT data FROM updates WHERE room = ? ORDER BY id',
+  );
+  const countUpdates = db.prepare<[string], { n: number }>(
+    'SELECT count(*) AS n FROM updates WHERE room = ?',
+  );
+  const dropUpdates = db.prepare('DELETE FROM updates WHERE room = ?');
+  const setBase = db.prepare('UPDATE rooms SET state = @state, bytes = length(@state) WHERE room = @room');
+  const bytesOf = db.prepare<[string], { bytes: number }>('SELECT bytes FROM rooms WHERE room = ?');
   const putCap = db.prepare(
     'INSERT INTO rooms (room, cap, updated_at) VALUES (?, ?, ?) ON CONFLICT(room) DO UPDATE SET cap = excluded.cap',
   );
@@ -65,17 +101,35 @@ export function openRoomStore(dataDir: string): RoomStore {
     const changed = rooms.filter((room) => (changeOf.get(room)?.change ?? 0) > since);
     return { instance, cursor: latest.get()!.cursor, changed };
   });
+  const whole = (room: string): Uint8Array | null => {
+    const base = get.get(room)?.state;
+    const parts = updatesOf.all(room).map((r) => new Uint8Array(r.data));
+    if (base) parts.unshift(new Uint8Array(base));
+    if (parts.length === 0) return null;
+    return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
+  };
+  const append = db.transaction((room: string, update: Uint8Array) => {
+    addUpdate.run(room, Buffer.from(update));
+    touch.run({ room, bytes: update.length, now: Date.now() });
+    if (countUpdates.get(room)!.n >= COMPACT_AFTER) {
+      const merged = Buffer.from(whole(room)!);
+      setBase.run({ state: merged, room });
+      dropUpdates.run(room);
+    }
+  });
+  const replace = db.transaction((room: string, state: Uint8Array) => {
+    dropUpdates.run(room);
+    put.run({ room, state: Buffer.from(state), now: Date.now() });
+  });
   return {
-    fetch: (room) => {
-      const row = get.get(room);
-      return row?.state ? new Uint8Array(row.state) : null;
-    },
+    fetch: whole,
     store: (room, state) => {
-      // Hocuspocus also stores on unload; an unchanged document is not a change.
-      const current = get.get(room)?.state;
+      const current = whole(room);
       if (current && Buffer.compare(current, state) === 0) return;
-      put.run(room, Buffer.from(state), Date.now());
+      replace(room, state);
     },
+    append: (room, update) => append(room, update),
+    bytes: (room) => bytesOf.get(room)?.bytes ?? 0,
     capability: (room) => get.get(room)?.cap ?? null,
     setCapability: (room, hash) => {
       putCap.run(room, hash, Date.now());

@@ -5,8 +5,11 @@
  *
  * - Writing a room needs its capability (a key-derived token): the first connection registers the
  *   SHA-256 of it; every later one must present the same token (trust on first use).
- * - Documents are stored through the Database extension into SQLite (store.ts) with a short
- *   debounce, and unloading waits for the store, so a document is durable before it is unloaded.
+ * - What a room receives is stored incrementally (store.ts): the Yjs updates applied since the
+ *   last store are appended as one row, never the whole document again; Hocuspocus debounces the
+ *   store and unloading waits for it, so a document is durable before it is unloaded.
+ * - Each room has a storage quota: an update that would take it past `roomQuotaBytes` is refused
+ *   and the device's room is closed with the reason `quota-exceeded`.
  * - Transport documents are append-only and envelope-only here too: every message type is checked
  *   (an allow-list); an update that deletes
  *   anything, or inserts anything but envelope-shaped binaries, is refused and its sender
@@ -17,8 +20,9 @@
  *   transport document in one sync step); garbage closes only the sender's socket.
  * - Limits per client (remote address, per-client.ts): sockets and rooms open at once.
  */
-import { Database } from '@hocuspocus/extension-database';
 import { Hocuspocus } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
+import * as Y from 'yjs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -46,6 +50,8 @@ export interface SyncLimits {
   roomsPerClient: number;
   /** Largest frame before the socket has an authenticated room. */
   preAuthFrameBytes: number;
+  /** Bytes one room may occupy in the relay's storage. */
+  roomQuotaBytes: number;
 }
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
@@ -59,7 +65,23 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   roomsPerClient: 20_000,
   // An auth frame, a sync step 1 (state vector) or an awareness update.
   preAuthFrameBytes: 64 * 1024,
+  // Ten times the largest measured chart (42,000 envelopes) — room for years of notes.
+  roomQuotaBytes: 256 * 1024 * 1024,
 };
+
+/** The Yjs update a sync frame carries (step 2 or update), or null. */
+function carriedUpdate(frame: Uint8Array): Uint8Array | null {
+  try {
+    const d = decoding.createDecoder(frame);
+    decoding.readVarString(d);
+    const type = decoding.readVarUint(d);
+    if (type !== 0 && type !== 4) return null;
+    const sub = decoding.readVarUint(d);
+    return sub === 1 || sub === 2 ? decoding.readVarUint8Array(d) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Per-socket state, handed to every Hocuspocus hook. Hocuspocus gives each room a shallow copy of
@@ -87,6 +109,8 @@ export function createSync(options: {
   const unguard = guardConsole(log);
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const socketsPerClient = new PerClient(() => limits.socketsPerClient);
+  /** Updates applied to each room since its last store (appended on the next store). */
+  const pending = new Map<string, Uint8Array[]>();
   const roomsPerClient = new PerClient(() => limits.roomsPerClient);
   const hocuspocus = new Hocuspocus({
     name: 'folio-relay',
@@ -94,17 +118,35 @@ export function createSync(options: {
     debounce: 50,
     maxDebounce: 500,
     unloadImmediately: false,
-    extensions: [
-      new Database({
-        fetch: async ({ documentName }) => store.fetch(documentName),
-        store: async ({ documentName, state }) => store.store(documentName, new Uint8Array(state)),
-      }),
-    ],
-    async beforeHandleMessage({ update }) {
+    async onLoadDocument({ documentName, document }) {
+      const state = store.fetch(documentName);
+      if (state) Y.applyUpdate(document, state);
+    },
+    async onChange({ documentName, update, transactionOrigin }) {
+      if (!transactionOrigin) return; // loading, not a change
+      const list = pending.get(documentName) ?? [];
+      list.push(update);
+      pending.set(documentName, list);
+    },
+    async onStoreDocument({ documentName }) {
+      const list = pending.get(documentName);
+      pending.delete(documentName);
+      if (list?.length)
+        store.append(documentName, list.length === 1 ? list[0]! : Y.mergeUpdates(list));
+    },
+    async beforeHandleMessage({ update, documentName }) {
       const refused = refusal(update);
       if (refused) {
         log('warn', 'sync.refused', { reason: refused });
         throw { reason: 'append-only' };
+      }
+      const carried = carriedUpdate(update);
+      if (carried) {
+        const queued = (pending.get(documentName) ?? []).reduce((n, u) => n + u.length, 0);
+        if (store.bytes(documentName) + queued + carried.length > limits.roomQuotaBytes) {
+          log('warn', 'sync.refused', { reason: 'quota-exceeded' });
+          throw { reason: 'quota-exceeded' };
+        }
       }
     },
     async onDisconnect({ documentName, context }) {
