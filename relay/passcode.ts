@@ -2,55 +2,81 @@
  * Share-link passcodes (DESIGN.md §8): the relay keeps only an Argon2id hash (libsodium's
  * crypto_pwhash_str, encoded with its parameters and salt). Parameters follow OWASP's minimum
  * for Argon2id (t = 2, m = 19 MiB): a passcode is already bounded by a lifetime cap on failed
- * attempts, so the hash only has to resist an offline attack on a stolen database. At most
- * two hashes run at once, so a burst of requests cannot exhaust the relay's memory.
+ * attempts, so the hash only has to resist an offline attack on a stolen database.
+ *
+ * Hashing runs in worker threads (passcode-worker.mjs), never on the event loop: one Argon2id
+ * takes tens to hundreds of milliseconds, which would stall every other request. At most two
+ * run at once (one worker per spare core, at most two, created on first use and kept idle,
+ * unref'd), so a burst of guesses cannot exhaust the relay's memory or starve the event loop of
+ * CPU; the rest wait their turn.
  */
-import type * as Sodium from 'libsodium-wrappers-sumo';
-
-type SodiumApi = typeof Sodium;
-let loading: Promise<SodiumApi> | null = null;
-
-function sodium(): Promise<SodiumApi> {
-  loading ??= import('libsodium-wrappers-sumo').then(async (module) => {
-    const api = ((module as unknown as { default?: SodiumApi }).default ?? module) as SodiumApi;
-    await api.ready;
-    return api;
-  });
-  return loading;
-}
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 export const PASSCODE_OPS = 2;
 export const PASSCODE_MEM = 19 * 1024 * 1024;
-const MAX_CONCURRENT = 2;
+/** Leaves a core to the event loop: one worker on two cores, two from three. */
+const WORKERS = Math.max(1, Math.min(2, availableParallelism() - 1));
 
-let running = 0;
+type Job = { op: 'hash' | 'verify'; passcode: string; hash?: string };
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+const slots: Slot[] = [];
 const waiting: (() => void)[] = [];
+const answers = new Map<number, (result: unknown) => void>();
+let nextId = 0;
 
-async function limited<T>(work: () => T): Promise<T> {
-  if (running >= MAX_CONCURRENT) await new Promise<void>((r) => waiting.push(r));
-  running++;
+function spawn(): Slot {
+  const worker = new Worker(new URL('./passcode-worker.mjs', import.meta.url));
+  worker.unref();
+  worker.on('message', ({ id, result }: { id: number; result: unknown }) => {
+    answers.get(id)?.(result);
+    answers.delete(id);
+  });
+  const slot: Slot = { worker, busy: false };
+  worker.on('error', () => {
+    // A crashed worker is replaced on next use; its pending job fails closed.
+    slots.splice(slots.indexOf(slot), 1);
+    for (const [id, answer] of answers) {
+      answer(null);
+      answers.delete(id);
+    }
+  });
+  return slot;
+}
+
+async function run(job: Job): Promise<unknown> {
+  let slot = slots.find((s) => !s.busy);
+  while (!slot && slots.length >= WORKERS) {
+    await new Promise<void>((resolve) => waiting.push(resolve));
+    slot = slots.find((s) => !s.busy);
+  }
+  if (!slot) {
+    slot = spawn();
+    slots.push(slot);
+  }
+  slot.busy = true;
+  const id = nextId++;
   try {
-    // Yield first so a queue of requests interleaves with the event loop.
-    await new Promise((r) => setImmediate(r));
-    return work();
+    return await new Promise((resolve) => {
+      answers.set(id, resolve);
+      slot.worker.postMessage({ id, ...job, ops: PASSCODE_OPS, mem: PASSCODE_MEM });
+    });
   } finally {
-    running--;
+    slot.busy = false;
     waiting.shift()?.();
   }
 }
 
 export async function hashPasscode(passcode: string): Promise<string> {
-  const s = await sodium();
-  return limited(() => s.crypto_pwhash_str(passcode, PASSCODE_OPS, PASSCODE_MEM));
+  const hash = await run({ op: 'hash', passcode });
+  if (typeof hash !== 'string') throw new Error('passcode hashing failed');
+  return hash;
 }
 
 export async function verifyPasscode(hash: string, passcode: string): Promise<boolean> {
-  const s = await sodium();
-  return limited(() => {
-    try {
-      return s.crypto_pwhash_str_verify(hash, passcode);
-    } catch {
-      return false;
-    }
-  });
+  return (await run({ op: 'verify', passcode, hash })) === true;
 }
