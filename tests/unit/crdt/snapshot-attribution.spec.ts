@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { describeRefusals } from '../../../src/lib/crdt/refusals.ts';
-import { SealedDoc, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
+import { SealedDoc, type SealingPort, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
+import type { VaultService } from '../../../src/lib/vault/service.ts';
+import { practice, seal } from '../vault/helpers.ts';
 import { encodeSnapshot, type SnapshotMeta } from '../../../src/lib/crdt/snapshot.ts';
 import { ADA, BOB, encodeFake, fakePort } from './fake-port.ts';
 
@@ -189,6 +191,46 @@ describe("Bob's snapshot claiming Ada's items", () => {
     const meta = JSON.parse(payload.subarray(8, 8 + metaLength).toString()) as SnapshotMeta;
     expect(meta.covers).toEqual([[`${ADA.member}:${ADA.device}`, 0]]);
   });
+});
+
+describe('with real vaults (signed by Bob as a paired member)', () => {
+  it("Bob's signed snapshot claiming Ada's items is refused by Cy's device and reported", async () => {
+    const { a, b, c } = await practice();
+    const docId = a.practiceIndex().docId;
+    const portOf = (v: VaultService): SealingPort => ({
+      seal: (input) => v.seal(input),
+      openMany: async (envelopes) => v.openMany({ envelopes }),
+    });
+    const selfOf = async (v: VaultService) => {
+      const [r] = v.openMany({ envelopes: [await seal(v, 'me', docId)] });
+      if (!r?.ok) throw new Error('self');
+      return r.author;
+    };
+    const openReal = async (v: VaultService) =>
+      SealedDoc.open({
+        docId,
+        port: portOf(v),
+        store: await newStore(),
+        self: await selfOf(v),
+        coalesceMs: 1,
+      });
+    const ada = await openReal(a);
+    new ChartDoc(ada).addEntry('problem', { text: 'Hypertension' }, AT);
+    await ada.flush();
+    const cy = await openReal(c);
+    expect(await cy.receive([...ada.envelopes])).toBe(1);
+
+    const adaClient = ada.ydoc.clientID;
+    const adaSigner = ada.signerOf(adaClient)!;
+    const state = forgeEntry(Y.encodeStateAsUpdate(ada.ydoc), adaClient, 'Bob, signed');
+    const payload = encodeSnapshot({ clients: [row(adaClient, adaSigner)], covers: [] }, state);
+    const { envelope } = await b.seal({ docId, generation: 1, kind: 'snapshot', payload });
+    expect(c.openMany({ envelopes: [envelope] })[0]?.ok).toBe(true);
+
+    expect(await cy.receive([envelope])).toBe(0);
+    expect(new ChartDoc(cy).entries('problem').map((e) => e.fields.text)).toEqual(['Hypertension']);
+    expect(codes(cy)).toEqual(['snapshot-unverified']);
+  }, 60_000);
 });
 
 describe('a local log written before this rule (no format change)', () => {
