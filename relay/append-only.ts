@@ -42,8 +42,8 @@ const STATELESS_ALLOWED = new Set<number>([
 
 /** Header (26) + nonce (24) + tag (16): the shortest possible envelope (spec §2). */
 export const MIN_ENVELOPE_BYTES = 66;
-/** Version byte of the only envelope format (spec §2). */
-export const ENVELOPE_VERSIONS = new Set([1]);
+/** Version bytes of the envelope formats (spec §2–3): 1 (stored data), 2 (chained, written now). */
+export const ENVELOPE_VERSIONS = new Set([1, 2]);
 
 export type Refusal = 'delete' | 'not-envelope' | 'not-allowed' | 'malformed';
 

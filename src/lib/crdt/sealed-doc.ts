@@ -51,7 +51,9 @@ const snapshotsLast = (a: OpenResult, b: OpenResult) =>
  * Refusals that may be cured later: an author not yet in the member list this device holds, or a
  * key epoch it has not been granted yet. Such envelopes are kept in memory and retried.
  */
-const PARKED = new Set(['unknown-author', 'unknown-key']);
+const PARKED = new Set(['unknown-author', 'unknown-key', 'unchained']);
+// 'unchained': by a removed device, not (yet) on its chain up to the heads its removal recorded
+// (docs/spec/envelope.md §10.3); retried whenever an envelope is accepted here.
 const RETRY_MS = 2000;
 
 const authorKey = (s: { member: string; device: string }) => `${s.member}:${s.device}`;
@@ -93,6 +95,7 @@ export class SealedDoc {
   #current: Uint8Array[] = [];
   /** Refused for an unknown author: kept in memory to retry when the member list grows. */
   #parked: Uint8Array[] = [];
+  readonly #unchained = new WeakSet<Uint8Array>();
   readonly #sealedListeners = new Set<(envelopes: Uint8Array[]) => void>();
   /** Verified snapshots holding items not yet verified here ('snapshot-unverified'). */
   #waiting: { envelope: Uint8Array; result: OpenResult; stored: boolean }[] = [];
@@ -221,7 +224,10 @@ export class SealedDoc {
           snapshotsLast(a.result, b.result),
         )) {
           if (this.#accept(result, envelope)) accepted.push(envelope);
-          else if (!result.ok && PARKED.has(result.code)) this.#parked.push(envelope);
+          else if (!result.ok && PARKED.has(result.code)) {
+            this.#parked.push(envelope);
+            if (result.code === 'unchained') this.#unchained.add(envelope);
+          }
         }
         if (accepted.length > 0) accepted.push(...this.#retryWaiting());
       },
@@ -234,6 +240,10 @@ export class SealedDoc {
       this.#envelopes += accepted.length;
     }
     this.#emit();
+    // What was just accepted may put parked envelopes on a removed device's chain.
+    if (accepted.length > 0 && this.#parked.some((e) => this.#unchained.has(e))) {
+      return accepted.length + (await this.retryParked());
+    }
     return accepted.length;
   }
 

@@ -4,9 +4,12 @@
  *   envelope = header(26) ‖ nonce(24) ‖ XChaCha20-Poly1305(contentKey, nonce, AD = header,
  *                                                           sodium_pad(inner, 256))
  *   header   = version(1) ‖ kind(1) ‖ docId(16) ‖ generation(u32) ‖ epoch(u32)
- *   inner    = member(32) ‖ device(32) ‖ seq(u64) ‖ len(u32) ‖ payload ‖ signature(64)
- *   signature = Ed25519(member, "folio/envelope/v1" ‖ lp(header, member, device, seq,
+ *   inner    = member(32) ‖ device(32) ‖ seq(u64) ‖ prev(32) ‖ len(u32) ‖ payload ‖ signature(64)
+ *   signature = Ed25519(member, "folio/envelope/v2" ‖ lp(header, member, device, seq, prev,
  *                                                        BLAKE2b-256(payload)))
+ *   link     = BLAKE2b-256(the signed message): names the envelope in its author's chain; `prev`
+ *              is the link of the author device's previous envelope in the same document
+ *              (32 zero bytes for none). Version 1 (no prev) is still opened (spec §3).
  *
  * Invariants: the header is the only clear data and names no author ("sealed sender"); the key
  * is chosen by (docId, epoch), never by trial decryption; nothing is returned before decryption,
@@ -17,7 +20,12 @@ import { CryptoError } from './errors';
 import { deriveSubkey, type KeyPair } from './keys';
 import { sodium } from './sodium';
 
-export const ENVELOPE_VERSION = 1;
+/** The version this code writes; version 1 (no `prev`) is still read. */
+export const ENVELOPE_VERSION = 2;
+export const ENVELOPE_VERSIONS: readonly number[] = [1, 2];
+export const LINK_BYTES = 32;
+/** `prev` of an author device's first envelope in a document. */
+export const NO_PREV = new Uint8Array(LINK_BYTES);
 export const HEADER_BYTES = 26;
 export const NONCE_BYTES = 24;
 export const TAG_BYTES = 16;
@@ -25,8 +33,14 @@ export const DOC_ID_BYTES = 16;
 export const PAD_BLOCK = 256;
 /** Largest payload (a Yjs update or snapshot) one envelope may carry. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
-const INNER_FIXED = 32 + 32 + 8 + 4 + 64;
-const SIG_TAG = utf8('folio/envelope/v1');
+const INNER_FIXED: Record<number, number> = {
+  1: 32 + 32 + 8 + 4 + 64,
+  2: 32 + 32 + 8 + 32 + 4 + 64,
+};
+const SIG_TAGS: Record<number, Uint8Array> = {
+  1: utf8('folio/envelope/v1'),
+  2: utf8('folio/envelope/v2'),
+};
 
 export const KINDS = { update: 1, snapshot: 2, presence: 3 } as const;
 export type EnvelopeKind = keyof typeof KINDS;
@@ -54,6 +68,10 @@ export interface OpenedEnvelope {
   payload: Uint8Array;
   /** BLAKE2b-256 of the payload, as signed; used to detect equivocation. */
   payloadHash: Uint8Array;
+  /** The link of the author device's previous envelope in this document; null in version 1. */
+  prev: Uint8Array | null;
+  /** This envelope's link: BLAKE2b-256 of the signed message. */
+  link: Uint8Array;
 }
 
 /** Length of sodium_pad(x, PAD_BLOCK) for an x of `length` bytes (at least one padding byte). */
@@ -86,10 +104,14 @@ function contentKey(documentKey: Uint8Array): Uint8Array {
   return key;
 }
 
-export function encodeHeader(header: Omit<EnvelopeHeader, 'version'>): Uint8Array {
+export function encodeHeader(
+  header: Omit<EnvelopeHeader, 'version'>,
+  version: number = ENVELOPE_VERSION,
+): Uint8Array {
   if (header.docId.length !== DOC_ID_BYTES) throw new CryptoError('bad-length', 'docId');
+  if (!ENVELOPE_VERSIONS.includes(version)) throw new CryptoError('bad-version');
   return concat(
-    Uint8Array.of(ENVELOPE_VERSION, KINDS[header.kind]),
+    Uint8Array.of(version, KINDS[header.kind]),
     header.docId,
     u32(header.generation),
     u32(header.epoch),
@@ -105,7 +127,9 @@ export function readHeader(envelope: Uint8Array): EnvelopeHeader {
     throw new CryptoError('bad-length', 'shorter than an empty envelope');
   }
   const version = envelope[0]!;
-  if (version !== ENVELOPE_VERSION) throw new CryptoError('bad-version', `version ${version}`);
+  if (!ENVELOPE_VERSIONS.includes(version)) {
+    throw new CryptoError('bad-version', `version ${version}`);
+  }
   const kind = KIND_NAMES[envelope[1]!];
   if (!kind) throw new CryptoError('bad-kind', `kind ${envelope[1]}`);
   return {
@@ -121,9 +145,15 @@ function signedMessage(
   header: Uint8Array,
   author: Author,
   seq: number,
+  prev: Uint8Array | null,
   payloadHash: Uint8Array,
 ): Uint8Array {
-  return concat(SIG_TAG, lp(header, author.member, author.device, u64(seq), payloadHash));
+  const version = header[0]!;
+  const fields =
+    version === 1
+      ? lp(header, author.member, author.device, u64(seq), payloadHash)
+      : lp(header, author.member, author.device, u64(seq), prev!, payloadHash);
+  return concat(SIG_TAGS[version]!, fields);
 }
 
 export interface SealOptions {
@@ -139,40 +169,61 @@ export interface SealOptions {
   device: Uint8Array;
   seq: number;
   payload: Uint8Array;
+  /** The link of this author device's previous envelope in the document (default: none). */
+  prev?: Uint8Array;
+  /** Only for tests of stored data: 1 writes the old format (no prev). */
+  version?: 1 | 2;
   /** Only for known-answer tests: a fixed nonce. Never pass one in production code. */
   nonce?: Uint8Array;
 }
 
 /** Seals a payload into an envelope. @throws CryptoError('too-large' | 'bad-length') */
 export function sealEnvelope(options: SealOptions): Uint8Array {
+  return sealLinked(options).envelope;
+}
+
+/**
+ * Seals a payload and returns the envelope's link too (the next envelope's `prev`).
+ * @throws CryptoError('too-large' | 'bad-length')
+ */
+export function sealLinked(options: SealOptions): { envelope: Uint8Array; link: Uint8Array } {
   const s = sodium();
   const { payload } = options;
   if (payload.length > MAX_PAYLOAD_BYTES) throw new CryptoError('too-large');
   if (options.device.length !== 32 || options.member.publicKey.length !== 32) {
     throw new CryptoError('bad-length', 'author key');
   }
-  const header = encodeHeader(options);
+  const version = options.version ?? ENVELOPE_VERSION;
+  const header = encodeHeader(options, version);
   const author = { member: options.member.publicKey, device: options.device };
+  const prev = version === 1 ? null : (options.prev ?? NO_PREV);
+  if (prev && prev.length !== LINK_BYTES) throw new CryptoError('bad-length', 'prev');
   const payloadHash = s.crypto_generichash(32, payload, null);
-  const signature = s.crypto_sign_detached(
-    signedMessage(header, author, options.seq, payloadHash),
-    options.member.privateKey,
-  );
+  const message = signedMessage(header, author, options.seq, prev, payloadHash);
+  const signature = s.crypto_sign_detached(message, options.member.privateKey);
   // inner ‖ sodium_pad, written in place: one allocation, no extra copies of the payload.
-  const innerLength = INNER_FIXED + payload.length;
+  const innerLength = INNER_FIXED[version]! + payload.length;
   const padded = new Uint8Array(paddedLength(innerLength));
   padded.set(author.member, 0);
   padded.set(author.device, 32);
   padded.set(u64(options.seq), 64);
-  padded.set(u32(payload.length), 72);
-  padded.set(payload, 76);
-  padded.set(signature, 76 + payload.length);
+  let at = 72;
+  if (prev) {
+    padded.set(prev, at);
+    at += LINK_BYTES;
+  }
+  padded.set(u32(payload.length), at);
+  padded.set(payload, at + 4);
+  padded.set(signature, at + 4 + payload.length);
   padded[innerLength] = 0x80;
   const nonce = options.nonce ?? s.randombytes_buf(NONCE_BYTES);
   if (nonce.length !== NONCE_BYTES) throw new CryptoError('bad-length', 'nonce');
   const key = contentKey(options.documentKey);
   const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, header, null, nonce, key);
-  return concat(header, nonce, ciphertext);
+  return {
+    envelope: concat(header, nonce, ciphertext),
+    link: s.crypto_generichash(32, message, null),
+  };
 }
 
 export interface OpenOptions {
@@ -211,23 +262,22 @@ export function openEnvelope(envelope: Uint8Array, options: OpenOptions): Opened
     throw new CryptoError('decrypt-failure');
   }
   const inner = unpad(padded);
-  if (inner.length < INNER_FIXED) throw new CryptoError('bad-length', 'inner too short');
+  const fixed = INNER_FIXED[header.version]!;
+  if (inner.length < fixed) throw new CryptoError('bad-length', 'inner too short');
   const author = { member: inner.subarray(0, 32), device: inner.subarray(32, 64) };
   const seq = readU64(inner, 64);
-  const length = readU32(inner, 72);
-  if (inner.length !== INNER_FIXED + length) throw new CryptoError('bad-length', 'payload length');
-  const payload = inner.subarray(76, 76 + length);
-  const signature = inner.subarray(76 + length);
+  const prev = header.version === 1 ? null : inner.subarray(72, 72 + LINK_BYTES);
+  const at = prev ? 72 + LINK_BYTES : 72;
+  const length = readU32(inner, at);
+  if (inner.length !== fixed + length) throw new CryptoError('bad-length', 'payload length');
+  const payload = inner.subarray(at + 4, at + 4 + length);
+  const signature = inner.subarray(at + 4 + length);
   options.authorize(author, seq, header);
   const payloadHash = s.crypto_generichash(32, payload, null);
-  if (
-    !s.crypto_sign_verify_detached(
-      signature,
-      signedMessage(clearHeader, author, seq, payloadHash),
-      author.member,
-    )
-  ) {
+  const message = signedMessage(clearHeader, author, seq, prev, payloadHash);
+  if (!s.crypto_sign_verify_detached(signature, message, author.member)) {
     throw new CryptoError('bad-signature');
   }
-  return { header, author, seq, payload, payloadHash };
+  const link = s.crypto_generichash(32, message, null);
+  return { header, author, seq, payload, payloadHash, prev, link };
 }

@@ -1,5 +1,6 @@
 /** lib/crypto: libsodium only; no DOM, Svelte or Yjs. Bytes in, bytes out. */
 export * from './bytes';
+export * from './chain';
 export * from './envelope';
 export * from './errors';
 export * from './keys';

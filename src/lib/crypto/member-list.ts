@@ -9,6 +9,7 @@
  * only grow (no rollback); two different lists with the same version are a fork (an alarm).
  */
 import { concat, fromBase64Url, lp, toBase64Url, toHex, utf8 } from './bytes';
+import type { ChainHeads } from './chain';
 import { CryptoError } from './errors';
 import type { KeyPair } from './keys';
 import { sodium } from './sodium';
@@ -29,12 +30,20 @@ export interface MemberEntry {
   role: MemberRole;
   addedBy: string;
   addedAt: string;
-  /** Set when removed: the last seq accepted from this (member, device). */
-  removed?: { at: string; lastSeq: number };
+  /**
+   * Set when removed: the last seq accepted from this (member, device) and — in version-2 lists —
+   * the heads of its envelope chain in each document (chain.ts; docs/spec/envelope.md §10.3):
+   * only envelopes on that chain up to a head are accepted. Without `heads` (a removal signed in
+   * a version-1 list), every seq up to `lastSeq` is.
+   */
+  removed?: { at: string; lastSeq: number; heads?: ChainHeads };
 }
 
+/** The list format this code signs; version-1 lists still verify. */
+export const LIST_VERSION = 2;
+
 export interface MemberList {
-  v: 1;
+  v: 1 | 2;
   practiceId: string;
   version: number;
   /** Hex BLAKE2b-256 of the previous version's signed bytes; '' for version 0. */
@@ -44,7 +53,19 @@ export interface MemberList {
   signature: string;
 }
 
-const TAG = utf8('folio/member-list/v1');
+const TAGS: Record<number, Uint8Array> = {
+  1: utf8('folio/member-list/v1'),
+  2: utf8('folio/member-list/v2'),
+};
+
+/** Canonical text of a removal: `at|lastSeq`, and in version 2 `|doc=head,head;doc=…` (sorted). */
+function removalText(removed: MemberEntry['removed']): string {
+  if (!removed) return '';
+  const base = `${removed.at}|${removed.lastSeq}`;
+  if (removed.heads === undefined) return base;
+  const docs = Object.keys(removed.heads).sort();
+  return `${base}|${docs.map((d) => `${d}=${[...removed.heads![d]!].sort().join(',')}`).join(';')}`;
+}
 
 /** The exact bytes a list's signature covers (fixed field order, length-prefixed). */
 export function memberListBytes(list: Omit<MemberList, 'signature'>): Uint8Array {
@@ -59,11 +80,13 @@ export function memberListBytes(list: Omit<MemberList, 'signature'>): Uint8Array
       utf8(e.role),
       utf8(e.addedBy),
       utf8(e.addedAt),
-      utf8(e.removed ? `${e.removed.at}|${e.removed.lastSeq}` : ''),
+      utf8(removalText(e.removed)),
     ),
   );
+  const tag = TAGS[list.v];
+  if (!tag) throw new CryptoError('bad-record', 'member list version');
   return concat(
-    TAG,
+    tag,
     lp(
       utf8(String(list.v)),
       utf8(list.practiceId),
@@ -99,7 +122,7 @@ export function foundingList(options: {
   const addedBy = toBase64Url(options.admin.publicKey);
   return signMemberList(
     {
-      v: 1,
+      v: LIST_VERSION,
       practiceId: options.practiceId,
       version: 0,
       prev: '',
@@ -111,11 +134,36 @@ export function foundingList(options: {
 
 const ROLES: readonly string[] = ['admin', 'clinician', 'front-desk'];
 const str = (x: unknown): x is string => typeof x === 'string';
+const DOC_ID = /^[A-Za-z0-9_-]{22}$/;
+const LINK = /^[A-Za-z0-9_-]{43}$/;
+
+/** Heads: an object of document ids to non-empty arrays of distinct links. */
+function wellFormedHeads(heads: unknown): boolean {
+  if (!heads || typeof heads !== 'object' || Array.isArray(heads)) return false;
+  return Object.entries(heads).every(
+    ([doc, links]) =>
+      DOC_ID.test(doc) &&
+      Array.isArray(links) &&
+      links.length > 0 &&
+      links.every((l) => str(l) && LINK.test(l)) &&
+      new Set(links).size === links.length,
+  );
+}
+
+function wellFormedRemoval(removed: unknown, v: number): boolean {
+  if (removed === undefined) return true;
+  if (!removed || typeof removed !== 'object') return false;
+  const r = removed as { at?: unknown; lastSeq?: unknown; heads?: unknown };
+  if (!str(r.at) || !Number.isSafeInteger(r.lastSeq)) return false;
+  if (r.heads === undefined) return true;
+  return v >= 2 && wellFormedHeads(r.heads);
+}
 
 /** Shape check before anything reads the list (untrusted input from peers and the relay). */
 function wellFormed(list: MemberList): boolean {
   if (!list || typeof list !== 'object') return false;
-  if (list.v !== 1 || !Number.isInteger(list.version) || list.version < 0) return false;
+  if (list.v !== 1 && list.v !== 2) return false;
+  if (!Number.isInteger(list.version) || list.version < 0) return false;
   if (![list.practiceId, list.prev, list.signer, list.signature].every(str)) return false;
   if (!Array.isArray(list.entries)) return false;
   return list.entries.every(
@@ -133,8 +181,7 @@ function wellFormed(list: MemberList): boolean {
         e.addedAt,
       ].every(str) &&
       ROLES.includes(e.role) &&
-      (e.removed === undefined ||
-        (e.removed !== null && str(e.removed.at) && Number.isSafeInteger(e.removed.lastSeq))),
+      wellFormedRemoval(e.removed, list.v),
   );
 }
 
@@ -179,6 +226,7 @@ export function verifyNext(current: MemberList | null, next: MemberList, anchor:
   }
   if (next.practiceId !== current.practiceId)
     throw new CryptoError('bad-record', 'another practice');
+  if (next.v < current.v) throw new CryptoError('bad-record', 'a list format never goes back');
   if (next.version <= current.version) {
     if (next.version === current.version && memberListHash(next) !== memberListHash(current)) {
       throw new CryptoError('equivocation', `two member lists with version ${next.version}`);
@@ -190,10 +238,10 @@ export function verifyNext(current: MemberList | null, next: MemberList, anchor:
   }
   if (!activeAdmin(current, next.signer))
     throw new CryptoError('unknown-author', 'signer is not an admin');
-  // Removal is permanent, and a removed device's last accepted seq never grows.
+  // Removal is permanent, and what it recorded (last seq, chain heads) never changes.
   for (const old of current.entries.filter((e) => e.removed)) {
     const same = next.entries.find((e) => e.member === old.member && e.device === old.device);
-    if (!same?.removed || same.removed.lastSeq > old.removed!.lastSeq) {
+    if (!same?.removed || removalText(same.removed) !== removalText(old.removed)) {
       throw new CryptoError('bad-record', 'a removal cannot be undone');
     }
   }

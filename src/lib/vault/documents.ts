@@ -13,18 +13,22 @@ import {
   chartWrapEpoch,
   CryptoError,
   deriveSubkey,
+  fromBase64Url,
   generateKey,
   openEnvelope,
   roomId,
   rotatedChartKey,
-  sealEnvelope,
+  sealLinked,
   sodium,
   toBase64Url,
   unwrapChartKey,
   wrapChartKey,
   type Author,
+  type ChainItem,
   type EnvelopeKind,
+  type MemberEntry,
 } from '$lib/crypto';
+import { chains, noteOwn, noteSeen, ownPrev, prevOf } from './chains';
 import { keyName, type Unlocked, type VaultContext } from './context';
 import { VaultError } from './errors';
 import { currentList, type EpochKey } from './keyring';
@@ -114,7 +118,9 @@ export class Documents {
     }
     const current = documentKey(session, input.docId, 'newest');
     const seq = await nextSeq(this.#ctx, session);
-    const envelope = sealEnvelope({
+    const doc = toBase64Url(input.docId);
+    // Each envelope names this device's previous one in the document (docs/spec/envelope.md §2).
+    const { envelope, link } = sealLinked({
       kind: input.kind,
       docId: input.docId,
       generation: input.generation,
@@ -124,7 +130,10 @@ export class Documents {
       device: session.keyring.device.identity.sign.publicKey,
       seq,
       payload: input.payload,
+      prev: ownPrev(session, doc),
     });
+    // Presence is never stored, so it never becomes a link of the chain.
+    if (input.kind !== 'presence') noteOwn(session, doc, seq, link);
     return { envelope, seq };
   }
 
@@ -132,12 +141,16 @@ export class Documents {
    * Opens many envelopes; each result is either the verified content or a rejection code.
    * Membership is checked at the envelope's seq against the newest member list held
    * (docs/spec/envelope.md §10): a removed device's envelopes after its last accepted seq are
-   * `revoked`. Every verified (author, seq) raises that author's high-water mark (marks.ts).
-   * Never throws for a bad envelope.
+   * `revoked`; where its removal recorded chain heads, only envelopes on its chain up to a head
+   * are accepted (§10.3) — one not on it yet is `unchained` (it may be once its successor
+   * arrives), one in a document without a head, or presence, is `revoked`. Every verified
+   * (author, seq) raises that author's high-water mark (marks.ts) and is remembered for the heads
+   * of a later removal. Never throws for a bad envelope.
    */
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
     const session = this.#ctx.require();
-    const results = (input?.envelopes ?? []).map((envelope) => openOne(session, envelope));
+    const opened = (input?.envelopes ?? []).map((envelope) => openOne(session, envelope));
+    const results = applyRemovalChains(session, opened);
     this.#marks.note(
       session,
       results.flatMap((r) => (r.ok ? [{ ...r.author, seq: r.seq }] : [])),
@@ -284,35 +297,99 @@ function documentKey(session: Unlocked, docId: Uint8Array, which: 'newest' | 'lo
   return best;
 }
 
-function openOne(session: Unlocked, envelope: Uint8Array): OpenResult {
+/** A verified envelope's place in its author's chain, for the removal rule. */
+interface Linked {
+  result: OpenResult;
+  chain?: ChainItem & { removed: MemberEntry['removed']; kind: EnvelopeKind; self: boolean };
+}
+
+function openOne(session: Unlocked, envelope: Uint8Array): Linked {
   const list = currentList(session.keyring);
-  let memberName = '';
+  let entry: MemberEntry | null = null;
   try {
     if (!(envelope instanceof Uint8Array)) throw new CryptoError('bad-length', 'not bytes');
     const opened = openEnvelope(envelope, {
       keyFor: (docId, epoch) => keyFor(session, docId, epoch),
       authorize: (author: Author, seq: number) => {
-        memberName = authorizeMember(
+        entry = authorizeMember(
           list,
           { member: toBase64Url(author.member), device: toBase64Url(author.device) },
           seq,
-        ).name;
+        );
       },
     });
+    const { name, removed } = entry! as MemberEntry;
+    const author = {
+      member: toBase64Url(opened.author.member),
+      device: toBase64Url(opened.author.device),
+    };
+    const self =
+      author.member === toBase64Url(session.keyring.member.identity.sign.publicKey) &&
+      author.device === toBase64Url(session.keyring.device.identity.sign.publicKey);
     return {
-      ok: true,
-      kind: opened.header.kind,
-      generation: opened.header.generation,
-      seq: opened.seq,
-      payload: opened.payload.slice(),
-      payloadHash: toBase64Url(opened.payloadHash),
-      author: {
-        member: toBase64Url(opened.author.member),
-        device: toBase64Url(opened.author.device),
-        memberName,
+      result: {
+        ok: true,
+        kind: opened.header.kind,
+        generation: opened.header.generation,
+        seq: opened.seq,
+        payload: opened.payload.slice(),
+        payloadHash: toBase64Url(opened.payloadHash),
+        author: { ...author, memberName: name },
+      },
+      chain: {
+        author: `${author.member}:${author.device}`,
+        doc: toBase64Url(opened.header.docId),
+        seq: opened.seq,
+        link: toBase64Url(opened.link),
+        prev: prevOf(opened),
+        removed,
+        kind: opened.header.kind,
+        self,
       },
     };
   } catch (error) {
-    return { ok: false, code: error instanceof CryptoError ? error.code : 'bad-envelope' };
+    return {
+      result: { ok: false, code: error instanceof CryptoError ? error.code : 'bad-envelope' },
+    };
   }
+}
+
+/**
+ * The removal rule on chains (docs/spec/envelope.md §10.3): envelopes of a device whose removal
+ * recorded heads are kept only if on its chain up to a head. Then every kept envelope is
+ * remembered (own tips; links seen per author, for the heads of a later removal).
+ */
+function applyRemovalChains(session: Unlocked, opened: Linked[]): OpenResult[] {
+  const results = opened.map((o) => o.result);
+  const judged: number[] = [];
+  opened.forEach((o, i) => {
+    const removal = o.chain?.removed;
+    if (!removal?.heads) return; // Active, or removed under the seq rule of a version-1 list.
+    if (o.chain!.kind === 'presence') results[i] = { ok: false, code: 'revoked' };
+    else judged.push(i);
+  });
+  if (judged.length > 0) {
+    const verdicts = chains(session).removed.decide(
+      judged.map((i) => opened[i]!.chain!),
+      (author) => heads(session, author),
+    );
+    judged.forEach((i, k) => {
+      if (verdicts[k] !== 'ok') results[i] = { ok: false, code: verdicts[k]! };
+    });
+  }
+  opened.forEach((o, i) => {
+    const c = o.chain;
+    if (!c || !results[i]!.ok || c.kind === 'presence') return;
+    noteSeen(session, c.author, c.doc, c.link, c.prev);
+    if (c.self) noteOwn(session, c.doc, c.seq, fromBase64Url(c.link));
+  });
+  return results;
+}
+
+/** The chain heads recorded for a removed author device in the newest list held. */
+function heads(session: Unlocked, author: string) {
+  const entry = currentList(session.keyring).entries.find(
+    (e) => `${e.member}:${e.device}` === author,
+  );
+  return entry?.removed?.heads ?? {};
 }

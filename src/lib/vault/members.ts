@@ -11,6 +11,7 @@
 import {
   chooseLists,
   generateIdentity,
+  LIST_VERSION,
   memberListHash,
   signMemberList,
   toBase64Url,
@@ -27,6 +28,7 @@ import { grantFromJson, grantToJson, type GrantJson } from './grants';
 import { checkPassphrase, checkRole, clean, entryFor } from './input';
 import { copyPair, currentList, type Keyring } from './keyring';
 import type { Role } from './records';
+import { headsSeen } from './chains';
 import { cleanMarks, raise, type SeenMarks } from './marks';
 import {
   acceptRotation,
@@ -149,6 +151,7 @@ export class Members {
       },
       Object.fromEntries(marks),
       new Date().toISOString(),
+      (author) => headsSeen(session, author),
     );
     session.pendingRemoval = prepared;
     return { lists: prepared.lists, grants: prepared.grants.map(grantToJson) };
@@ -255,7 +258,7 @@ export function extendList(
   if (listed) throw new VaultError('bad-input', 'That device is already paired');
   const next = signMemberList(
     {
-      v: 1,
+      v: LIST_VERSION,
       practiceId: current.practiceId,
       version: current.version + 1,
       prev: memberListHash(current),

@@ -18,10 +18,12 @@ import {
   fromBase64Url,
   generateKey,
   grantKey,
+  LIST_VERSION,
   memberListHash,
   signMemberList,
   toBase64Url,
   verifyNext,
+  type ChainHeads,
   type GrantKind,
   type KeyGrant,
   type MemberEntry,
@@ -84,7 +86,9 @@ export function requireActiveAdmin(keyring: Keyring): void {
 /**
  * Signs member list v+1 without the target (a device, or every device of a member) and prepares
  * new epoch keys sealed to each remaining device. Each removed entry's last seq is the highest of
- * `marks` ("member:device" → seq; −1 when nothing was ever verified from it).
+ * `marks` ("member:device" → seq; −1 when nothing was ever verified from it), and its chain heads
+ * per document are `headsOf` it (the links of its envelopes this vault verified that none of its
+ * other envelopes names; none: everything it wrote is refused).
  * @throws RotationError
  */
 export function prepareRemoval(
@@ -92,6 +96,7 @@ export function prepareRemoval(
   target: { member: string; device?: string },
   marks: Marks,
   now: string,
+  headsOf: (author: string) => ChainHeads = () => ({}),
 ): PreparedRemoval {
   requireActiveAdmin(keyring);
   const list = currentList(keyring);
@@ -115,13 +120,20 @@ export function prepareRemoval(
 
   const next = signMemberList(
     {
-      v: 1,
+      v: LIST_VERSION,
       practiceId: list.practiceId,
       version: list.version + 1,
       prev: memberListHash(list),
       entries: list.entries.map((e) =>
         hit(e) && !e.removed
-          ? { ...e, removed: { at: now, lastSeq: Math.max(-1, marks[authorKey(e)] ?? -1) } }
+          ? {
+              ...e,
+              removed: {
+                at: now,
+                lastSeq: Math.max(-1, marks[authorKey(e)] ?? -1),
+                heads: headsOf(authorKey(e)),
+              },
+            }
           : e,
       ),
     },

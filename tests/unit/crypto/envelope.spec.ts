@@ -121,7 +121,7 @@ describe('envelope round trip', () => {
 
   it('pads to 256-byte blocks and names no author in the clear', () => {
     const a = seal({ payload: new Uint8Array(10) });
-    const b = seal({ payload: new Uint8Array(100) });
+    const b = seal({ payload: new Uint8Array(60) });
     expect(a.length).toBe(b.length);
     expect((a.length - HEADER_BYTES - NONCE_BYTES - 16) % PAD_BLOCK).toBe(0);
     const hex = sodium().to_hex(a);
@@ -173,7 +173,7 @@ describe('envelope tampering', () => {
 
   it('an unknown version or kind is refused before decryption', () => {
     const envelope = seal();
-    for (const v of [0, 2, 255]) {
+    for (const v of [0, 3, 255]) {
       const copy = envelope.slice();
       copy[0] = v;
       expect(code(() => readHeader(copy))).toBe('bad-version');
@@ -220,9 +220,13 @@ describe('envelope tampering', () => {
     // Changed seq.
     const seq = concat(inner.slice(0, 64), u64(6), inner.slice(72));
     expect(code(() => open(resealInner(envelope, seq)))).toBe('bad-signature');
+    // Changed predecessor link (version 2).
+    const prev = inner.slice();
+    prev[80]! ^= 1;
+    expect(code(() => open(resealInner(envelope, prev)))).toBe('bad-signature');
     // Changed payload byte.
     const payload = inner.slice();
-    payload[76]! ^= 1;
+    payload[108]! ^= 1;
     expect(code(() => open(resealInner(envelope, payload)))).toBe('bad-signature');
     // Any flipped bit in the signature.
     fc.assert(
@@ -234,7 +238,7 @@ describe('envelope tampering', () => {
       { numRuns: 50 },
     );
     // Lying length field.
-    const length = concat(inner.slice(0, 72), u32(2), inner.slice(76));
+    const length = concat(inner.slice(0, 104), u32(2), inner.slice(108));
     expect(code(() => open(resealInner(envelope, length)))).toBe('bad-length');
   });
 
@@ -257,5 +261,53 @@ describe('envelope tampering', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('decoder: 10,000 generated envelopes (random, or valid ones of both versions mutated) open to a verified result or a CryptoError', () => {
+    const valid = [seal(), seal({ version: 1 }), seal({ payload: new Uint8Array(300) })];
+    const mutated = fc
+      .tuple(
+        fc.constantFrom(...valid),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.nat(), { nil: undefined }),
+      )
+      .map(([envelope, edits, cut]) => {
+        const copy = envelope.slice(0, cut === undefined ? undefined : cut % (envelope.length + 1));
+        for (const [i, byte] of edits) if (copy.length > 0) copy[i % copy.length] = byte;
+        return copy;
+      });
+    const header = fc
+      .tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 2, 3), fc.uint8Array({ maxLength: 400 }))
+      .map(([v, k, rest]) => concat(Uint8Array.of(v, k), docId, u32(1), u32(0), rest));
+    fc.assert(
+      fc.property(fc.oneof(mutated, header, fc.uint8Array({ maxLength: 400 })), (bytes) => {
+        let result: unknown;
+        try {
+          result = open(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CryptoError);
+          return;
+        }
+        // Only an unchanged envelope opens (a mutation that rewrote a byte with itself).
+        expect(valid.some((v) => v.length === bytes.length && same(v, bytes))).toBe(true);
+        expect(result).toBeDefined();
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('reads version-1 envelopes (stored before version 2): same checks, no prev', () => {
+    const old = seal({ version: 1, seq: 7, payload: new Uint8Array([5]) });
+    expect(old[0]).toBe(1);
+    const opened = open(old);
+    expect(opened).toMatchObject({ seq: 7, prev: null });
+    expect(opened.link).toHaveLength(32);
+    // Relabelled as version 2 (or back), the header no longer authenticates.
+    const relabelled = old.slice();
+    relabelled[0] = 2;
+    expect(code(() => open(relabelled))).toBe('decrypt-failure');
+    const current = seal({ prev: new Uint8Array(32).fill(9) });
+    expect(current[0]).toBe(2);
+    expect(same(open(current).prev!, new Uint8Array(32).fill(9))).toBe(true);
   });
 });

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   authorize,
+  chooseLists,
+  CryptoError,
   foundingList,
   generateIdentity,
   loadSodium,
@@ -68,7 +70,7 @@ beforeAll(async () => {
   });
   v1 = signMemberList(
     {
-      v: 1,
+      v: 2,
       practiceId: 'p1',
       version: 1,
       prev: memberListHash(v0),
@@ -107,17 +109,17 @@ describe('member lists', () => {
   it('never roll back, detect forks, and refuse lists that skip a version or do not chain', () => {
     expect(code(() => verifyNext(v1, v0, b64(ada)))).toBe('replayed');
     const fork = signMemberList(
-      { v: 1, practiceId: 'p1', version: 1, prev: memberListHash(v0), entries: v0.entries },
+      { v: 2, practiceId: 'p1', version: 1, prev: memberListHash(v0), entries: v0.entries },
       ada.sign,
     );
     expect(code(() => verifyNext(v1, fork, b64(ada)))).toBe('equivocation');
     const skip = signMemberList(
-      { v: 1, practiceId: 'p1', version: 3, prev: memberListHash(v1), entries: v1.entries },
+      { v: 2, practiceId: 'p1', version: 3, prev: memberListHash(v1), entries: v1.entries },
       ada.sign,
     );
     expect(code(() => verifyNext(v1, skip, b64(ada)))).toBe('bad-record');
     const unchained = signMemberList(
-      { v: 1, practiceId: 'p1', version: 2, prev: memberListHash(v0), entries: v1.entries },
+      { v: 2, practiceId: 'p1', version: 2, prev: memberListHash(v0), entries: v1.entries },
       ada.sign,
     );
     expect(code(() => verifyNext(v1, unchained, b64(ada)))).toBe('bad-record');
@@ -125,7 +127,7 @@ describe('member lists', () => {
 
   it('accept changes only from an admin of the previous version', () => {
     const byBob = signMemberList(
-      { v: 1, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: v1.entries },
+      { v: 2, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: v1.entries },
       bob.sign,
     );
     expect(code(() => verifyNext(v1, byBob, b64(ada)))).toBe('unknown-author');
@@ -136,7 +138,7 @@ describe('member lists', () => {
       e.member === b64(bob) ? { ...e, removed: { at: 'later', lastSeq: 41 } } : e,
     );
     const v2 = signMemberList(
-      { v: 1, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: removed },
+      { v: 2, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: removed },
       ada.sign,
     );
     expect(code(() => verifyNext(v1, v2, b64(ada)))).toBe('no-error');
@@ -148,13 +150,13 @@ describe('member lists', () => {
       'unknown-author',
     );
     const undone = signMemberList(
-      { v: 1, practiceId: 'p1', version: 3, prev: memberListHash(v2), entries: v1.entries },
+      { v: 2, practiceId: 'p1', version: 3, prev: memberListHash(v2), entries: v1.entries },
       ada.sign,
     );
     expect(code(() => verifyNext(v2, undone, b64(ada)))).toBe('bad-record');
     const moreSeq = signMemberList(
       {
-        v: 1,
+        v: 2,
         practiceId: 'p1',
         version: 3,
         prev: memberListHash(v2),
@@ -225,7 +227,7 @@ describe('member lists under random additions and removals', () => {
             );
           }
           const body = {
-            v: 1 as const,
+            v: 2 as const,
             practiceId: 'p1',
             version: current.version + 1,
             prev: memberListHash(current),
@@ -264,6 +266,111 @@ describe('member lists under random additions and removals', () => {
         );
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('member list formats', () => {
+  const link = (n: number) => toBase64Url(new Uint8Array(32).fill(n));
+  const doc = toBase64Url(new Uint8Array(16).fill(1));
+
+  it('version-1 lists stored before chains still verify, apply the seq rule, and extend to version 2 (never back)', () => {
+    const old0 = signMemberList({ ...v0, v: 1 }, ada.sign);
+    const legacy = v1.entries.map((e) =>
+      e.member === b64(bob) ? { ...e, removed: { at: 'then', lastSeq: 9 } } : e,
+    );
+    const old1 = signMemberList(
+      { v: 1, practiceId: 'p1', version: 1, prev: memberListHash(old0), entries: legacy },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(null, old0, b64(ada)))).toBe('no-error');
+    expect(code(() => verifyNext(old0, old1, b64(ada)))).toBe('no-error');
+    expect(code(() => authorize(old1, { member: b64(bob), device: b64(tablet) }, 9))).toBe(
+      'no-error',
+    );
+    const body = { practiceId: 'p1', version: 2, prev: memberListHash(old1) };
+    const next = signMemberList({ ...body, v: 2, entries: legacy }, ada.sign);
+    expect(code(() => verifyNext(old1, next, b64(ada)))).toBe('no-error');
+    // Back to version 1, or heads added to a removal recorded without them: refused.
+    const back = signMemberList(
+      { v: 1, practiceId: 'p1', version: 3, prev: memberListHash(next), entries: legacy },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(next, back, b64(ada)))).toBe('bad-record');
+    const withHeads = legacy.map((e) =>
+      e.removed ? { ...e, removed: { ...e.removed, heads: { [doc]: [link(1)] } } } : e,
+    );
+    const rewritten = signMemberList(
+      { v: 2, practiceId: 'p1', version: 3, prev: memberListHash(next), entries: withHeads },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(next, rewritten, b64(ada)))).toBe('bad-record');
+    // Heads exist only in version 2.
+    const v1Heads = signMemberList({ ...body, v: 1, entries: withHeads }, ada.sign);
+    expect(code(() => verifyNext(old1, v1Heads, b64(ada)))).toBe('bad-record');
+  });
+
+  it('heads are signed: changing, adding or dropping one breaks the signature', () => {
+    const removed = v1.entries.map((e) =>
+      e.member === b64(bob)
+        ? { ...e, removed: { at: 'now', lastSeq: 5, heads: { [doc]: [link(1), link(2)] } } }
+        : e,
+    );
+    const v2 = signMemberList(
+      { v: 2, practiceId: 'p1', version: 2, prev: memberListHash(v1), entries: removed },
+      ada.sign,
+    );
+    expect(code(() => verifyNext(v1, v2, b64(ada)))).toBe('no-error');
+    for (const heads of [{ [doc]: [link(1)] }, { [doc]: [link(1), link(3)] }, {}]) {
+      const changed = {
+        ...v2,
+        entries: v2.entries.map((e) =>
+          e.removed ? { ...e, removed: { ...e.removed, heads } } : e,
+        ),
+      };
+      expect(code(() => verifyNext(v1, changed, b64(ada)))).toBe('bad-signature');
+    }
+  });
+
+  it('decoder: 10,000 generated candidates (random JSON, or a valid list with a field replaced) verify only when unchanged, else a CryptoError', () => {
+    const valid = v1;
+    const fields = Object.keys(valid) as (keyof MemberList)[];
+    const entryFields = Object.keys(valid.entries[1]!) as (keyof MemberEntry)[];
+    const junk = fc.oneof(
+      fc.anything({ maxDepth: 2 }),
+      fc.string({ maxLength: 8 }),
+      fc.integer(),
+      fc.constant(undefined),
+    );
+    const replaced = fc
+      .tuple(fc.constantFrom(...fields), junk)
+      .map(([field, value]) => ({ ...valid, [field]: value }));
+    const entryReplaced = fc
+      .tuple(fc.constantFrom(...entryFields, 'removed' as const), junk)
+      .map(([field, value]) => ({
+        ...valid,
+        entries: [valid.entries[0], { ...valid.entries[1], [field]: value }],
+      }));
+    const removal = fc
+      .record({ at: junk, lastSeq: junk, heads: fc.oneof(junk, fc.dictionary(fc.string(), junk)) })
+      .map((removed) => ({
+        ...valid,
+        entries: [valid.entries[0], { ...valid.entries[1], removed }],
+      }));
+    fc.assert(
+      fc.property(fc.oneof(junk, replaced, entryReplaced, removal), (candidate) => {
+        let ok = false;
+        try {
+          verifyNext(v0, candidate as MemberList, b64(ada));
+          ok = true;
+        } catch (error) {
+          expect(error).toBeInstanceOf(CryptoError);
+        }
+        if (ok) expect(memberListHash(candidate as MemberList)).toBe(memberListHash(valid));
+        // Choosing among candidates never throws either.
+        expect(chooseLists([v0], [candidate], b64(ada)).added.length).toBe(ok ? 1 : 0);
+      }),
+      { numRuns: 10_000 },
     );
   });
 });

@@ -48,6 +48,18 @@ it('the documented envelope opens to the documented payload, author and seq', ()
   );
 });
 
+it('the documented version-2 envelope opens with its prev and link (§2, §10.3)', () => {
+  const opened = openEnvelope(fromHex(documented.outputs.envelopeV2!), {
+    keyFor: () => fromHex(VECTOR_INPUTS.documentKey),
+    authorize: () => {},
+  });
+  expect(opened.header.version).toBe(2);
+  expect(opened.seq).toBe(42);
+  expect(toHex(opened.prev!)).toBe(VECTOR_INPUTS.prev);
+  expect(toHex(opened.link)).toBe(documented.outputs.envelopeV2Link);
+  expect(sodium().to_string(opened.payload)).toBe(VECTOR_INPUTS.payload);
+});
+
 it('the documented recovery key parses back to its bytes', () => {
   expect(toHex(parseRecoveryKey(documented.outputs.recoveryKeyForDocumentKeyBytes!))).toBe(
     VECTOR_INPUTS.documentKey,

@@ -12,6 +12,7 @@ import {
   roomId,
   rotatedChartKey,
   sealEnvelope,
+  sealLinked,
   sodium,
   toHex,
   utf8,
@@ -31,6 +32,7 @@ export const VECTOR_INPUTS = {
   kind: 'update' as const,
   payload: 'folio test vector',
   nonce: toHex(range(0x70, 24)),
+  prev: toHex(range(0x90, 32)),
 };
 
 export async function computeVectors() {
@@ -40,7 +42,7 @@ export async function computeVectors() {
   const key = s.from_hex(i.documentKey);
   const member = s.crypto_sign_seed_keypair(s.from_hex(i.memberSeed));
   const device = s.crypto_sign_seed_keypair(s.from_hex(i.deviceSeed));
-  const envelope = sealEnvelope({
+  const options = {
     kind: i.kind,
     docId: s.from_hex(i.docId),
     generation: i.generation,
@@ -51,7 +53,10 @@ export async function computeVectors() {
     seq: i.seq,
     payload: utf8(i.payload),
     nonce: s.from_hex(i.nonce),
-  });
+  };
+  // Version 1 (stored data from before version 2 must still open), then the current version 2.
+  const envelope = sealEnvelope({ ...options, version: 1 });
+  const v2 = sealLinked({ ...options, prev: s.from_hex(i.prev) });
   return {
     memberPublicKey: toHex(member.publicKey),
     devicePublicKey: toHex(device.publicKey),
@@ -61,6 +66,8 @@ export async function computeVectors() {
     webrtcPassword: toHex(deriveSubkey(key, 'webrtc')),
     roomId: roomId(key, s.from_hex(i.docId), i.generation),
     envelope: toHex(envelope),
+    envelopeV2: toHex(v2.envelope),
+    envelopeV2Link: toHex(v2.link),
     recoveryKeyForDocumentKeyBytes: formatRecoveryKey(key),
     rotatedChartKeyWithDocumentKeyAsClinical: toHex(
       rotatedChartKey({ clinicalKey: key, docId: s.from_hex(i.docId), chartEpoch: i.epoch }),
