@@ -3,8 +3,10 @@
  * schema-valid and calendar-checked already (lib/fhir); this maps what Folio models into chart
  * sections, so imported data appears in the UI and can be edited, and keeps everything else
  * verbatim for re-export. Each mapped entry also keeps its source resource(s) (`fhir`), so an
- * unedited entry is exported exactly as it came in, and an edited one as the source with Folio's
- * changes laid over it (fhir-out.ts).
+ * unedited entry is exported exactly as it came in, and an edited one as the source with only the
+ * edited fields laid over it (fhir-source.ts). Statuses Folio does not model are shown as the
+ * nearest Folio status (remission → inactive, on-hold → active, provisional → confirmed, …) but
+ * stay as they came in the source.
  */
 import { vaccineByCode } from './cvx';
 import { isCalendarDate } from './dates';
@@ -119,6 +121,7 @@ function problemOf(r: Json): Problem | null {
     ...(dateOf(r.onsetDateTime ?? obj(r.onsetPeriod).start)
       ? { onsetDate: dateOf(r.onsetDateTime ?? obj(r.onsetPeriod).start) }
       : {}),
+    ...(dateOf(r.abatementDateTime) ? { abatementDate: dateOf(r.abatementDateTime) } : {}),
     clinicalStatus:
       clinical === 'resolved'
         ? 'resolved'

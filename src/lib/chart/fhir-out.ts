@@ -5,7 +5,14 @@
  * 8480-6 / 8462-4 components, as US Core does); a note becomes an Encounter and a
  * DocumentReference whose attachment holds the note text (signed text once signed, plus addenda).
  * Entries marked entered-in-error are exported with that status — never silently dropped.
- * Resources kept verbatim from an import (`kept`) are appended unchanged.
+ * Resources kept verbatim from an import (`kept`) are appended unchanged. An imported entry is
+ * exported as its source resource(s), verbatim until edited (fhir-source.ts).
+ *
+ * What Folio changes on an imported resource, and nothing else: the elements of the fields edited
+ * in Folio (fhir-source.ts), the Patient's demographics edited in Folio, and references — every
+ * `urn:uuid:` or conditional reference becomes the `Type/id` of the exported resource it names
+ * (done at import since issue 12; at export for charts imported before, where it can still be
+ * matched — lib/fhir/r4/references.ts). `#contained` and absolute references are kept.
  */
 import {
   BP_DIASTOLIC,
@@ -14,7 +21,9 @@ import {
   VITAL_MEASURES,
   type FhirResource,
 } from './fhir-codes';
+import { exportReferenceMap, rewriteReferences } from '../fhir/r4/references';
 import { patientOf } from './fhir-in';
+import { fromSource as sourceOf } from './fhir-source';
 import type { ChartModel } from './model';
 
 export type { FhirResource } from './fhir-codes';
@@ -150,36 +159,6 @@ function vitalsObservations(entry: Entry<Vitals>, subject: object): FhirResource
   return out;
 }
 
-/** What Folio may change on an imported resource, laid over the source when it was edited. */
-const OVERLAY: Record<string, string[]> = {
-  Condition: ['clinicalStatus', 'verificationStatus', 'abatementDateTime'],
-  MedicationRequest: ['status'],
-  MedicationStatement: ['status'],
-  AllergyIntolerance: ['clinicalStatus', 'verificationStatus'],
-  Immunization: ['status'],
-  Observation: ['status'],
-};
-
-/**
- * An entry that came from an import is exported as its source resource(s): verbatim when it was
- * never edited, else with Folio's edits (status and the like) laid over the source.
- */
-function withSource(e: Entry<unknown>, generated: FhirResource[]): FhirResource[] {
-  const src = (e.data as { fhir?: unknown }).fhir;
-  if (!src) return generated;
-  const sources = (Array.isArray(src) ? src : [src]) as FhirResource[];
-  if (e.history.length === 0) return sources;
-  const edits = generated[0] ?? {};
-  return sources.map((source) => {
-    const merged: FhirResource = { ...source };
-    for (const key of OVERLAY[source.resourceType] ?? []) {
-      if (key in edits) merged[key] = (edits as Record<string, unknown>)[key];
-      else delete merged[key];
-    }
-    return merged;
-  });
-}
-
 /** An imported Patient with the demographics edited in Folio laid over it. */
 function mergePatient(
   source: FhirResource,
@@ -212,8 +191,10 @@ export function chartToFhir(
   // An imported chart keeps its source Patient id, so the kept resources' references still match.
   const pid = source?.id ?? patientId;
   const subject = { reference: `Patient/${pid}` };
-  const fromSource = (e: Entry<unknown>, generated: FhirResource | FhirResource[]) =>
-    withSource(e, Array.isArray(generated) ? generated : [generated]);
+  const fromSource = (e: Entry<unknown>, generated: FhirResource | FhirResource[]) => {
+    const rendered = Array.isArray(generated) ? generated : [generated];
+    return sourceOf(e, rendered) ?? rendered;
+  };
   const out: FhirResource[] = [];
   const generatedPatient: FhirResource = compact({
     resourceType: 'Patient',
@@ -274,6 +255,7 @@ export function chartToFhir(
           code: concept(d.text, d.code),
           subject,
           onsetDateTime: dateTime(d.onsetDate),
+          abatementDateTime: dateTime(d.abatementDate),
           recordedDate: e.createdAt,
         }),
       ),
@@ -464,14 +446,19 @@ export function chartToFhir(
   if (options.consents ?? sections === 'all') {
     for (const e of model.consents()) out.push(consentResource(e, subject));
   }
-  return sections === 'all' ? [...out, ...model.keptResources(), ...kept] : out;
+  const chartKept = model.keptResources();
+  const all = sections === 'all' ? [...out, ...chartKept, ...kept] : out;
+  // Charts imported before references were rewritten at import: rewrite what can be matched.
+  const rewrite = exportReferenceMap([...out, ...chartKept, ...kept]);
+  return all.map((r) => rewriteReferences(r, rewrite));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A FHIR collection Bundle of resources. Entries whose id is a UUID get `urn:uuid:` full URLs (so
- * imported resources' urn:uuid references resolve); the others are referenced as Type/id.
+ * A FHIR collection Bundle of resources. Entries whose id is a UUID get `urn:uuid:` full URLs (an
+ * identity for the entry); references between the resources are `Type/id` (chartToFhir), matched
+ * by type and id as in NDJSON.
  */
 export function collectionBundle(
   resources: readonly FhirResource[],

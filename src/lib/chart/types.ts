@@ -109,6 +109,8 @@ export interface Problem {
   text: string;
   code?: Coding;
   onsetDate?: string;
+  /** When it resolved (FHIR abatementDateTime); set by `resolveProblem`. */
+  abatementDate?: string;
   clinicalStatus: 'active' | 'inactive' | 'resolved';
   verificationStatus: 'confirmed' | 'entered-in-error';
 }

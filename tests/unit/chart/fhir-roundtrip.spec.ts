@@ -8,6 +8,7 @@ import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { openEnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
 import { checkResource } from '../../../src/lib/fhir/r4/index.ts';
+import { splitSynthea } from '../../fixtures/fhir/synthea-split.ts';
 import { ADA, fakePort } from '../crdt/fake-port.ts';
 
 const FIXTURE = new URL(
@@ -52,9 +53,33 @@ it('imports a Synthea patient into chart sections and exports every resource aga
 
   const out = chartToFhir(chart, 'ignored-for-imports');
   expect(counts(out)).toEqual(counts(resources));
+  // Unchanged but for references, which name the exported resources as Type/id (issue 12).
+  const typeOf = new Map(resources.map((r) => [r.id, r.resourceType]));
+  const asExported = (node: unknown): unknown =>
+    JSON.parse(JSON.stringify(node), (k, v) =>
+      k === 'reference' && typeof v === 'string' && v.startsWith('urn:uuid:')
+        ? `${typeOf.get(v.slice(9))}/${v.slice(9)}`
+        : v,
+    );
   const before = byKey(resources);
-  for (const [key, resource] of byKey(out)) expect(resource, key).toEqual(before.get(key));
+  for (const [key, resource] of byKey(out))
+    expect(resource, key).toEqual(asExported(before.get(key)));
 });
+
+it(
+  'round trip over Synthea patients (scripts/fhir-roundtrip.ts): one file, and split across files',
+  { timeout: 180_000 },
+  async () => {
+    const { roundTrip } = await import('../../../scripts/fhir-roundtrip.ts');
+    const report = await roundTrip([FIXTURE.pathname]);
+    expect(report).toMatchObject({ patients: 1, compared: resources.length, differences: [] });
+    expect([...report.unmatched, ...report.invalid, ...report.refused]).toEqual([]);
+    // The same patient with its organization and practitioner in files of their own.
+    const split = await roundTrip(splitSynthea(readFileSync(FIXTURE, 'utf8')));
+    expect(split).toMatchObject({ patients: 1, compared: resources.length, differences: [] });
+    expect([...split.unmatched, ...split.invalid, ...split.refused]).toEqual([]);
+  },
+);
 
 it('an edit made after import appears in the next export, over the source resource', async () => {
   const chart = await emptyChart();
@@ -71,7 +96,9 @@ it('an edit made after import appears in the next export, over the source resour
   const exported = out.find((r) => r.resourceType === 'Condition' && r.id === source.id)!;
   expect(exported.clinicalStatus).toMatchObject({ coding: [{ code: 'resolved' }] });
   expect(exported.code).toEqual(source.code);
-  expect(exported.subject).toEqual(source.subject);
+  expect(exported.subject).toEqual({
+    reference: (source.subject as { reference: string }).reference.replace('urn:uuid:', 'Patient/'),
+  });
   expect(
     out.filter((r) => r.resourceType === 'Immunization' && r.status === 'entered-in-error'),
   ).toHaveLength(1);

@@ -7,8 +7,10 @@ import {
   MAX_IMPORT_BYTES,
   prepareImport,
   readImport,
+  readImportFiles,
   type OutcomeIssue,
 } from '../../../src/lib/fhir/r4/index.ts';
+import { splitSynthea } from '../../fixtures/fhir/synthea-split.ts';
 
 const fixture = (path: string) =>
   readFileSync(new URL(`../../fixtures/fhir/${path}`, import.meta.url), 'utf8');
@@ -41,14 +43,19 @@ async function readError(fn: () => unknown): Promise<OutcomeIssue[]> {
 }
 
 describe('reading and validating imports', () => {
-  it('accepts a Synthea patient: every resource valid, grouped under its Patient', async () => {
-    const inputs = readImport(SYNTHEA, 'synthea.json');
-    const prepared = await prepareImport(inputs);
-    expect(prepared.patients).toHaveLength(1);
-    expect(prepared.patients[0]!.issues).toEqual([]);
-    expect(prepared.patients[0]!.ok).toBe(true);
-    expect(prepared.patients[0]!.resources).toHaveLength(inputs.length);
-  });
+  // The first test loads the R4 validators (a large module): slow on a busy machine.
+  it(
+    'accepts a Synthea patient: every resource valid, grouped under its Patient',
+    { timeout: 120_000 },
+    async () => {
+      const inputs = readImport(SYNTHEA, 'synthea.json');
+      const prepared = await prepareImport(inputs);
+      expect(prepared.patients).toHaveLength(1);
+      expect(prepared.patients[0]!.issues).toEqual([]);
+      expect(prepared.patients[0]!.ok).toBe(true);
+      expect(prepared.patients[0]!.resources).toHaveLength(inputs.length);
+    },
+  );
 
   it('finds the deliberate schema error of the US Core test patient, at its place', async () => {
     // The same error the reference validator (@asymmetrik/fhir-json-schema-validator) reports.
@@ -195,6 +202,103 @@ describe('reading and validating imports', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('depth', () => {
+  /** `levels` nested extensions: the leaf is 2 × levels − 1 objects and arrays below the first. */
+  const nested = (levels: number): string => {
+    const open = '{"url": "http://example.org/n", "extension": ['.repeat(levels - 1);
+    const leaf = '{"url": "http://example.org/leaf", "valueString": "x"}';
+    return open + leaf + ']}'.repeat(levels - 1);
+  };
+  const withExtension = (levels: number, id: string) =>
+    `{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": ${JSON.stringify(patient('a'))}}, {"resource": ${JSON.stringify(patient(id)).slice(0, -1)}, "extension": [${nested(levels)}]}}]}`;
+  it('refuses a resource nested 10,000 levels deep with the place, before validating', async () => {
+    const issues = await readError(() => readImport(withExtension(10_000, 'b')));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ code: 'too-costly', severity: 'error' });
+    expect(issues[0]!.diagnostics).toMatch(/more than 100 levels deep/);
+    expect(issues[0]!.expression[0]).toMatch(
+      /^Bundle\.entry\[1\]\.resource\.extension\[0\](\.extension\[0\]){49}$/,
+    );
+  });
+
+  it('reads and validates resources up to the limit (well below where validators overflow)', async () => {
+    // Resource, its extension array, then 49 extensions and 48 arrays: 99 levels.
+    const prepared = await prepareImport(readImport(withExtension(49, 'b')));
+    expect(prepared.patients.map((p) => p.issues)).toEqual([[], []]);
+  }, 120_000);
+});
+
+describe('several files read together', () => {
+  const files = splitSynthea(SYNTHEA);
+
+  it('alone, a patient file of the multi-file layout points at nothing', async () => {
+    const prepared = await prepareImport(readImport(files[0]!.data, files[0]!.name));
+    const missing = prepared.patients[0]!.issues.filter((i) => i.code === 'not-found');
+    expect(missing.length).toBeGreaterThan(10);
+    expect(missing[0]!.diagnostics).toMatch(/points at nothing in this file/);
+  }, 120_000);
+
+  it('together, references resolve across files: the patient imports with what it refers to', async () => {
+    const inputs = readImportFiles(files);
+    expect(inputs[0]!.where).toBe('patient.json: Bundle.entry[0].resource');
+    const prepared = await prepareImport(inputs);
+    expect(prepared.patients).toHaveLength(1);
+    const p = prepared.patients[0]!;
+    expect(p.issues).toEqual([]);
+    expect(p.ok).toBe(true);
+    const types = p.resources.map((r) => r.resourceType);
+    expect(types).toContain('Organization');
+    expect(types).toContain('Practitioner');
+    const refs = JSON.stringify(p.resources).match(/"reference":"[^"]*"/g) ?? [];
+    expect(refs.filter((r) => r.includes('?') || r.includes('urn:uuid'))).toEqual([]);
+  }, 120_000);
+
+  it('reads a resource found in several files once; warns when the copies differ; notes what is left out', async () => {
+    const extra = {
+      name: 'more.json',
+      data: bundle([
+        { resourceType: 'Organization', id: 'spare', name: 'Nobody refers to me' },
+        ...(JSON.parse(files[2]!.data).entry as { resource: unknown }[]).map((e) => e.resource),
+      ]),
+    };
+    const changed = JSON.parse(files[1]!.data);
+    changed.entry[0].resource.name = 'Renamed';
+    const prepared = await prepareImport(
+      readImportFiles([
+        files[0]!,
+        { name: 'hospital-older.json', data: JSON.stringify(changed) },
+        files[1]!,
+        files[2]!,
+        extra,
+      ]),
+    );
+    expect(prepared.patients[0]!.issues).toEqual([]);
+    expect(prepared.issues.map((i) => [i.severity, i.expression[0], i.diagnostics])).toEqual([
+      [
+        'warning',
+        `${files[1]!.name}: Bundle.entry[0].resource`,
+        'This Organization is also in hospital-older.json with different content; the copy in hospital-older.json is used.',
+      ],
+      [
+        'warning',
+        'more.json',
+        '1 of its resources are referred to by no patient read and are left out.',
+      ],
+    ]);
+    const org = prepared.patients[0]!.resources.find((r) => r.resourceType === 'Organization')!;
+    expect(org.name).toBe('Renamed');
+  }, 120_000);
+
+  it('names the file of every problem, and reads nothing when one file cannot be read', async () => {
+    const issues = await readError(() =>
+      readImportFiles([files[0]!, { name: 'broken.json', data: '{"resourceType": ' }]),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ expression: ['broken.json'], code: 'structure' }),
+    ]);
   });
 });
 

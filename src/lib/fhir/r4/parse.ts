@@ -2,6 +2,14 @@
  * Reading an import file: a FHIR R4 Bundle (transaction, batch, collection, document, searchset),
  * a single resource, or NDJSON (one resource per line). Size is checked before parsing; JSON
  * errors name the line and column (or the NDJSON line); entries keep where they came from.
+ * Several files can be read together (`readImportFiles`, e.g. a Synthea export whose patients
+ * refer to practitioners and organizations kept in files of their own): every place then starts
+ * with its file's name.
+ *
+ * Depth is bounded before anything walks a resource: a resource nested deeper than
+ * MAX_RESOURCE_DEPTH objects and arrays is refused, with the place where it goes too deep. Real
+ * FHIR is a few dozen levels at most (nested Questionnaire items); the validator and the walkers
+ * after it recurse per level and would overflow the stack somewhere between 1,000 and 2,000.
  */
 import { jsonErrorOffset } from './json-error';
 import { ImportError, issue, outcome, type OutcomeIssue } from './outcome';
@@ -13,7 +21,12 @@ export interface InputResource {
   resource: FhirResource;
   where: string;
   fullUrl?: string;
+  /** The file it was read from (when several files are read together). */
+  file?: string;
 }
+
+/** How deep a resource may nest (objects and arrays), well below where walkers overflow. */
+export const MAX_RESOURCE_DEPTH = 100;
 
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const BUNDLE_TYPES = new Set(['transaction', 'batch', 'collection', 'document', 'searchset']);
@@ -48,22 +61,89 @@ const isNdjson = (text: string) => {
 };
 
 /** Refuses a file too large to import, before it is read. @throws ImportError */
-export function checkSize(size: number, name: string): void {
+export function checkSize(size: number, name: string, what = 'This file is'): void {
   if (size > MAX_IMPORT_BYTES) {
     throw new ImportError(
       outcome([
         issue(
           'too-costly',
           name,
-          `This file is ${Math.round(size / 1024 / 1024)} MB; Folio imports up to ${MAX_IMPORT_BYTES / 1024 / 1024} MB at a time. Export it per patient or as NDJSON and import the parts.`,
+          `${what} ${Math.round(size / 1024 / 1024)} MB; Folio imports up to ${MAX_IMPORT_BYTES / 1024 / 1024} MB at a time. Export it per patient or as NDJSON and import the parts.`,
         ),
       ]),
     );
   }
 }
 
-/** Reads an import file. @throws ImportError when it cannot be read at all */
-export function readImport(input: string | Uint8Array, name = 'file'): InputResource[] {
+/**
+ * The place where `value` first nests deeper than `limit` objects and arrays (`base` followed by
+ * the path), or null. Iterative, so any depth is measured without recursion.
+ */
+export function tooDeepAt(value: unknown, base: string, limit = MAX_RESOURCE_DEPTH): string | null {
+  const stack: [unknown, number, string][] = [[value, 1, base]];
+  while (stack.length) {
+    const [node, depth, path] = stack.pop()!;
+    if (!node || typeof node !== 'object') continue;
+    if (depth > limit) return path;
+    if (Array.isArray(node)) node.forEach((n, i) => stack.push([n, depth + 1, `${path}[${i}]`]));
+    else for (const [k, v] of Object.entries(node)) stack.push([v, depth + 1, `${path}.${k}`]);
+  }
+  return null;
+}
+
+function checkDepth(resources: InputResource[]): void {
+  const problems: OutcomeIssue[] = [];
+  for (const r of resources) {
+    const at = tooDeepAt(r.resource, r.where);
+    if (at)
+      problems.push(
+        issue(
+          'too-costly',
+          at,
+          `This resource nests more than ${MAX_RESOURCE_DEPTH} levels deep here; Folio reads resources up to ${MAX_RESOURCE_DEPTH} levels deep (real FHIR needs far fewer).`,
+        ),
+      );
+  }
+  if (problems.length) throw new ImportError(outcome(problems));
+}
+
+/**
+ * Reads several import files together; every place starts with its file's name. Each file is
+ * read as `readImport` does, and every problem of every file is reported at once.
+ * @throws ImportError when any file cannot be read at all
+ */
+export function readImportFiles(
+  files: readonly { name: string; data: string | Uint8Array }[],
+): InputResource[] {
+  if (files.length === 1) return readImport(files[0]!.data, files[0]!.name);
+  const total = files.reduce(
+    (n, f) => n + (typeof f.data === 'string' ? f.data.length : f.data.byteLength),
+    0,
+  );
+  checkSize(total, 'files', 'These files are together');
+  const out: InputResource[] = [];
+  const problems: OutcomeIssue[] = [];
+  for (const f of files) {
+    try {
+      out.push(...readImport(f.data, f.name, `${f.name}: `).map((r) => ({ ...r, file: f.name })));
+    } catch (error) {
+      if (!(error instanceof ImportError)) throw error;
+      problems.push(...error.outcome.issue);
+    }
+  }
+  if (problems.length) throw new ImportError(outcome(problems));
+  return out;
+}
+
+/**
+ * Reads an import file; `prefix` starts every place (a file's name when several are read).
+ * @throws ImportError when it cannot be read at all
+ */
+export function readImport(
+  input: string | Uint8Array,
+  name = 'file',
+  prefix = '',
+): InputResource[] {
   checkSize(typeof input === 'string' ? input.length : input.byteLength, name);
   let text: string;
   try {
@@ -82,14 +162,22 @@ export function readImport(input: string | Uint8Array, name = 'file'): InputReso
       if (line.trim() === '') return;
       const where = `${name} line ${i + 1}`;
       const value = parseJson(line, where);
-      out.push(...fromValue(value, where));
+      out.push(...fromValue(value, where, () => where));
     });
+    checkDepth(out);
     return out;
   }
-  return fromValue(parseJson(text, name), 'Bundle');
+  const out = fromValue(parseJson(text, name), `${prefix}Bundle`, (type) => `${prefix}${type}`);
+  checkDepth(out);
+  return out;
 }
 
-function fromValue(value: unknown, where: string): InputResource[] {
+/** `where` names the value in messages; `single` names it when it is a resource, not a Bundle. */
+function fromValue(
+  value: unknown,
+  where: string,
+  single: (resourceType: string) => string,
+): InputResource[] {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new ImportError(
       outcome([issue('structure', where, 'This is not a FHIR resource (a JSON object).')]),
@@ -101,7 +189,7 @@ function fromValue(value: unknown, where: string): InputResource[] {
       outcome([issue('structure', where, 'This is not FHIR: it has no resourceType.')]),
     );
   }
-  if (v.resourceType !== 'Bundle') return [{ resource: v, where: v.resourceType }];
+  if (v.resourceType !== 'Bundle') return [{ resource: v, where: single(v.resourceType) }];
   const problems: OutcomeIssue[] = [];
   if (!BUNDLE_TYPES.has(String(v.type))) {
     problems.push(

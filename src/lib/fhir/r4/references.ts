@@ -3,12 +3,30 @@
  * `Type/id` (also `Type/id/_history/n`), by an absolute URL ending in `Type/id`, and conditional
  * `Type?identifier=system|value`. Duplicate ids and references that resolve to nothing are
  * reported with their place.
+ *
+ * Where references are rewritten (issue 12): a `urn:uuid:` or conditional reference means
+ * something only inside the file it came in; exported into a collection Bundle or NDJSON, no
+ * reader can resolve it. So every reference is rewritten to the target's `Type/id`:
+ * - at import (group.ts, `localTarget`), where this resolver knows every target of the files
+ *   read — the stored sources then already carry `Type/id`, and a resource without an id gets one
+ *   first, so references to it can name it;
+ * - at export (`exportReferenceMap`, used by lib/chart/fhir-out.ts), for charts imported before
+ *   this rule: `urn:uuid:<id>` is matched to the exported resource with that id (how Synthea and
+ *   Folio's own import name resources), a conditional reference to the one exported resource with
+ *   that identifier. A reference that matches nothing (or several) is kept as it is.
+ * References into `contained` resources (`#…`) and absolute URLs to other servers are kept; an
+ * absolute URL is rewritten only when it is the fullUrl of an entry read at import.
  */
 import { issue, type OutcomeIssue } from './outcome';
 import type { FhirResource, InputResource } from './parse';
 
 export interface ResolvedInput {
   resolve(reference: string): InputResource | undefined;
+  /**
+   * The resource a reference should be rewritten to point at (`Type/id`), or undefined when it is
+   * kept as it is (contained, another server, or unresolved).
+   */
+  localTarget(reference: string): InputResource | undefined;
   /** Every reference in a resource: [its place, the reference string]. */
   referencesOf(input: InputResource): [string, string][];
   problems: OutcomeIssue[];
@@ -21,7 +39,35 @@ function identifiers(r: FhirResource): { system: string; value: string }[] {
   }));
 }
 
-export function resolveReferences(inputs: readonly InputResource[]): ResolvedInput {
+const CONDITIONAL = /^([A-Za-z]+)\?identifier=([^|&]*)\|?([^&]*)$/;
+
+/** `Type?identifier=system|value` → its parts (system '' when only a value is given). */
+function conditionalParts(ref: string): { type: string; system: string; value: string } | null {
+  const m = CONDITIONAL.exec(ref);
+  if (!m) return null;
+  const [, type, a, b] = m;
+  try {
+    return b
+      ? { type: type!, system: decodeURIComponent(a!), value: decodeURIComponent(b) }
+      : { type: type!, system: '', value: decodeURIComponent(a!) };
+  } catch {
+    return null;
+  }
+}
+
+const isAbsoluteUrl = (ref: string) => /^https?:\/\//.test(ref);
+
+export interface ResolveOptions {
+  /** More fullUrls of resources read (a duplicate dropped across files names its twin). */
+  aliases?: ReadonlyMap<string, InputResource>;
+  /** How the input is called in messages ("this file" by default). */
+  inputName?: string;
+}
+
+export function resolveReferences(
+  inputs: readonly InputResource[],
+  options: ResolveOptions = {},
+): ResolvedInput {
   const problems: OutcomeIssue[] = [];
   const byFullUrl = new Map<string, InputResource>();
   const byTypeId = new Map<string, InputResource>();
@@ -39,13 +85,12 @@ export function resolveReferences(inputs: readonly InputResource[]): ResolvedInp
       byTypeId.set(key, input);
     }
   }
+  for (const [url, input] of options.aliases ?? [])
+    if (!byFullUrl.has(url)) byFullUrl.set(url, input);
   const conditional = (ref: string): InputResource | undefined => {
-    const m = /^([A-Za-z]+)\?identifier=([^|&]*)\|?([^&]*)$/.exec(ref);
-    if (!m) return undefined;
-    const [, type, a, b] = m;
-    const [system, value] = b
-      ? [decodeURIComponent(a!), decodeURIComponent(b)]
-      : ['', decodeURIComponent(a!)];
+    const parts = conditionalParts(ref);
+    if (!parts) return undefined;
+    const { type, system, value } = parts;
     const hits = inputs.filter(
       (i) =>
         i.resource.resourceType === type &&
@@ -63,6 +108,11 @@ export function resolveReferences(inputs: readonly InputResource[]): ResolvedInp
     );
     return m ? byTypeId.get(`${m[1]}/${m[2]}`) : undefined;
   };
+  const localTarget = (reference: string): InputResource | undefined => {
+    if (reference.startsWith('#')) return undefined;
+    if (isAbsoluteUrl(reference)) return byFullUrl.get(reference);
+    return resolve(reference);
+  };
   const referencesOf = (input: InputResource): [string, string][] => {
     const out: [string, string][] = [];
     const walk = (node: unknown, path: string) => {
@@ -77,15 +127,83 @@ export function resolveReferences(inputs: readonly InputResource[]): ResolvedInp
     walk(input.resource, input.where);
     return out;
   };
+  const inputName = options.inputName ?? 'this file';
   for (const input of inputs) {
     for (const [at, ref] of referencesOf(input)) {
       // Local references into `contained` resources, and references to other servers, are kept as is.
-      if (ref.startsWith('#') || (/^https?:\/\//.test(ref) && !resolve(ref))) continue;
+      if (ref.startsWith('#') || (isAbsoluteUrl(ref) && !resolve(ref))) continue;
       if (!resolve(ref))
         problems.push(
-          issue('not-found', at, `The reference ${ref} points at nothing in this file.`),
+          issue('not-found', at, `The reference ${ref} points at nothing in ${inputName}.`),
         );
     }
   }
-  return { resolve, referencesOf, problems };
+  return { resolve, localTarget, referencesOf, problems };
+}
+
+/**
+ * A copy of `node` with every `reference` string that `rewrite` maps replaced; the same object
+ * when nothing changes (so unchanged resources stay byte-for-byte, and shared). Walks contained
+ * resources too. Input depth is bounded when read (parse.ts), so the recursion is too.
+ */
+export function rewriteReferences<T>(
+  node: T,
+  rewrite: (reference: string) => string | undefined,
+): T {
+  if (Array.isArray(node)) {
+    let copy: unknown[] | null = null;
+    node.forEach((item, i) => {
+      const next = rewriteReferences(item, rewrite);
+      if (next !== item) (copy ??= [...node])[i] = next;
+    });
+    return (copy ?? node) as T;
+  }
+  if (!node || typeof node !== 'object') return node;
+  let copy: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(node)) {
+    let next: unknown = v;
+    if (k === 'reference' && typeof v === 'string') next = rewrite(v) ?? v;
+    else if (v && typeof v === 'object') next = rewriteReferences(v, rewrite);
+    if (next !== v) (copy ??= { ...(node as Record<string, unknown>) })[k] = next;
+  }
+  return (copy ?? node) as T;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * For resources about to be exported together: maps a `urn:uuid:` or conditional reference to the
+ * `Type/id` of the one resource it can still be matched to (see the module comment); undefined
+ * (keep it) otherwise.
+ */
+export function exportReferenceMap(
+  resources: readonly FhirResource[],
+): (reference: string) => string | undefined {
+  const byUuid = new Map<string, string[]>();
+  const byIdentifier = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [value]);
+    else if (!list.includes(value)) list.push(value);
+  };
+  for (const r of resources) {
+    if (typeof r.id !== 'string') continue;
+    const key = `${r.resourceType}/${r.id}`;
+    if (UUID.test(r.id)) add(byUuid, r.id.toLowerCase(), key);
+    for (const { system, value } of identifiers(r)) {
+      if (!value) continue;
+      add(byIdentifier, `${r.resourceType}|${system}|${value}`, key);
+      add(byIdentifier, `${r.resourceType}||${value}`, key);
+    }
+  }
+  const only = (list: string[] | undefined) => (list?.length === 1 ? list[0] : undefined);
+  return (reference) => {
+    if (reference.startsWith('urn:uuid:'))
+      return only(byUuid.get(reference.slice('urn:uuid:'.length).toLowerCase()));
+    if (!reference.includes('?')) return undefined;
+    const parts = conditionalParts(reference);
+    return parts
+      ? only(byIdentifier.get(`${parts.type}|${parts.system}|${parts.value}`))
+      : undefined;
+  };
 }
