@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { strFromU8, unzipSync } from 'fflate';
 import { checkResource } from '../../src/lib/fhir/r4/index.ts';
+import { splitSynthea } from '../fixtures/fhir/synthea-split.ts';
 import { expect, test } from './fixtures.ts';
 import { bytesIn, createPractice, dumpStorage } from './helpers.ts';
 
@@ -21,7 +22,7 @@ test('Import FHIR: preview, import into a new chart, edit, re-import as an updat
   await page.getByRole('link', { name: 'Import FHIR' }).click();
 
   // Bad input first: a clear message naming the place; nothing imported.
-  await page.getByLabel('FHIR file', { exact: true }).setInputFiles({
+  await page.getByLabel('FHIR files', { exact: true }).setInputFiles({
     name: 'broken.json',
     mimeType: 'application/json',
     buffer: Buffer.from('{"resourceType": "Bundle",\n  "type": "collection",\n  "entry": [}'),
@@ -31,7 +32,7 @@ test('Import FHIR: preview, import into a new chart, edit, re-import as an updat
   );
   await expect(page.getByText(/not valid JSON: the error is at line 3/)).toBeVisible();
 
-  await page.getByLabel('FHIR file', { exact: true }).setInputFiles(SYNTHEA);
+  await page.getByLabel('FHIR files', { exact: true }).setInputFiles(SYNTHEA);
   await expect(page.getByRole('heading', { name: 'Preview' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText('Kreiger, Clemente', { exact: false })).toBeVisible();
   await page.getByRole('button', { name: 'Import 1 patient' }).click();
@@ -55,11 +56,13 @@ test('Import FHIR: preview, import into a new chart, edit, re-import as an updat
   for (const secret of ['Kreiger', 'Clemente', 'Added after import'])
     for (const b of blobs) expect(b.includes(Buffer.from(secret)), secret).toBe(false);
 
-  // The same file again: an exact identifier match is offered as an update, and adds nothing new.
+  // The same file again: an exact identifier match is preselected as an update, adds nothing new.
   await page.getByRole('link', { name: 'Patients' }).click();
   await page.getByRole('link', { name: 'Import FHIR' }).click();
-  await page.getByLabel('FHIR file', { exact: true }).setInputFiles(SYNTHEA);
-  await page.getByLabel(/Update the chart of Kreiger, Clemente/).check({ timeout: 60_000 });
+  await page.getByLabel('FHIR files', { exact: true }).setInputFiles(SYNTHEA);
+  await expect(page.getByLabel(/Update the chart of Kreiger, Clemente/)).toBeChecked({
+    timeout: 60_000,
+  });
   await page.getByRole('button', { name: 'Import 1 patient' }).click();
   await expect(page.getByText('0 resources added')).toBeVisible({ timeout: 30_000 });
 
@@ -90,4 +93,52 @@ test('Import FHIR: preview, import into a new chart, edit, re-import as an updat
   }
   expect(counts).toEqual(expected);
   expect(strFromU8(files['Condition.ndjson']!)).toContain('Added after import');
+});
+
+test('Import FHIR: a patient whose practitioners and organizations are in other files of the same export (several files picked or dropped together)', async ({
+  newDevice,
+}) => {
+  test.setTimeout(150_000);
+  const page = await (await newDevice()).newPage();
+  await createPractice(page);
+  await page.getByRole('link', { name: 'Import FHIR' }).click();
+  const [patientFile, ...directories] = splitSynthea(await readFile(SYNTHEA, 'utf8'));
+  const asFile = (f: { name: string; data: string }) => ({
+    name: f.name,
+    mimeType: 'application/fhir+json',
+    buffer: Buffer.from(f.data),
+  });
+
+  // Alone, the patient file refers to what is not in it: refused, with the places.
+  const input = page.getByLabel('FHIR files', { exact: true });
+  await expect(input).toHaveAttribute('multiple', '');
+  await input.setInputFiles(asFile(patientFile!));
+  await expect(page.getByText('Not imported: its data has problems.')).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(page.getByText(/points at nothing in this file/).first()).toBeVisible();
+
+  // Dropped together with its hospital and practitioner files: every reference resolves.
+  const transfer = await page.evaluateHandle(
+    (files) => {
+      const dt = new DataTransfer();
+      for (const f of files)
+        dt.items.add(new File([f.data], f.name, { type: 'application/fhir+json' }));
+      return dt;
+    },
+    [patientFile!, ...directories],
+  );
+  await page.getByRole('region', { name: 'Drop zone for FHIR files' }).dispatchEvent('drop', {
+    dataTransfer: transfer,
+  });
+  await expect(page.getByRole('button', { name: 'Import 1 patient' })).toBeEnabled({
+    timeout: 60_000,
+  });
+  await expect(page.getByText(/1 Organization/)).toBeVisible();
+  await expect(page.getByText(/1 Practitioner/)).toBeVisible();
+  await expect(page.getByText(/points at nothing/)).toHaveCount(0);
+  await page.getByRole('button', { name: 'Import 1 patient' }).click();
+  await expect(page.getByRole('link', { name: 'Kreiger, Clemente' })).toBeVisible({
+    timeout: 30_000,
+  });
 });

@@ -1,10 +1,13 @@
 /**
- * `Import FHIR`: read a file, validate everything against FHIR R4 before writing anything, show a
- * preview (each patient: new chart, update of an exactly matching chart — only if the user ticks
- * it — or refused with its problems), then import patient by patient with progress and cancel.
- * A patient with any invalid resource is never half-imported.
+ * `Import FHIR`: read one file or several together (references resolve across them, as in
+ * Synthea's patient + hospitalInformation + practitionerInformation layout), validate everything
+ * against FHIR R4 before writing anything, show a preview (each patient: new chart, update of an
+ * exactly matching chart — preselected, the user can still choose a new chart or skip — or
+ * refused with its problems), then import patient by patient with progress and cancel. A patient
+ * with any invalid resource is never half-imported.
  */
 import type { OutcomeIssue, PreparedImport } from '$lib/fhir/r4';
+import { proposedAction } from './fhir-import-preview';
 import { practice, type PatientSummary } from './practice.svelte';
 
 export type { OutcomeIssue };
@@ -18,7 +21,7 @@ export interface PreviewPatient {
   byType: Record<string, number>;
   issues: OutcomeIssue[];
   ok: boolean;
-  /** An existing chart with the same identifier and birth date (update only if confirmed). */
+  /** An existing chart with the same identifier and birth date (then 'update' is preselected). */
   match: PatientSummary | null;
   /** 'new' chart, 'update' the match, or 'skip'. */
   action: 'new' | 'update' | 'skip';
@@ -37,17 +40,28 @@ export class FhirImportState {
   #controller: AbortController | null = null;
   #fileName = '';
 
-  /** Reads and validates a file; nothing is written. */
-  async read(file: File): Promise<void> {
+  /** Reads and validates one file, or several read together; nothing is written. */
+  async read(chosen: File | readonly File[]): Promise<void> {
+    const files = Array.isArray(chosen) ? [...chosen] : [chosen as File];
+    if (files.length === 0) return;
     this.#reset();
-    this.#fileName = file.name;
+    this.#fileName = files.map((f) => f.name).join(', ');
     this.#controller = new AbortController();
     try {
       this.phase = 'reading';
       const r4 = await import('$lib/fhir/r4');
       // A file over the limit is refused before it is read into memory.
-      r4.checkSize(file.size, file.name);
-      const inputs = r4.readImport(new Uint8Array(await file.arrayBuffer()), file.name);
+      for (const file of files) r4.checkSize(file.size, file.name);
+      r4.checkSize(
+        files.reduce((n, f) => n + f.size, 0),
+        'files',
+        'These files are together',
+      );
+      const inputs = r4.readImportFiles(
+        await Promise.all(
+          files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })),
+        ),
+      );
       this.phase = 'validating';
       this.progress = { done: 0, total: inputs.length };
       const prepared = await r4.prepareImport(inputs, {
@@ -73,7 +87,7 @@ export class FhirImportState {
           issues: p.issues,
           ok: p.ok,
           match,
-          action: p.ok ? 'new' : 'skip',
+          action: proposedAction(p.ok, match),
         };
       });
       this.phase = 'preview';
@@ -143,8 +157,9 @@ export class FhirImportState {
     }
     this.phase = 'failed';
     this.fileIssues = e?.outcome?.issue ?? [];
+    const several = this.#fileName.includes(', ');
     this.message = e?.outcome
-      ? 'This file cannot be imported. Nothing was changed.'
-      : 'The file could not be read. Nothing was changed.';
+      ? `${several ? 'These files' : 'This file'} cannot be imported. Nothing was changed.`
+      : `${several ? 'The files' : 'The file'} could not be read. Nothing was changed.`;
   }
 }
