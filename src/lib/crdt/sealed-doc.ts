@@ -15,10 +15,12 @@
  * - `compact()` starts generation g+1 with a signed snapshot that names the clientID owners and
  *   the seq per author it covers; the old generation is dropped in the same transaction.
  * - Only that snapshot — the first record of this device's newest generation — is taken as it
- *   is. Any other snapshot (a peer's, the relay's) may hold only items already integrated here
- *   from verified envelopes, under the owners recorded here (snapshot.ts `checkSnapshot`,
- *   docs/spec/envelope.md §8.1): one that holds more waits, counted as 'snapshot-unverified',
- *   and is retried when new envelopes are accepted; one that names another owner is refused.
+ *   is. Any other snapshot (a peer's, the relay's) adds items only under its signer's own
+ *   clientIDs, as an update it signs would; anyone else's items must already be integrated here
+ *   from verified envelopes, under the owners recorded here (snapshot.ts `planSnapshot`,
+ *   docs/spec/envelope.md §8.1). Items that are not are withheld and the snapshot waits,
+ *   counted as 'snapshot-unverified', retried when new envelopes are accepted; one that names
+ *   another owner is refused.
  */
 import * as Y from 'yjs';
 import type { EnvelopeKind } from '$lib/crypto';
@@ -27,7 +29,13 @@ import type { OpenResult } from '$lib/vault/service';
 import { CrdtError } from './errors';
 import { envelopeId } from './envelope-id';
 import type { EnvelopeStore } from './envelope-store';
-import { checkSnapshot, decodeSnapshot, encodeSnapshot, type Signer } from './snapshot';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  planSnapshot,
+  withoutClients,
+  type Signer,
+} from './snapshot';
 
 export type { Signer } from './snapshot';
 
@@ -391,9 +399,10 @@ export class SealedDoc {
   }
 
   /**
-   * Applies a snapshot: this device's own base as it is (its owners and covers are taken);
-   * any other only if `checkSnapshot` passes (it then adds no item and no owner). Returns the
-   * refusal code, or null when applied.
+   * Applies a snapshot: this device's own base as it is (its owners and covers are taken); any
+   * other by `planSnapshot` — its signer's own items (as from an update it signs), anyone else's
+   * only where already verified here; the rest is withheld and the snapshot waits
+   * ('snapshot-unverified'). Returns the refusal code, or null when applied whole.
    */
   #applySnapshot(result: OpenResult & { ok: true }, base: boolean): string | null {
     // A snapshot starts a generation ≥ 1; generation 0 starts empty.
@@ -409,28 +418,37 @@ export class SealedDoc {
         if (!this.#bindings.has(id)) this.#bindings.set(id, { member, device, memberName });
       }
       for (const [author, seq] of snapshot.meta.covers) this.#bumpCover(author, seq);
-    } else {
-      let refusal;
       try {
-        refusal = checkSnapshot(
-          snapshot,
-          (id) => {
-            const owner = this.#bindings.get(id);
-            return owner && authorKey(owner);
-          },
-          (id) => Y.getState(this.ydoc.store, id),
-        );
+        Y.applyUpdate(this.ydoc, snapshot.state, REMOTE);
       } catch {
-        return 'bad-snapshot';
+        return 'bad-update';
       }
-      if (refusal) return refusal;
+      return null;
+    }
+    let plan;
+    let state;
+    try {
+      plan = planSnapshot(
+        snapshot,
+        authorKey(result.author),
+        (id) => {
+          const owner = this.#bindings.get(id);
+          return owner && authorKey(owner);
+        },
+        (id) => Y.getState(this.ydoc.store, id),
+      );
+      if (plan.refusal) return plan.refusal;
+      state = withoutClients(snapshot.state, plan.withheld);
+    } catch {
+      return 'bad-snapshot';
     }
     try {
-      Y.applyUpdate(this.ydoc, snapshot.state, REMOTE);
+      Y.applyUpdate(this.ydoc, state, REMOTE);
     } catch {
       return 'bad-update';
     }
-    return null;
+    for (const id of plan.claimed) this.#bindings.set(id, result.author);
+    return plan.withheld.length > 0 ? 'snapshot-unverified' : null;
   }
 
   /**

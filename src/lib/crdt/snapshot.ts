@@ -6,9 +6,9 @@
  * seq per author applied to the state (a record for audit; envelopes are never skipped by it,
  * since re-applying an update is a no-op).
  *
- * The rule for snapshots that are not this device's own base (§8.1) is `checkSnapshot`: a
- * snapshot may only hold items this device has already integrated from verified envelopes, under
- * the owners it recorded, so it can never add an item or bind a clientID.
+ * The rule for snapshots that are not this device's own base (§8.1) is `planSnapshot`: a
+ * snapshot adds items only under its own signer's clientIDs (as an update it signs would);
+ * anyone else's items must already be verified here, under the owners recorded here.
  */
 import * as Y from 'yjs';
 import { CrdtError } from './errors';
@@ -104,37 +104,69 @@ export function snapshotEnds(state: Uint8Array): Map<number, number> {
   return ends;
 }
 
-/** Why a snapshot that is not this device's own base was refused (§8.1). */
-export type SnapshotRefusal = 'snapshot-owner-mismatch' | 'snapshot-unverified';
+/** What to do with a snapshot that is not this device's own base (§8.1). */
+export interface SnapshotPlan {
+  /** Final refusal: its meta contradicts the owners recorded here, or names none. */
+  refusal: 'snapshot-owner-mismatch' | null;
+  /**
+   * ClientIDs whose items it holds beyond what this device verified, owned (or claimed) by
+   * someone other than its signer: those items are withheld, and the snapshot waits.
+   */
+  withheld: number[];
+  /** ClientIDs with no owner here that its signer names as its own: bound to the signer. */
+  claimed: number[];
+}
 
 /**
- * The snapshot rule (§8.1), for every snapshot except this device's own base:
- * - 'snapshot-owner-mismatch' (final): its meta names, for a clientID this device has recorded,
- *   a different owner, or does not name the owner of a clientID its state holds items of;
- * - 'snapshot-unverified' (may pass later): its state holds items of a clientID with no
- *   recorded owner, or beyond the clock this device has integrated for it from verified
- *   envelopes — so it would add items no owner signed here;
- * - null: every item in it is already held, under the owner its meta names.
+ * The snapshot rule (§8.1), for every snapshot except this device's own base. For each clientID
+ * its state holds items of:
+ * - the owner recorded here, if any, must be the one its meta names, and its meta must name one
+ *   (else 'snapshot-owner-mismatch', final);
+ * - items of the signer's own clientIDs are the signer's own claim, as in an update it signs
+ *   (a clientID with no owner here is bound to the signer);
+ * - items of anyone else's clientID must already be integrated here from verified envelopes (the
+ *   clock just after its last item ≤ `held`); otherwise that clientID is withheld.
  * @throws CrdtError('bad-snapshot') for a malformed state.
  */
-export function checkSnapshot(
+export function planSnapshot(
   snapshot: DecodedSnapshot,
+  signer: string,
   ownerOf: (clientId: number) => string | undefined,
   held: (clientId: number) => number,
-): SnapshotRefusal | null {
+): SnapshotPlan {
+  const plan: SnapshotPlan = { refusal: null, withheld: [], claimed: [] };
   const named = new Map<number, string>();
   for (const [id, member, device] of snapshot.meta.clients) {
     const claim = `${member}:${device}`;
     const owner = ownerOf(id);
-    if (owner !== undefined && owner !== claim) return 'snapshot-owner-mismatch';
-    if (named.has(id) && named.get(id) !== claim) return 'snapshot-owner-mismatch';
+    if ((owner !== undefined && owner !== claim) || (named.get(id) ?? claim) !== claim) {
+      return { ...plan, refusal: 'snapshot-owner-mismatch' };
+    }
     named.set(id, claim);
   }
-  let unverified = false;
   for (const [id, end] of snapshotEnds(snapshot.state)) {
-    const owner = ownerOf(id);
-    if (owner !== undefined && named.get(id) !== owner) return 'snapshot-owner-mismatch';
-    if (owner === undefined || end > held(id)) unverified = true;
+    const claim = named.get(id);
+    if (claim === undefined) return { ...plan, refusal: 'snapshot-owner-mismatch' };
+    if (claim === signer) {
+      if (ownerOf(id) === undefined) plan.claimed.push(id);
+    } else if (ownerOf(id) === undefined || end > held(id)) {
+      plan.withheld.push(id);
+    }
   }
-  return unverified ? 'snapshot-unverified' : null;
+  return plan;
+}
+
+/**
+ * A snapshot's state without the items of `withheld` clientIDs (its delete set is kept: Yjs
+ * deletions carry no author). @throws CrdtError('bad-snapshot') for a malformed state.
+ */
+export function withoutClients(state: Uint8Array, withheld: readonly number[]): Uint8Array {
+  if (withheld.length === 0) return state;
+  const ends = snapshotEnds(state);
+  const skip = new Map(withheld.map((id) => [id, ends.get(id) ?? 0]));
+  try {
+    return Y.diffUpdate(state, Y.encodeStateVector(skip));
+  } catch {
+    throw new CrdtError('bad-snapshot', 'state');
+  }
 }
