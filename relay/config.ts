@@ -6,6 +6,11 @@
  * FOLIO_PUBLIC_URL: the origin devices and share-link viewers reach this relay at (e.g.
  * https://folio.example.org behind a TLS proxy; default: the bound address). Links the relay hands
  * out are built from it, never from a request's Host header.
+ *
+ * Code origin apart from the relay (ADR 0010): FOLIO_CONNECT_SRC — relay origins the app served
+ * here may talk to (put in connect-src); FOLIO_APP_ORIGINS — app origins allowed to use this
+ * relay's endpoints cross-origin (WebSocket upgrades and CORS). Both are lists of http(s) origins
+ * separated by spaces or commas; both default to none (app and relay on one origin).
  */
 import { resolve } from 'node:path';
 
@@ -14,13 +19,17 @@ export interface RelayConfig {
   host: string;
   dataDir: string;
   buildDir: string;
+  /** Relay origins the served app may connect to besides its own (FOLIO_CONNECT_SRC). */
+  connectSrc?: string[];
+  /** App origins allowed to use this relay cross-origin (FOLIO_APP_ORIGINS). */
+  appOrigins?: string[];
   /** Public origin of this relay (FOLIO_PUBLIC_URL); undefined: the bound address. */
   publicUrl?: string;
 }
 
 export class ConfigError extends Error {
   constructor(
-    readonly code: 'bad-port' | 'bad-host' | 'bad-public-url',
+    readonly code: 'bad-port' | 'bad-host' | 'bad-origin' | 'bad-public-url',
     message: string,
   ) {
     super(message);
@@ -28,7 +37,38 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads the relay's configuration; throws ConfigError('bad-port' | 'bad-host'). */
+/**
+ * A list of http(s) origins (spaces or commas between them); each must be exactly an origin.
+ * @throws ConfigError('bad-origin') naming the variable
+ */
+export function readOrigins(name: string, raw: string | undefined): string[] {
+  const origins: string[] = [];
+  for (const item of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(item);
+    } catch {
+      url = null;
+    }
+    const origin = url?.origin;
+    if (
+      !url ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      (item !== origin && item !== `${origin}/`)
+    ) {
+      throw new ConfigError(
+        'bad-origin',
+        `${name} must list origins such as https://relay.example:8443, not "${item}"`,
+      );
+    }
+    origins.push(origin!);
+  }
+  return [...new Set(origins)];
+}
+
+const optional = (list: string[]) => (list.length > 0 ? list : undefined);
+
+/** Reads the relay's configuration; throws ConfigError('bad-port' | 'bad-host' | 'bad-origin'). */
 export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
   const rawPort = env.PORT ?? '5173';
   const port = Number(rawPort);
@@ -47,6 +87,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
     host,
     dataDir: resolve(cwd, env.FOLIO_DATA_DIR ?? './data'),
     buildDir: resolve(cwd, env.FOLIO_BUILD_DIR ?? './build'),
+    connectSrc: optional(readOrigins('FOLIO_CONNECT_SRC', env.FOLIO_CONNECT_SRC)),
+    appOrigins: optional(readOrigins('FOLIO_APP_ORIGINS', env.FOLIO_APP_ORIGINS)),
     publicUrl: publicOrigin(env.FOLIO_PUBLIC_URL),
   };
 }

@@ -5,6 +5,7 @@
 import { replaceState } from '$app/navigation';
 import type { ConnectionCheck, PeerCounts } from '$lib/sync/connection-check';
 import { signalingUrl } from '$lib/sync/signaling-url';
+import { relayLocation } from './relay.svelte';
 
 function randomId(bytes: number): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
@@ -54,7 +55,11 @@ export class ConnectionCheckState {
     const secret = found?.secret ?? randomId(16);
     try {
       const { startConnectionCheck } = await import('$lib/sync/connection-check');
-      this.#check = startConnectionCheck({ room, secret, signalingUrl: signalingUrl(location) });
+      this.#check = startConnectionCheck({
+        room,
+        secret,
+        signalingUrl: signalingUrl(relayLocation()),
+      });
     } catch {
       this.#error = 'The connection check could not start in this browser.';
       return;

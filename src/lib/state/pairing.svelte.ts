@@ -4,7 +4,9 @@
  * public keys; both screens show the same short code; the admin confirms and the sealed answer
  * gives the new device its keys. The relay sees only a mailbox id and ciphertext.
  */
+import { pairingFragment } from '$lib/sync/relay-address';
 import { practice } from './practice.svelte';
+import { joinRelay, relayEndpoint, relayOrigin, setRelay, useRelayForJoin } from './relay.svelte';
 import { describeError, session } from './session.svelte';
 
 const POLL_MS = 1000;
@@ -19,6 +21,14 @@ function linkProblem(status: number): string {
   if (status === 410) return 'This pairing link has expired. Ask for a new one.';
   if (status === 413) return 'The pairing message was too large.';
   return 'The relay could not be reached. Check the connection and try again.';
+}
+
+/**
+ * The link a new device opens: this app, the one-time secret, and the relay when it is not this
+ * app's own origin (ADR 0010).
+ */
+export function pairingLink(secret: string): string {
+  return `${location.origin}/pair#${pairingFragment(secret, relayOrigin(), location.origin)}`;
 }
 
 export class AdminPairing {
@@ -57,14 +67,14 @@ export class AdminPairing {
     try {
       const { secret, mailboxId, ownerSecret, ownerHash } =
         await session.vault.call('startPairing');
-      const res = await fetch(`/pair/${mailboxId}`, {
+      const res = await fetch(relayEndpoint(`/pair/${mailboxId}`), {
         method: 'PUT',
         body: JSON.stringify({ ownerHash }),
       });
       if (res.status !== 201) throw new Error(linkProblem(res.status));
       this.#mailbox = mailboxId;
       this.#owner = ownerSecret;
-      this.#link = `${location.origin}/pair#${secret}`;
+      this.#link = pairingLink(secret);
       const QRCode = await import('qrcode');
       const svg = await QRCode.toString(this.#link, {
         type: 'svg',
@@ -83,7 +93,7 @@ export class AdminPairing {
     this.#timer = setTimeout(async () => {
       if (this.#phase !== 'waiting') return;
       try {
-        const res = await fetch(`/pair/${this.#mailbox}/request`);
+        const res = await fetch(relayEndpoint(`/pair/${this.#mailbox}/request`));
         if (res.status === 204) return this.#poll();
         if (res.status !== 200) throw new Error(linkProblem(res.status));
         this.#request = await session.vault.call('openPairingRequest', {
@@ -100,7 +110,7 @@ export class AdminPairing {
   async confirm(role: 'admin' | 'clinician' | 'front-desk'): Promise<void> {
     try {
       const { sealed, session: updated } = await session.vault.call('answerPairing', { role });
-      const res = await fetch(`/pair/${this.#mailbox}/response`, {
+      const res = await fetch(relayEndpoint(`/pair/${this.#mailbox}/response`), {
         method: 'POST',
         body: sealed as BufferSource,
         headers: { 'x-folio-owner': this.#owner },
@@ -162,7 +172,7 @@ export class JoinPairing {
     this.#error = '';
     try {
       const { mailboxId, sealed, sas } = await session.vault.call('beginJoin', input);
-      const res = await fetch(`/pair/${mailboxId}/request`, {
+      const res = await fetch(relayEndpoint(`/pair/${mailboxId}/request`), {
         method: 'POST',
         body: sealed as BufferSource,
       });
@@ -178,11 +188,15 @@ export class JoinPairing {
   #poll(mailboxId: string): void {
     this.#timer = setTimeout(async () => {
       try {
-        const res = await fetch(`/pair/${mailboxId}/response`);
+        const res = await fetch(relayEndpoint(`/pair/${mailboxId}/response`));
         if (res.status === 204) return this.#poll(mailboxId);
         if (res.status !== 200) throw new Error(linkProblem(res.status));
         const joined = await session.vault.call('completeJoin', { sealed: await bytes(res) });
         session.enterJoined(joined);
+        // Keep using the relay the administrator's link named (sealed in this device's vault).
+        const relay = joinRelay();
+        if (relay) await setRelay(relay).catch(() => undefined);
+        useRelayForJoin(null);
       } catch (error) {
         this.#fail(error);
       }

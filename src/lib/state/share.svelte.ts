@@ -11,6 +11,7 @@ import type { Consent, Entry, ShareLink, ShareableSection, SharePurpose } from '
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { LinkLog } from '$lib/fhir/shl/host';
 import type { ChartState, Issue } from './chart.svelte';
+import { relayOrigin } from './relay.svelte';
 
 export type { Consent, ShareLink, ShareableSection, SharePurpose };
 export { SHAREABLE_SECTIONS, SHARE_PURPOSES } from '$lib/chart';
@@ -113,13 +114,13 @@ export class ShareState {
       const { encryptFile } = await import('$lib/fhir/shl/jwe');
       const expiresAt = endOfDay(consent.data.expires);
       const hosted = await createHostedLink({
-        origin: location.origin,
+        origin: relayOrigin(),
         flags: FLAGS[kind],
         expires: expiresAt,
         label: `Shared with ${consent.data.recipient}`.slice(0, 80),
       });
       const jwe = await encryptFile(this.#bundle(consent.data), hosted.payload.key);
-      await publishFile(location.origin, { id: hosted.id, manageSecret: hosted.manageSecret }, jwe);
+      await publishFile(relayOrigin(), { id: hosted.id, manageSecret: hosted.manageSecret }, jwe);
       const stored = this.#chart.run((m) => {
         const id = m.addShareLink({
           consentId,
@@ -165,7 +166,7 @@ export class ShareState {
     if (!link) return { ok: false, message: 'That link no longer exists.' };
     try {
       const { revokeLink } = await import('$lib/fhir/shl/host');
-      await revokeLink(location.origin, {
+      await revokeLink(relayOrigin(), {
         id: link.data.linkId,
         manageSecret: link.data.manageSecret,
       });
@@ -183,7 +184,7 @@ export class ShareState {
     const next: Record<string, LinkLog | 'unavailable'> = {};
     for (const link of this.links) {
       try {
-        next[link.id] = await linkLog(location.origin, {
+        next[link.id] = await linkLog(relayOrigin(), {
           id: link.data.linkId,
           manageSecret: link.data.manageSecret,
         });
@@ -211,7 +212,7 @@ export class ShareState {
       try {
         const jwe = await encryptFile(this.#bundle(consent.data), link.data.key);
         await publishFile(
-          location.origin,
+          relayOrigin(),
           { id: link.data.linkId, manageSecret: link.data.manageSecret },
           jwe,
         );

@@ -39,6 +39,8 @@ export interface SessionSummary {
   deviceFingerprint: string;
   practiceName: string;
   autoLockMinutes: number;
+  /** The relay this device uses (an origin), or null for the app's own origin (ADR 0010). */
+  relayUrl: string | null;
   /** Whether this member holds a clinical key (may open charts). */
   canOpenCharts: boolean;
   members: {
@@ -225,6 +227,7 @@ export function summarize(u: Unlocked): SessionSummary {
     deviceFingerprint: fingerprint(k.device.identity.sign.publicKey),
     practiceName: k.practice.name,
     autoLockMinutes: k.prefs.autoLockMinutes,
+    relayUrl: k.prefs.relayUrl ?? null,
     canOpenCharts: k.clinical.length > 0,
     members: list.entries
       .filter((e) => !e.removed)

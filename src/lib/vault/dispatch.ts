@@ -42,6 +42,9 @@ export async function dispatch(
       case 'setAutoLock':
         result = await service.setAutoLock((p as { minutes: number } | undefined)?.minutes ?? NaN);
         break;
+      case 'setRelayUrl':
+        result = await service.setRelayUrl((p as { url: string | null } | undefined)?.url ?? null);
+        break;
       case 'practiceIndex':
         result = service.practiceIndex();
         break;

@@ -23,6 +23,38 @@ export function checkPassphrase(passphrase: unknown): void {
   }
 }
 
+/**
+ * The origin of a relay URL (`https://relay.example:8443`), or null for an empty value (the app's
+ * own origin). Only http and https; no user, path, query or fragment beyond a lone "/".
+ * @throws VaultError('bad-input')
+ */
+export function relayOrigin(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new VaultError(
+      'bad-input',
+      'Enter the relay as a web address, like https://relay.example',
+    );
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username ||
+    url.password ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash ||
+    text.length > 200
+  ) {
+    throw new VaultError('bad-input', 'The relay address must be just https://host[:port]');
+  }
+  return url.origin;
+}
+
 /** @throws VaultError('bad-input') for anything but a known role. */
 export function checkRole(role: unknown): void {
   if (typeof role !== 'string' || !['admin', 'clinician', 'front-desk'].includes(role)) {

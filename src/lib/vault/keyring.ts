@@ -30,7 +30,11 @@ export interface Keyring {
   anchor: string;
   /** The signed, hash-chained member list, oldest first (docs/spec/envelope.md §10). */
   memberLists: MemberList[];
-  prefs: { autoLockMinutes: number };
+  /**
+   * Device preferences. `relayUrl`: the relay this device talks to (an http(s) origin); absent
+   * means the app's own origin (ADR 0010). Sealed with the rest of the keyring.
+   */
+  prefs: { autoLockMinutes: number; relayUrl?: string };
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -30,6 +30,7 @@ export interface VaultApi {
   changePassphrase(input: { current: string; next: string }): void;
   resetPassphrase(input: { recoveryKey: string; next: string }): void;
   setAutoLock(input: { minutes: number }): SessionSummary;
+  setRelayUrl(input: { url: string | null }): SessionSummary;
   practiceIndex(): { docId: Uint8Array };
   createChartKey(): { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array };
   loadChartKeys(input: {
@@ -104,6 +105,7 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'changePassphrase',
   'resetPassphrase',
   'setAutoLock',
+  'setRelayUrl',
   'practiceIndex',
   'createChartKey',
   'loadChartKeys',

@@ -120,6 +120,11 @@ export class VaultService {
     return this.#sessions.setAutoLock(minutes);
   }
 
+  /** @throws VaultError('bad-input' | 'locked') */
+  setRelayUrl(url: string | null): Promise<SessionSummary> {
+    return this.#sessions.setRelayUrl(url);
+  }
+
   /** Current delay before the next unlock attempt, in ms (for the UI). */
   get retryDelayMs(): number {
     return this.#sessions.retryDelayMs;

@@ -21,7 +21,7 @@ import {
 } from '$lib/crypto';
 import { summarize, type SessionSummary, type VaultContext } from './context';
 import { VaultError } from './errors';
-import { checkPassphrase, clean, entryFor } from './input';
+import { checkPassphrase, clean, entryFor, relayOrigin } from './input';
 import type { Keyring } from './keyring';
 import type { SlotSummary } from './records';
 
@@ -179,6 +179,17 @@ export class Sessions {
       ...session.keyring,
       prefs: { ...session.keyring.prefs, autoLockMinutes: minutes },
     };
+    await this.#ctx.saveKeyring(session);
+    return summarize(session);
+  }
+
+  /** Sets (or with null, clears) the relay origin. @throws VaultError('bad-input' | 'locked') */
+  async setRelayUrl(url: string | null): Promise<SessionSummary> {
+    const session = this.#ctx.require();
+    const origin = relayOrigin(url);
+    const prefs: Keyring['prefs'] = { autoLockMinutes: session.keyring.prefs.autoLockMinutes };
+    if (origin !== null) prefs.relayUrl = origin;
+    session.keyring = { ...session.keyring, prefs };
     await this.#ctx.saveKeyring(session);
     return summarize(session);
   }
