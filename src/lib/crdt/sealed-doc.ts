@@ -63,6 +63,8 @@ const PARKED = new Set(['unknown-author', 'unknown-key', 'unchained']);
 // 'unchained': by a removed device, not (yet) on its chain up to the heads its removal recorded
 // (docs/spec/envelope.md §10.3); retried whenever an envelope is accepted here.
 const RETRY_MS = 2000;
+/** Waiting snapshots kept in memory; older ones are dropped (still counted; the relay has them). */
+const MAX_WAITING = 64;
 
 const authorKey = (s: { member: string; device: string }) => `${s.member}:${s.device}`;
 
@@ -372,7 +374,10 @@ export class SealedDoc {
       return seen === result.payloadHash ? false : this.#reject('equivocation');
     if (result.kind === 'snapshot') {
       const outcome = this.#applySnapshot(result, base);
-      if (outcome === 'snapshot-unverified') this.#waiting.push({ envelope, result, stored });
+      if (outcome === 'snapshot-unverified') {
+        this.#waiting.push({ envelope, result, stored });
+        if (this.#waiting.length > MAX_WAITING) this.#waiting.shift();
+      }
       if (outcome !== null) return this.#reject(outcome);
       this.#ledger.set(ledgerKey, result.payloadHash);
       return true;

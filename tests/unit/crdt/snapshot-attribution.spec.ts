@@ -193,6 +193,34 @@ describe("Bob's snapshot claiming Ada's items", () => {
   });
 });
 
+describe('a flood of unverifiable snapshots', () => {
+  it('is counted whole and stays refused when retried (at most 64 kept in memory)', async () => {
+    const { ada, adaClient, cy } = await setting();
+    const base = Y.encodeStateAsUpdate(ada.ydoc);
+    const flood = Array.from({ length: 100 }, (_, i) =>
+      snapshotEnvelope(
+        BOB,
+        1000 + i,
+        { clients: [row(adaClient, ADA), row(900_000 + i, ADA)], covers: [] },
+        forgeEntry(base, 900_000 + i, `junk ${i}`),
+      ),
+    );
+    expect(await cy.receive(flood)).toBe(0);
+    expect(cy.rejections).toEqual([{ code: 'snapshot-unverified', count: 100 }]);
+    // Ada writes more: the kept ones are retried (and still refused), the count stays honest.
+    new ChartDoc(ada).addEntry('problem', { text: 'More' }, AT);
+    await ada.flush();
+    await cy.receive(ada.envelopes.slice(-1));
+    expect(cy.rejections).toEqual([{ code: 'snapshot-unverified', count: 100 }]);
+    expect(
+      new ChartDoc(cy)
+        .entries('problem')
+        .map((e) => e.fields.text)
+        .sort(),
+    ).toEqual(['Hypertension', 'More']);
+  });
+});
+
 describe('with real vaults (signed by Bob as a paired member)', () => {
   it("Bob's signed snapshot claiming Ada's items is refused by Cy's device and reported", async () => {
     const { a, b, c } = await practice();
