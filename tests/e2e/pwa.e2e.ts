@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import { loadReleaseKey, signRelease } from '../../scripts/sign-release.js';
 
 async function waitForController(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, {
@@ -87,7 +88,8 @@ test('a new version waits for the user before it takes over', async ({ page, rel
   await page.goto('/');
   await waitForController(page);
 
-  // Build "version 2": same app, a changed worker version and a marked shell.
+  // Build "version 2": same app, a changed worker version and a marked shell, signed with the
+  // (test) release key the installed version pinned — an unsigned one is refused (release.e2e.ts).
   const v2 = await mkdtemp(join(tmpdir(), 'folio-build-v2-'));
   try {
     await cp(relayHandle.buildDir, v2, { recursive: true });
@@ -102,6 +104,8 @@ test('a new version waits for the user before it takes over', async ({ page, rel
       indexPath,
       index.replace('<title>', '<meta name="folio-test" content="v2" />\n<title>'),
     );
+    await writeFile(join(v2, '_app', 'version.json'), JSON.stringify({ version: `${version}-v2` }));
+    signRelease(v2, loadReleaseKey({}).key);
     await relayHandle.restart({ buildDir: v2 });
 
     await page.evaluate(async () => {
