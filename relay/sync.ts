@@ -52,6 +52,12 @@ export interface SyncLimits {
   preAuthFrameBytes: number;
   /** Bytes one room may occupy in the relay's storage. */
   roomQuotaBytes: number;
+  /**
+   * New rooms (first capability registered) one client may create in a burst, and per minute
+   * after it: each is a durable write, so an anonymous flood of them would stall the relay.
+   */
+  roomCreationBurst: number;
+  roomCreationsPerMinute: number;
 }
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
@@ -67,6 +73,9 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   preAuthFrameBytes: 64 * 1024,
   // Ten times the largest measured chart (42,000 envelopes) — room for years of notes.
   roomQuotaBytes: 256 * 1024 * 1024,
+  // A new device's first upload of a large practice creates a few thousand rooms at once.
+  roomCreationBurst: 5000,
+  roomCreationsPerMinute: 1000,
 };
 
 /** The Yjs update a sync frame carries (step 2 or update), or null. */
@@ -109,6 +118,22 @@ export function createSync(options: {
   const unguard = guardConsole(log);
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const socketsPerClient = new PerClient(() => limits.socketsPerClient);
+  /** Room creations per client: token buckets, dropped once full again. */
+  const creations = new Map<string, { tokens: number; at: number }>();
+  const mayCreate = (client: string): boolean => {
+    const now = Date.now();
+    const b = creations.get(client) ?? { tokens: limits.roomCreationBurst, at: now };
+    b.tokens = Math.min(
+      limits.roomCreationBurst,
+      b.tokens + ((now - b.at) / 60_000) * limits.roomCreationsPerMinute,
+    );
+    b.at = now;
+    if (b.tokens >= limits.roomCreationBurst) creations.delete(client);
+    if (b.tokens < 1) return (creations.set(client, b), false);
+    b.tokens -= 1;
+    creations.set(client, b);
+    return true;
+  };
   /** Updates applied to each room since its last store (appended on the next store). */
   const pending = new Map<string, Uint8Array[]>();
   const roomsPerClient = new PerClient(() => limits.roomsPerClient);
@@ -185,6 +210,10 @@ export function createSync(options: {
     if (known !== null && !timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
       log('warn', 'sync.refused', { reason: 'capability' });
       throw { reason: 'forbidden' };
+    }
+    if (known === null && !mayCreate(socket.client)) {
+      log('warn', 'sync.refused', { reason: 'room-creation-rate' });
+      throw { reason: 'too-many-new-rooms' };
     }
     if (!socket.counted.has(documentName)) {
       const release = roomsPerClient.acquire(socket.client);

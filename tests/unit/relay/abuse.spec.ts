@@ -156,3 +156,16 @@ it('caps the rooms one client (address) may have open across its sockets', async
   }
   expect(opened).toBe(true);
 });
+
+it('rate-limits the rooms one client (address) may create, not the rooms it reopens', async () => {
+  server = await startTestRelay({}, {}, { roomCreationBurst: 3, roomCreationsPerMinute: 1 });
+  const c = raw();
+  for (let i = 0; i < 3; i++) await c.authenticate(room(i), CAP);
+  await c.opened;
+  c.send(authFrame(room(9), CAP));
+  await until(() => c.authOutcome(room(9)) !== null);
+  expect(c.authOutcome(room(9))).toBe('denied');
+  // Existing rooms open as before, from another socket.
+  const d = raw();
+  await d.authenticate(room(1), CAP);
+});
