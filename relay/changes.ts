@@ -1,25 +1,49 @@
 /**
  * The change feed for catch-up (issue 5; Hocuspocus has none, PLATFORM.md): a device asks which of
  * ITS rooms changed since the change number it last saw, then attaches only those — over its one
- * `/sync` socket — instead of opening every chart. The relay learns nothing new: the room ids are
- * the opaque ones the same device already names on its socket.
+ * `/sync` socket — instead of opening every chart.
  *
- *   POST /sync/changes   body {"since": n, "rooms": ["<32 hex>", …]}
+ *   POST /sync/changes   body {"since": n, "rooms": [{"room": "<32 hex>", "capability": "<64 hex>"}, …]}
  *                        → 200 {"instance": "<hex>", "cursor": n, "changed": [room, …]}
  *
+ * A room is reported only to an asker that proves it holds the room: its capability, which the
+ * relay checks against the SHA-256 it keeps (the same proof `/sync` asks for). Knowing or guessing
+ * a room id reveals nothing. The device already sends these capabilities on its socket.
+ *
  * `instance` changes when the relay's data folder is wiped: devices then upload everything they
- * hold (the relay is disposable). Limits: body ≤ 1 MiB, ≤ 20,000 rooms, same origin only.
+ * hold (the relay is disposable). Limits: body ≤ 3 MiB, ≤ 20,000 rooms, same origin only; one
+ * query at a time per client (remote address) and a budget of rooms checked per minute per
+ * client (429 + Retry-After beyond), so one client cannot keep the relay busy with it.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
+import { clientOf } from './per-client.ts';
 import type { RoomStore } from './store.ts';
-import { ROOM_PATTERN } from './sync.ts';
+import { CAPABILITY_PATTERN, ROOM_PATTERN } from './sync.ts';
 
-export const MAX_CHANGES_BODY = 1024 * 1024;
+export const MAX_CHANGES_BODY = 3 * 1024 * 1024;
 export const MAX_CHANGES_ROOMS = 20_000;
 
-function parse(body: Buffer | null): { since: number; rooms: string[] } | string {
+export interface ChangesLimits {
+  /** Rooms one client may have checked per minute, and the burst allowed at once. */
+  roomsPerMinute: number;
+  roomsBurst: number;
+}
+
+export const DEFAULT_CHANGES_LIMITS: ChangesLimits = {
+  // A device asks about each of its rooms once per catch-up pass; a few devices per address.
+  roomsPerMinute: 200_000,
+  roomsBurst: 60_000,
+};
+
+interface Held {
+  room: string;
+  capability: string;
+}
+
+function parse(body: Buffer | null): { since: number; rooms: Held[] } | string {
   if (body === null) return 'body too large';
   let value: unknown;
   try {
@@ -31,31 +55,91 @@ function parse(body: Buffer | null): { since: number; rooms: string[] } | string
   if (!Number.isSafeInteger(since) || (since as number) < 0) return 'since must be a whole number';
   if (!Array.isArray(rooms)) return 'rooms must be a list';
   if (rooms.length > MAX_CHANGES_ROOMS) return 'too many rooms';
-  if (!rooms.every((r) => typeof r === 'string' && ROOM_PATTERN.test(r))) return 'bad room id';
-  return { since: since as number, rooms: rooms as string[] };
+  const valid = rooms.every((r: unknown) => {
+    const { room, capability } = (r ?? {}) as Record<string, unknown>;
+    return (
+      typeof room === 'string' &&
+      ROOM_PATTERN.test(room) &&
+      typeof capability === 'string' &&
+      CAPABILITY_PATTERN.test(capability)
+    );
+  });
+  if (!valid) return 'each room needs its id and capability';
+  return { since: since as number, rooms: rooms as Held[] };
 }
 
-/** Handles POST /sync/changes. */
-export async function handleChanges(
-  req: IncomingMessage,
-  res: ServerResponse,
-  store: RoomStore,
-  log: Logger,
-): Promise<void> {
-  if (req.method !== 'POST') {
-    res.setHeader('Allow', 'POST');
-    reply(res, 405, 'Method not allowed');
-    return;
-  }
-  const input = parse(await readBody(req, MAX_CHANGES_BODY));
-  if (typeof input === 'string') {
-    log('warn', 'changes.refused', { reason: 'malformed' });
-    reply(res, input === 'body too large' || input === 'too many rooms' ? 413 : 400, input);
-    return;
-  }
-  const result = store.changes(input.rooms, input.since);
-  res.statusCode = 200;
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(result));
+export interface ChangeFeed {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function createChangeFeed(options: {
+  store: RoomStore;
+  log: Logger;
+  limits?: Partial<ChangesLimits>;
+}): ChangeFeed {
+  const { store, log } = options;
+  const limits = { ...DEFAULT_CHANGES_LIMITS, ...options.limits };
+  const busy = new Set<string>();
+  const budgets = new Map<string, { tokens: number; at: number }>();
+  /** Takes `rooms` from the client's budget; false when it has not enough. */
+  const spend = (client: string, rooms: number): boolean => {
+    const now = Date.now();
+    const b = budgets.get(client) ?? { tokens: limits.roomsBurst, at: now };
+    b.tokens = Math.min(
+      limits.roomsBurst,
+      b.tokens + ((now - b.at) / 60_000) * limits.roomsPerMinute,
+    );
+    b.at = now;
+    budgets.set(client, b);
+    if (budgets.size > 10_000) budgets.clear();
+    if (b.tokens < rooms) return false;
+    b.tokens -= rooms;
+    return true;
+  };
+  const holds = ({ room, capability }: Held): boolean => {
+    const known = store.capability(room);
+    if (known === null) return false;
+    const hash = createHash('sha256').update(capability).digest();
+    return timingSafeEqual(Buffer.from(known, 'hex'), hash);
+  };
+  const tooMany = (res: ServerResponse) => {
+    log('warn', 'changes.refused', { reason: 'rate-limited' });
+    res.setHeader('Retry-After', '10');
+    reply(res, 429, 'Too many change queries; try again later');
+  };
+
+  return {
+    async handle(req, res) {
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        reply(res, 405, 'Method not allowed');
+        return;
+      }
+      const client = clientOf(req);
+      if (busy.has(client)) {
+        req.resume();
+        return tooMany(res);
+      }
+      busy.add(client);
+      try {
+        const input = parse(await readBody(req, MAX_CHANGES_BODY));
+        if (typeof input === 'string') {
+          log('warn', 'changes.refused', { reason: 'malformed' });
+          reply(res, input === 'body too large' || input === 'too many rooms' ? 413 : 400, input);
+          return;
+        }
+        if (!spend(client, input.rooms.length)) return tooMany(res);
+        const result = store.changes(
+          input.rooms.filter(holds).map((h) => h.room),
+          input.since,
+        );
+        res.statusCode = 200;
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(result));
+      } finally {
+        busy.delete(client);
+      }
+    },
+  };
 }

@@ -101,7 +101,7 @@ export class CatchUp {
     const known = this.#instance;
     const changes: Changes = await fetchChanges(
       this.#options.changesUrl,
-      docs.map((d) => d.room),
+      docs.map((d) => ({ room: d.room, capability: d.capability })),
       known === null ? 0 : this.#cursor,
       this.#options.fetcher,
     );

@@ -22,10 +22,19 @@ export interface Changes {
   changed: string[];
 }
 
-/** Asks the relay which of `rooms` changed after `since`. @throws SyncError */
+/** A room this device holds, with the capability that proves it to the relay. */
+export interface HeldRoom {
+  room: string;
+  capability: string;
+}
+
+/**
+ * Asks the relay which of `rooms` changed after `since`. Each room goes with its capability: the
+ * relay answers only for rooms the asker proves it holds. @throws SyncError
+ */
 export async function fetchChanges(
   url: string,
-  rooms: readonly string[],
+  rooms: readonly HeldRoom[],
   since: number,
   fetcher: typeof fetch = fetch,
 ): Promise<Changes> {
@@ -48,7 +57,7 @@ export async function fetchChanges(
     throw new SyncError('bad-answer', 'the relay answered something that is not JSON');
   }
   const { instance, cursor, changed } = (body ?? {}) as Record<string, unknown>;
-  const asked = new Set(rooms);
+  const asked = new Set(rooms.map((r) => r.room));
   if (
     typeof instance !== 'string' ||
     !Number.isSafeInteger(cursor) ||

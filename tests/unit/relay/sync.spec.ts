@@ -153,6 +153,10 @@ it('refuses anything but envelope-shaped binaries in the envelopes array', async
   await until(() => !good.provider.hasUnsyncedChanges);
 });
 
+/** Rooms as the change feed wants them: each with its capability (the proof of holding it). */
+const held = (...rooms: (string | undefined)[]) =>
+  rooms.map((room) => ({ room: room ?? '', capability: CAP }));
+
 async function changes(body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(server.relay.url + '/sync/changes', {
     method: 'POST',
@@ -165,7 +169,7 @@ async function changes(body: unknown, headers: Record<string, string> = {}) {
 it("reports which of a device's rooms changed since a cursor (the catch-up feed)", async () => {
   server = await startTestRelay();
   const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(32));
-  const empty = await changes({ since: 0, rooms: [a, b, c] });
+  const empty = await changes({ since: 0, rooms: held(a, b, c) });
   expect(empty.body).toMatchObject({ cursor: 0, changed: [] });
   const { instance } = empty.body as { instance: string };
   expect(instance).toMatch(/^[0-9a-f]{32}$/);
@@ -174,10 +178,10 @@ it("reports which of a device's rooms changed since a cursor (the catch-up feed)
   await until(() => writerA.state.synced);
   writerA.doc.getArray<Uint8Array>('envelopes').push([env(1)]);
   await until(() => !writerA.provider.hasUnsyncedChanges);
-  let first = await changes({ since: 0, rooms: [a, b, c] });
+  let first = await changes({ since: 0, rooms: held(a, b, c) });
   for (let i = 0; i < 50 && (first.body as { changed: string[] }).changed.length === 0; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    first = await changes({ since: 0, rooms: [a, b, c] });
+    first = await changes({ since: 0, rooms: held(a, b, c) });
   }
   expect(first.body).toMatchObject({ instance, changed: [a] });
   const cursor = (first.body as { cursor: number }).cursor;
@@ -188,7 +192,7 @@ it("reports which of a device's rooms changed since a cursor (the catch-up feed)
   await until(() => reader.state.synced);
   reader.provider.destroy();
   await new Promise((r) => setTimeout(r, 700));
-  expect((await changes({ since: cursor, rooms: [a, b, c] })).body).toMatchObject({
+  expect((await changes({ since: cursor, rooms: held(a, b, c) })).body).toMatchObject({
     changed: [],
     cursor,
   });
@@ -198,22 +202,27 @@ it("reports which of a device's rooms changed since a cursor (the catch-up feed)
   await until(() => writerB.state.synced);
   writerB.doc.getArray<Uint8Array>('envelopes').push([env(2)]);
   await until(() => !writerB.provider.hasUnsyncedChanges);
-  let later = await changes({ since: cursor, rooms: [b] });
+  let later = await changes({ since: cursor, rooms: held(b) });
   for (let i = 0; i < 50 && (later.body as { changed: string[] }).changed.length === 0; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    later = await changes({ since: cursor, rooms: [b] });
+    later = await changes({ since: cursor, rooms: held(b) });
   }
   expect(later.body).toMatchObject({ changed: [b] });
-  expect((await changes({ since: cursor, rooms: [a, c] })).body).toMatchObject({ changed: [] });
+  expect((await changes({ since: cursor, rooms: held(a, c) })).body).toMatchObject({ changed: [] });
 });
 
 it('refuses malformed, oversized and cross-origin change queries', async () => {
   server = await startTestRelay();
   expect((await changes('{not json')).status).toBe(400);
   expect((await changes({ since: -1, rooms: [] })).status).toBe(400);
-  expect((await changes({ since: 0, rooms: ['nope'] })).status).toBe(400);
-  expect((await changes({ since: 0, rooms: Array(20_001).fill('a'.repeat(32)) })).status).toBe(413);
-  expect((await changes('x'.repeat(1024 * 1024 + 1))).status).toBe(413);
+  expect((await changes({ since: 0, rooms: [{ room: 'nope', capability: CAP }] })).status).toBe(
+    400,
+  );
+  expect(
+    (await changes({ since: 0, rooms: held(...Array<string>(20_001).fill('a'.repeat(32))) }))
+      .status,
+  ).toBe(413);
+  expect((await changes('x'.repeat(3 * 1024 * 1024 + 1))).status).toBe(413);
   expect((await changes({ since: 0, rooms: [] }, { origin: 'https://evil.example' })).status).toBe(
     403,
   );
