@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createChangeFeed } from './changes.ts';
-import { SECURITY_HEADERS, VIEWER_CONTENT_SECURITY_POLICY } from './headers.ts';
+import { allowedOrigin, applyCors } from './cors.ts';
+import { contentSecurityPolicies, securityHeaders } from './headers.ts';
 import type { Logger } from './log.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
 import { createShl, type ShlLimits } from './shl.ts';
@@ -35,6 +36,10 @@ export interface RelayOptions {
   pairingLimits?: Partial<PairingLimits>;
   syncLimits?: Partial<SyncLimits>;
   shlLimits?: Partial<ShlLimits>;
+  /** Relay origins the served app may connect to besides this one (ADR 0010). */
+  connectSrc?: string[];
+  /** App origins allowed to use this relay cross-origin (ADR 0010). */
+  appOrigins?: string[];
   /** Clock for share-link expiry (tests). */
   now?: () => number;
 }
@@ -49,26 +54,11 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-function applySecurityHeaders(res: ServerResponse): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-}
-
 function plain(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.end(body);
-}
-
-/** True when a browser's Origin header names this relay (or when there is none, e.g. a CLI). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts a relay and resolves once it is listening. */
@@ -90,11 +80,16 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     now: options.now,
   });
 
+  const appOrigins = options.appOrigins ?? [];
+  const headers = Object.entries(securityHeaders(options.connectSrc ?? []));
+  const viewerPolicy = contentSecurityPolicies(options.connectSrc ?? []).viewer;
+  const sameOrigin = (req: IncomingMessage) => allowedOrigin(req, appOrigins);
   const server = createServer(async (req, res) => {
-    applySecurityHeaders(res);
+    for (const [name, value] of headers) res.setHeader(name, value);
     if ((req.url ?? '').split('?')[0] === '/view') {
-      res.setHeader('Content-Security-Policy', VIEWER_CONTENT_SECURITY_POLICY);
+      res.setHeader('Content-Security-Policy', viewerPolicy);
     }
+    if (applyCors(req, res, appOrigins)) return;
     try {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') {
