@@ -4,6 +4,7 @@
  * browser measures.
  */
 import { existsSync } from 'node:fs';
+import { benchAbuse } from './abuse.ts';
 import { benchBrowser } from './browser.ts';
 import { benchCharts } from './charts.ts';
 import { benchEnvelopes } from './envelope.ts';
@@ -13,6 +14,8 @@ import { machine } from './report.ts';
 
 console.log(`Folio benchmarks — ${machine()} — ${new Date().toISOString()}`);
 await benchEnvelopes();
+// The relay under one abusive client vs none (issue 11 item 7); needs no build.
+await benchAbuse({ seconds: process.env.FOLIO_BENCH_QUICK ? 3 : 5 });
 if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   await benchBrowser();
   // FOLIO_BENCH_QUICK=1 skips the 42,000-envelope case (about a minute).
