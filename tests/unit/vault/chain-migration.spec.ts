@@ -53,6 +53,7 @@ it('a sealed log of version-1 envelopes opens; the next write is version 2 and n
   const keys = await stolenKeys(aStore, PASS);
   const docId = keys.practice.indexDocId;
   const store = await openEnvelopeStore(`migration-${Math.random()}`);
+  // Numbers from an earlier block of its counter (its vault never issues them again).
   const stored = [
     oldEnvelope(keys, 1000, update('a', 'one')),
     oldEnvelope(keys, 1001, update('b', 'two')),
