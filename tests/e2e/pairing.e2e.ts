@@ -85,3 +85,31 @@ test('a front-desk device sees the patient list but is told clearly it cannot op
     'This device cannot open this chart: your role holds no key for it.',
   );
 });
+
+test('pairing two devices in a row: the second starts unticked with no role chosen', async ({
+  newDevice,
+}) => {
+  test.setTimeout(120_000);
+  const admin = await (await newDevice()).newPage();
+  await createPractice(admin);
+  const first = await (await newDevice()).newPage();
+  await pairDevice(admin, first, 'Frontdesk Fay', 'front-desk');
+
+  const link = await openPairing(admin);
+  const second = await (await newDevice()).newPage();
+  await joinWith(second, link, 'Nurse Bo');
+  await expect(admin.getByTestId('admin-sas')).toHaveText(
+    (await second.getByTestId('device-sas').textContent())!,
+  );
+  const form = admin.getByRole('group', { name: 'Confirm the new device' });
+  await expect(form.getByLabel('The codes match')).not.toBeChecked();
+  await expect(form.getByLabel('Role')).toHaveValue('');
+  await expect(form.getByRole('button', { name: 'Confirm device' })).toBeDisabled();
+  // Ticking alone is not enough: a role must be chosen for this device.
+  await form.getByLabel('The codes match').check();
+  await expect(form.getByRole('button', { name: 'Confirm device' })).toBeDisabled();
+  await form.getByLabel('Role').selectOption('clinician');
+  await form.getByRole('button', { name: 'Confirm device' }).click();
+  await expect(admin.getByText(/Nurse Bo — clinician — Exam room tablet/)).toBeVisible();
+  await expect(admin.getByText(/Frontdesk Fay — front-desk — Exam room tablet/)).toBeVisible();
+});
