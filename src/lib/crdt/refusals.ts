@@ -10,7 +10,21 @@ const WORDS: Record<string, string> = {
   'client-id-taken': "an edit written under another member's identity",
   equivocation: 'two different changes under one number',
   revoked: 'changes from a removed device',
+  unchained: 'changes from a removed device that are not on its recorded chain (yet)',
 };
+
+/** Records carried inside the practice index (`SealedDoc.setRefusals`), as `<source>:<code>`. */
+const SOURCES: Record<string, string> = {
+  'member-list': 'member lists in the practice index that do not verify',
+  grant: 'key grants in the practice index that do not verify',
+};
+
+function words(code: string): string {
+  if (WORDS[code]) return WORDS[code];
+  const at = code.indexOf(':');
+  const source = at > 0 ? SOURCES[code.slice(0, at)] : undefined;
+  return source ? `${source}: ${code.slice(at + 1)}` : code;
+}
 
 /** E.g. "a snapshot holding edits not verified from their authors (1); revoked (2)". */
 export function describeRefusals(refusals: readonly { code: string; count: number }[]): string {
@@ -18,6 +32,6 @@ export function describeRefusals(refusals: readonly { code: string; count: numbe
   for (const { code, count } of refusals) totals.set(code, (totals.get(code) ?? 0) + count);
   return [...totals]
     .filter(([, count]) => count > 0)
-    .map(([code, count]) => `${WORDS[code] ?? code} (${count})`)
+    .map(([code, count]) => `${words(code)} (${count})`)
     .join('; ');
 }

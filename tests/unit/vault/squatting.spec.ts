@@ -15,6 +15,7 @@ import {
   type MemberList,
 } from '../../../src/lib/crypto/index.ts';
 import { IndexDoc } from '../../../src/lib/crdt/index-doc.ts';
+import { describeRefusals } from '../../../src/lib/crdt/refusals.ts';
 import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
 import type { GrantJson } from '../../../src/lib/vault/grants.ts';
@@ -140,4 +141,32 @@ it('grants are taken independently of list learning and of junk grants addressed
   expect(result).toMatchObject({ changed: true, newEpochs: { practice: [1], clinical: [1] } });
   expect(result.refused.map((r) => r.code).sort()).toEqual(['bad-grant', 'bad-signature']);
   expect(codes(b, [after])).toEqual(['ok']);
+});
+
+it('what was refused is named in the sync warning of the index document', async () => {
+  const { a, b } = await practice();
+  const store = await openEnvelopeStore(`squat-words-${++n}`);
+  stores.push(store);
+  const sealed = await SealedDoc.open({
+    docId: new Uint8Array(16).fill(4),
+    port: fakePort(ADA),
+    store,
+    self: ADA,
+  });
+  const junk = { ...newest(a.memberLists()), version: 99, signature: 'AAAA' };
+  const learned = await b.updateMemberLists({ lists: [...a.memberLists(), junk] });
+  // As the state layer does after each learning pass (practice.svelte.ts).
+  sealed.setRefusals('member-list', learned.refused);
+  sealed.setRefusals('grant', [{ code: 'bad-grant', count: 2 }]);
+  expect(sealed.rejections).toEqual([
+    { code: 'member-list:bad-signature', count: 1 },
+    { code: 'grant:bad-grant', count: 2 },
+  ]);
+  expect(describeRefusals(sealed.rejections)).toBe(
+    'member lists in the practice index that do not verify: bad-signature (1); ' +
+      'key grants in the practice index that do not verify: bad-grant (2)',
+  );
+  // A later pass replaces the counts of its source.
+  sealed.setRefusals('member-list', []);
+  expect(sealed.rejections).toEqual([{ code: 'grant:bad-grant', count: 2 }]);
 });
