@@ -149,7 +149,10 @@ export class Documents {
    */
   openMany(input: { envelopes: Uint8Array[] }): OpenResult[] {
     const session = this.#ctx.require();
-    const opened = (input?.envelopes ?? []).map((envelope) => openOne(session, envelope));
+    const me = `${toBase64Url(session.keyring.member.identity.sign.publicKey)}:${toBase64Url(
+      session.keyring.device.identity.sign.publicKey,
+    )}`;
+    const opened = (input?.envelopes ?? []).map((envelope) => openOne(session, envelope, me));
     const results = applyRemovalChains(session, opened);
     this.#marks.note(
       session,
@@ -303,7 +306,7 @@ interface Linked {
   chain?: ChainItem & { removed: MemberEntry['removed']; kind: EnvelopeKind; self: boolean };
 }
 
-function openOne(session: Unlocked, envelope: Uint8Array): Linked {
+function openOne(session: Unlocked, envelope: Uint8Array, me: string): Linked {
   const list = currentList(session.keyring);
   let entry: MemberEntry | null = null;
   try {
@@ -323,9 +326,6 @@ function openOne(session: Unlocked, envelope: Uint8Array): Linked {
       member: toBase64Url(opened.author.member),
       device: toBase64Url(opened.author.device),
     };
-    const self =
-      author.member === toBase64Url(session.keyring.member.identity.sign.publicKey) &&
-      author.device === toBase64Url(session.keyring.device.identity.sign.publicKey);
     return {
       result: {
         ok: true,
@@ -338,13 +338,13 @@ function openOne(session: Unlocked, envelope: Uint8Array): Linked {
       },
       chain: {
         author: `${author.member}:${author.device}`,
+        self: `${author.member}:${author.device}` === me,
         doc: toBase64Url(opened.header.docId),
         seq: opened.seq,
         link: toBase64Url(opened.link),
         prev: prevOf(opened),
         removed,
         kind: opened.header.kind,
-        self,
       },
     };
   } catch (error) {
