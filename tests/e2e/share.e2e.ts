@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.ts';
-import { createPractice, newPatient, PASSPHRASE } from './helpers.ts';
+import { createPractice, newPatient, PASSPHRASE, unlock } from './helpers.ts';
 
 test('a practitioner records consent and shares a passcode link; the specialist reads it until it is revoked', async ({
   newDevice,
@@ -73,6 +73,10 @@ test('a practitioner records consent and shares a passcode link; the specialist 
   await expect(disclosures).toContainText('opened');
   await page.getByRole('button', { name: 'Revoke' }).click();
   await expect(page.getByTestId('link-status')).toHaveText('revoked');
+  // A dead link offers neither Show link nor Revoke.
+  const links = page.getByRole('table', { name: 'Share links' });
+  await expect(links.getByRole('button', { name: 'Show link' })).toHaveCount(0);
+  await expect(links.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
 
   await specialist.reload();
   await specialist.getByLabel('Your name').fill('Dr. Cora Ruiz');
@@ -113,21 +117,31 @@ test('a specialist with their own Folio practice imports a shared record as a ne
   await expect(page.getByTestId('share-passcode')).toHaveCount(0);
 
   // The specialist has a practice of their own on this device (locked while viewing).
-  const specialist = await (await newDevice()).newPage();
-  await createPractice(specialist, 'Valve Cardiology', 'Dr. Sam Valve');
-  await specialist.goto(link);
-  await expect(specialist.getByRole('button', { name: 'Lock' })).toHaveCount(0, {
+  const viewer = await (await newDevice()).newPage();
+  await createPractice(viewer, 'Valve Cardiology', 'Dr. Sam Valve');
+  await viewer.goto(link);
+  await expect(viewer.getByRole('button', { name: 'Lock' })).toHaveCount(0, {
     timeout: 20_000,
   });
-  await specialist.getByLabel('Your name').fill('Dr. Sam Valve');
-  await specialist.getByRole('button', { name: 'Open' }).click();
-  await expect(specialist.getByText('Aortic stenosis', { exact: false })).toBeVisible();
-  await specialist.getByRole('button', { name: 'Import into my practice' }).click();
+  await viewer.getByLabel('Your name').fill('Dr. Sam Valve');
+  await viewer.getByRole('button', { name: 'Open' }).click();
+  await expect(viewer.getByText('Aortic stenosis', { exact: false })).toBeVisible();
+  // The viewer never unlocks: importing continues in a new window, loaded under the app's CSP.
+  const popup = viewer.waitForEvent('popup');
+  await viewer.getByRole('button', { name: 'Import into my practice' }).click();
+  const specialist = await popup;
+  await expect(viewer.getByText('Continue in the new window')).toBeVisible();
+  await expect(viewer.getByLabel('Passphrase', { exact: true })).toHaveCount(0);
   await specialist.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await specialist.getByRole('button', { name: 'Unlock' }).click();
   await expect(specialist.getByRole('heading', { name: 'Importer, Ivo' })).toBeVisible({
     timeout: 20_000,
   });
+  expect(
+    await specialist.evaluate(
+      () => new URL(performance.getEntriesByType('navigation')[0]!.name).pathname,
+    ),
+  ).toBe('/import/shared');
   await specialist.getByRole('tab', { name: 'Problems' }).click();
   await expect(specialist.getByText('Aortic stenosis', { exact: true })).toBeVisible();
   // Its FHIR export names where it came from.
@@ -188,4 +202,61 @@ test('a long-term link is kept current: a change made after sharing reaches the 
       { timeout: 30_000, intervals: [2500] },
     )
     .toBe(1);
+});
+
+test('the share form starts fresh every time; expired links offer neither Show link nor Revoke', async ({
+  newDevice,
+}) => {
+  test.setTimeout(120_000);
+  const page = await (await newDevice()).newPage();
+  await createPractice(page);
+  await newPatient(page, { given: 'Fresh', family: 'Formley', birthDate: '1966-06-06' });
+  await page.getByRole('tab', { name: 'Sharing' }).click();
+  // First share: no passcode, two sections only, consent for today only.
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByLabel('Recipient').fill('Dr. First Share');
+  await page.getByLabel('Purpose').selectOption({ index: 1 });
+  await page.getByLabel('The whole chart').uncheck();
+  await page.getByLabel('Allergies').check();
+  await page.getByLabel('Medications').check();
+  await page.getByLabel('Link type').selectOption('single-file');
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  });
+  await page.getByLabel('Consent ends').fill(today);
+  await page.getByLabel('The patient consents to this sharing').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByLabel('Share link address')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Done' }).click();
+  const links = page.getByRole('table', { name: 'Share links' });
+  await expect(links.getByRole('button', { name: 'Revoke' })).toHaveCount(1);
+
+  // The next share starts from the defaults, not from the previous choices.
+  await page.getByRole('button', { name: 'Share' }).click();
+  await expect(page.getByLabel('Recipient')).toHaveValue('');
+  await expect(page.getByLabel('Link type')).toHaveValue('passcode');
+  await expect(page.getByLabel('The whole chart')).toBeChecked();
+  await expect(page.getByLabel('Allergies')).toHaveCount(0);
+  await expect(page.getByLabel('The patient consents to this sharing')).not.toBeChecked();
+  await expect(page.getByLabel('Consent ends')).not.toHaveValue(today);
+  // Cancelling a half-filled form does not keep it either.
+  await page.getByLabel('Link type').selectOption('single-file');
+  await page.getByLabel('The whole chart').uncheck();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Share' }).click();
+  await expect(page.getByLabel('Link type')).toHaveValue('passcode');
+  await expect(page.getByLabel('The whole chart')).toBeChecked();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
+  // Two days later the link has expired: its row keeps its history but offers no action.
+  await page.clock.install({ time: Date.now() + 2 * 24 * 3600_000 });
+  await page.reload();
+  await unlock(page);
+  await expect(page.getByRole('heading', { name: 'Formley, Fresh' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Sharing' }).click();
+  await expect(links.getByRole('row')).toHaveCount(2);
+  await expect(links.getByRole('button', { name: 'Show link' })).toHaveCount(0);
+  await expect(links.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
 });

@@ -5,6 +5,7 @@
  * (DESIGN.md §4). Idle for `autoLockMinutes` → lock.
  */
 import { VaultCallError, VaultClient } from '$lib/vault/client';
+import { isViewerPath, VIEWER_REFUSAL, workerNameFor } from '$lib/vault/viewer-guard';
 import type { SlotSummary } from '$lib/vault/records';
 import type { BackupSlot, RecordsDigest, SessionSummary } from '$lib/vault/service';
 import type { Role } from '$lib/vault/records';
@@ -39,6 +40,7 @@ export function describeError(error: unknown): string {
         'removed',
         'stale-removal',
         'pairing-mismatch',
+        'viewer-page',
       ].includes(error.code)
     ) {
       return error.message;
@@ -49,8 +51,15 @@ export function describeError(error: unknown): string {
 
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
 
+/**
+ * Where this document was loaded. A page loaded as the share-link viewer (/view, looser CSP)
+ * never unlocks: its vault Worker refuses (vault/viewer-guard.ts) and so does #enter.
+ */
+export const loadedAt: string = typeof location === 'undefined' ? '/' : location.pathname;
+export const loadedAsViewer: boolean = isViewerPath(loadedAt);
+
 class SessionManager {
-  #client = new VaultClient();
+  #client = new VaultClient({ workerName: workerNameFor(loadedAt) });
   #phase = $state<Phase>('loading');
   #slots = $state<SlotSummary[]>([]);
   #session = $state<SessionSummary | null>(null);
@@ -217,7 +226,12 @@ class SessionManager {
     location.reload();
   }
 
+  /** @throws VaultCallError('viewer-page') on a page loaded as /view (the Worker is ended). */
   #enter(session: SessionSummary): void {
+    if (loadedAsViewer) {
+      this.#client.terminate();
+      throw new VaultCallError('viewer-page', VIEWER_REFUSAL);
+    }
     this.#session = session;
     this.#retryDelayMs = 0;
     this.#phase = 'unlocked';

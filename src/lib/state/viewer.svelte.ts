@@ -1,12 +1,12 @@
 /**
  * The share-link viewer (issue 7): opens any conformant `shlink:/` — pasted or from the page's
  * `#shlink:/…` fragment — asks for a passcode when the link needs one, and keeps what it reads in
- * memory only (nothing is stored). It runs with the vault locked: the viewer holds no practice key.
+ * memory only (nothing is stored). It runs with the vault locked: the viewer holds no practice key
+ * and cannot unlock; importing hands the record to the app in a new window (shared-handoff.ts).
  */
-import { ValidationError } from '$lib/chart/validate';
-import type { FhirResource } from '$lib/chart/fhir-codes';
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { ShlinkPayload } from '$lib/fhir/shl/link';
+import { HANDOFF_RECORD, IMPORT_PATH, isReady, type SharedRecordMessage } from './shared-handoff';
 import { readSharedBundle, type SharedRecord } from './shared-record';
 
 export type { SharedRecord };
@@ -86,38 +86,29 @@ export class ViewerState {
   }
 
   /**
-   * Imports the shared record into this device's practice as a new chart, with a Provenance
-   * naming the link. Needs the vault unlocked (the user chose to import).
+   * Hands the record to the app for importing (the viewer itself never unlocks): opens
+   * IMPORT_PATH in a new window and posts the record once that window, unlocked, says it is
+   * ready. Returns '' or a readable problem.
    */
-  async importIntoPractice(): Promise<
-    { ok: true; chartId: string } | { ok: false; message: string }
-  > {
-    const bundle = this.#bundle as {
-      entry?: { resource?: unknown }[];
-      resourceType?: string;
-    } | null;
-    const resources = (bundle?.entry ?? [])
-      .map((e) => e?.resource)
-      .filter(
-        (r): r is FhirResource => typeof (r as FhirResource | undefined)?.resourceType === 'string',
-      );
-    try {
-      const [{ planImport }, { practice }] = await Promise.all([
-        import('$lib/chart/fhir-in'),
-        import('./practice.svelte'),
-      ]);
-      const source = `SMART Health Link${this.#payload?.label ? `: ${this.#payload.label}` : ''}`;
-      const { chartId } = await practice.importChart(planImport(resources), source);
-      return { ok: true, chartId };
-    } catch (error) {
-      return {
-        ok: false,
-        message:
-          error instanceof ValidationError
-            ? `The shared record cannot become a chart: ${error.message}`
-            : 'The shared record could not be imported. Nothing was changed.',
-      };
-    }
+  handOff(): string {
+    const bundle = this.#bundle;
+    if (!bundle) return 'Open the shared record first.';
+    const target = window.open(IMPORT_PATH, '_blank');
+    if (!target)
+      return 'The browser blocked the new window. Allow pop-ups for Folio and try again.';
+    const message: SharedRecordMessage = {
+      type: HANDOFF_RECORD,
+      bundle,
+      label: this.#payload?.label ?? '',
+    };
+    const onMessage = (event: MessageEvent) => {
+      if (event.source !== target || event.origin !== location.origin || !isReady(event.data))
+        return;
+      removeEventListener('message', onMessage);
+      target.postMessage(message, location.origin);
+    };
+    addEventListener('message', onMessage);
+    return '';
   }
 
   /** Forgets everything read (leaving the page does the same). */

@@ -3,6 +3,7 @@
  * VaultCallError carrying the Worker's code. `terminate()` discards the Worker and every key in it.
  */
 import type { VaultApi, VaultMethod, VaultRequest, VaultResponse } from './protocol';
+import { VAULT_WORKER_NAME } from './viewer-guard';
 
 export class VaultCallError extends Error {
   constructor(
@@ -18,6 +19,13 @@ type Params<M extends VaultMethod> = Parameters<VaultApi[M]> extends [infer P] ?
 
 export class VaultClient {
   #worker: Worker | null = null;
+  /** The Worker's name: where the page was loaded (viewer-guard.ts workerNameFor). */
+  readonly #name: string;
+
+  constructor(options: { workerName?: string } = {}) {
+    this.#name = options.workerName ?? VAULT_WORKER_NAME;
+  }
+
   #nextId = 1;
   readonly #pending = new Map<
     number,
@@ -26,7 +34,10 @@ export class VaultClient {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./vault.worker.ts', import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL('./vault.worker.ts', import.meta.url), {
+      type: 'module',
+      name: this.#name,
+    });
     worker.onmessage = (event: MessageEvent<VaultResponse>) => {
       const response = event.data;
       const pending = this.#pending.get(response.id);
