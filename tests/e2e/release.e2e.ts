@@ -8,7 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { BUILD_DIR, expect as expectOne, test as oneOrigin } from './fixtures.ts';
-import { createPractice, lock, newPatient, unlock } from './helpers.ts';
+import { createPractice, lock, newPatient, pairDevice, unlock } from './helpers.ts';
 import { makeVersion, type Tamper } from './releases.ts';
 import { expect, test } from './two-origins.ts';
 
@@ -58,6 +58,33 @@ test('the app on its own origin syncs through a relay on another origin, named i
   expect(opened(origins.app.logs.slice(appBefore))).toBe(false);
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByLabel('Relay address')).toHaveValue(origins.relay.url);
+});
+
+test('a device paired through a relay on another origin keeps using that relay', async ({
+  newDevice,
+  origins,
+}) => {
+  test.setTimeout(120_000);
+  const admin = await (await newDevice()).newPage();
+  const tablet = await (await newDevice()).newPage();
+  await createPractice(admin);
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByLabel('Relay address').fill(origins.relay.url);
+  await admin.getByRole('button', { name: 'Save relay' }).click();
+  await expect(admin.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+  const relayBefore = origins.relay.logs.length;
+  const appBefore = origins.app.logs.length;
+
+  // The pairing link is the app's page; its fragment names the relay, whose mailbox carries it.
+  await pairDevice(admin, tablet);
+  await expect(
+    tablet.getByRole('heading', { name: 'Zebrafinch Clinic QX7', level: 1 }),
+  ).toBeVisible();
+  const mailboxes = (logs: string[]) => logs.filter((line) => line.includes('pair.')).length;
+  expect(mailboxes(origins.relay.logs.slice(relayBefore))).toBeGreaterThan(0);
+  expect(mailboxes(origins.app.logs.slice(appBefore))).toBe(0);
+  await tablet.getByRole('link', { name: 'Settings' }).click();
+  await expect(tablet.getByLabel('Relay address')).toHaveValue(origins.relay.url);
 });
 
 test('a relay on another origin serving a hostile worker cannot change the app’s code', async ({
