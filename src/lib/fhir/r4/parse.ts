@@ -75,11 +75,31 @@ export function checkSize(size: number, name: string, what = 'This file is'): vo
   }
 }
 
+/** Whether `value` nests deeper than `limit` objects and arrays (iterative: any depth is fine). */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: unknown[] = [value];
+  const depths: number[] = [1];
+  while (stack.length) {
+    const node = stack.pop();
+    const depth = depths.pop()!;
+    if (depth > limit) return true;
+    const items = Array.isArray(node) ? node : Object.values(node as Record<string, unknown>);
+    for (const item of items) {
+      if (item && typeof item === 'object') {
+        stack.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * The place where `value` first nests deeper than `limit` objects and arrays (`base` followed by
- * the path), or null. Iterative, so any depth is measured without recursion.
+ * the path), or null. Paths are spelled out only once a resource is known to be too deep.
  */
 export function tooDeepAt(value: unknown, base: string, limit = MAX_RESOURCE_DEPTH): string | null {
+  if (!value || typeof value !== 'object' || !deeperThan(value, limit)) return null;
   const stack: [unknown, number, string][] = [[value, 1, base]];
   while (stack.length) {
     const [node, depth, path] = stack.pop()!;

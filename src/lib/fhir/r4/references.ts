@@ -150,21 +150,26 @@ export function rewriteReferences<T>(
   node: T,
   rewrite: (reference: string) => string | undefined,
 ): T {
+  if (!node || typeof node !== 'object') return node;
   if (Array.isArray(node)) {
     let copy: unknown[] | null = null;
-    node.forEach((item, i) => {
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (!item || typeof item !== 'object') continue;
       const next = rewriteReferences(item, rewrite);
       if (next !== item) (copy ??= [...node])[i] = next;
-    });
+    }
     return (copy ?? node) as T;
   }
-  if (!node || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
   let copy: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(node)) {
+  for (const k in record) {
+    const v = record[k];
     let next: unknown = v;
-    if (k === 'reference' && typeof v === 'string') next = rewrite(v) ?? v;
-    else if (v && typeof v === 'object') next = rewriteReferences(v, rewrite);
-    if (next !== v) (copy ??= { ...(node as Record<string, unknown>) })[k] = next;
+    if (typeof v === 'string') {
+      if (k === 'reference') next = rewrite(v) ?? v;
+    } else if (v && typeof v === 'object') next = rewriteReferences(v, rewrite);
+    if (next !== v) (copy ??= { ...record })[k] = next;
   }
   return (copy ?? node) as T;
 }
