@@ -14,35 +14,12 @@
  */
 import { fromUtf8, openLocal, sealLocal, utf8 } from '$lib/crypto';
 import type { Unlocked, VaultContext } from './context';
+import { cleanMarks, raise, type Marks } from './marks-map';
 
-export type Marks = Record<string, number>;
+export { authorKey, cleanMarks, raise, type Marks } from './marks-map';
 
 /** Default delay between a mark rising and its write (many openMany calls share one write). */
 export const MARKS_FLUSH_MS = 2_000;
-
-/** The key of an author device in a marks map. */
-export function authorKey(author: { member: string; device: string }): string {
-  return `${author.member}:${author.device}`;
-}
-
-/** Raises `marks[key]` to `seq` if higher; whether it rose. */
-export function raise(marks: Map<string, number>, key: string, seq: number): boolean {
-  if (!Number.isSafeInteger(seq) || seq <= (marks.get(key) ?? -1)) return false;
-  marks.set(key, seq);
-  return true;
-}
-
-/** Only well-formed entries of an untrusted marks object (from storage or a pairing answer). */
-export function cleanMarks(value: unknown): Marks {
-  const out: Marks = {};
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
-  for (const [key, seq] of Object.entries(value)) {
-    if (/^[\w-]+:[\w-]+$/.test(key) && Number.isSafeInteger(seq) && (seq as number) >= 0) {
-      out[key] = seq as number;
-    }
-  }
-  return out;
-}
 
 export class SeenMarks {
   readonly #ctx: VaultContext;

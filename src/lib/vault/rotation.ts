@@ -32,7 +32,7 @@ import {
 } from '$lib/crypto';
 import { VaultError, type VaultErrorCode } from './errors';
 import { currentList, type EpochKey, type Keyring } from './keyring';
-import { authorKey, type Marks } from './marks';
+import { authorKey, type Marks } from './marks-map';
 
 /** A removal that is not allowed. A VaultError, so it crosses the Worker boundary with its code. */
 export class RotationError extends VaultError {
