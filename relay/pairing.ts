@@ -10,28 +10,35 @@
  *   POST /pair/<id>/response   write    header x-folio-owner: <owner secret>    (admin) → 204, once
  *   GET  /pair/<id>/response   read     → 200 sealed (and the mailbox is deleted) | 204 none yet
  *
- * Limits: ids are 32 hex chars; bodies ≤ 64 KiB; at most `maxMailboxes` open; each lives
+ * Limits: ids are 32 hex chars; bodies ≤ 64 KiB; at most `maxMailboxes` open, and
+ * `mailboxesPerClient` from one client address (429 beyond); each lives
  * `ttlMs` (10 minutes); every slot is written once; unknown or expired mailboxes are 404/410.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
+import { clientOf } from './per-client.ts';
 
 export interface PairingLimits {
   ttlMs: number;
   maxMailboxes: number;
+  /** Mailboxes one client (remote address) may hold open, so no one fills them for everyone. */
+  mailboxesPerClient: number;
   maxBodyBytes: number;
 }
 
 export const DEFAULT_PAIRING_LIMITS: PairingLimits = {
   ttlMs: 10 * 60_000,
   maxMailboxes: 1000,
+  mailboxesPerClient: 16,
   maxBodyBytes: 64 * 1024,
 };
 
 interface Mailbox {
   ownerHash: Buffer;
+  /** Who created it (remote address), for the per-client cap. */
+  client: string;
   expires: number;
   request?: Buffer;
   response?: Buffer;
@@ -104,11 +111,18 @@ export function createPairing(options: {
           reply(res, 400, 'Bad request');
         } else if (box) {
           reply(res, 409, 'Mailbox exists');
+        } else if (
+          [...boxes.values()].filter((b) => b.client === clientOf(req)).length >=
+          limits.mailboxesPerClient
+        ) {
+          log('warn', 'pair.refused', { reason: 'client-mailboxes' });
+          res.setHeader('Retry-After', String(Math.ceil(limits.ttlMs / 1000)));
+          reply(res, 429, 'Too many pairings in progress from this address');
         } else if (boxes.size >= limits.maxMailboxes) {
           log('warn', 'pair.full', { open: boxes.size });
           reply(res, 503, 'Too many pairings in progress');
         } else {
-          boxes.set(id, { ownerHash, expires: Date.now() + limits.ttlMs });
+          boxes.set(id, { ownerHash, client: clientOf(req), expires: Date.now() + limits.ttlMs });
           log('info', 'pair.created', { open: boxes.size });
           reply(res, 201);
         }

@@ -7,7 +7,8 @@
  * Against whoever merely holds the URL: a manifest request without a passcode is answered 401
  * without using up an attempt (only a wrong passcode counts); requests to one link share a rate
  * limit (token bucket, 429 + Retry-After); the access log keeps at most `accessLogCap` entries per
- * link; revoking deletes the encrypted file. A manifest's `location` is built from the relay's
+ * link; one client address creates at most `createBurst` links at once and `createsPerHour`
+ * after; revoking deletes the encrypted file. A manifest's `location` is built from the relay's
  * configured public URL, never from the request's Host header.
  *
  * Public, per the spec (any conformant viewer, so CORS is open):
@@ -26,6 +27,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
+import { clientOf } from './per-client.ts';
 import { hashPasscode, verifyPasscode } from './passcode.ts';
 import type { LinkRecord, LinkStore } from './shl-store.ts';
 
@@ -43,6 +45,9 @@ export interface ShlLimits {
   linkRatePerMinute: number;
   /** Access-log entries kept per link. */
   accessLogCap: number;
+  /** Links one client (remote address) may create in a burst, and per hour after it. */
+  createBurst: number;
+  createsPerHour: number;
 }
 
 export const DEFAULT_SHL_LIMITS: ShlLimits = {
@@ -56,6 +61,8 @@ export const DEFAULT_SHL_LIMITS: ShlLimits = {
   linkBurst: 20,
   linkRatePerMinute: 10,
   accessLogCap: 1000,
+  createBurst: 50,
+  createsPerHour: 60,
 };
 
 const LINK_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -139,6 +146,8 @@ export function createShl(options: {
     });
     return next;
   };
+  /** Link creations per client: token buckets. */
+  const creators = new Map<string, { tokens: number; at: number }>();
   /** Token buckets per link (only links that exist get one). */
   const buckets = new Map<string, { tokens: number; at: number }>();
   const refill = (b: { tokens: number; at: number }, t: number) =>
@@ -175,6 +184,24 @@ export function createShl(options: {
   };
 
   async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t = now();
+    const client = clientOf(req);
+    const b = creators.get(client) ?? { tokens: limits.createBurst, at: t };
+    b.tokens = Math.min(
+      limits.createBurst,
+      b.tokens + ((t - b.at) / 3600_000) * limits.createsPerHour,
+    );
+    b.at = t;
+    creators.set(client, b);
+    if (creators.size > 10_000) creators.clear();
+    if (b.tokens < 1) {
+      req.resume();
+      log('warn', 'shl.refused', { reason: 'create-rate' });
+      res.setHeader('Retry-After', String(Math.ceil(3600 / limits.createsPerHour)));
+      reply(res, 429, 'Too many share links created from this address; try again later');
+      return;
+    }
+    b.tokens -= 1;
     const body = await readBody(req, 4096);
     let input: Record<string, unknown>;
     try {

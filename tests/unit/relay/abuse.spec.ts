@@ -169,3 +169,15 @@ it('rate-limits the rooms one client (address) may create, not the rooms it reop
   const d = raw();
   await d.authenticate(room(1), CAP);
 });
+
+it('caps the pairing mailboxes one client (address) may hold, so it cannot fill them for everyone', async () => {
+  server = await startTestRelay({}, { mailboxesPerClient: 3 });
+  const put = (i: number) =>
+    fetch(`${server!.relay.url}/pair/${room(i)}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ownerHash: 'c'.repeat(64) }),
+    });
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await put(i)).status);
+  expect(statuses).toEqual([201, 201, 201, 429, 429]);
+});

@@ -177,3 +177,20 @@ it('defaults the public URL to the address the relay is bound to', async () => {
   const { files } = (await res.json()) as { files: { location: string }[] };
   expect(files[0]!.location.startsWith(`${url}/shl/file/`)).toBe(true);
 });
+
+it('rate-limits the share links one client (address) may create', async () => {
+  const url = await start({ createBurst: 3, createsPerHour: 1 });
+  for (let i = 0; i < 3; i++) await link(url, '');
+  const res = await fetch(`${url}/shl`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: randomBytes(32).toString('base64url'),
+      manageHash: 'c'.repeat(64),
+      flags: '',
+      expires: Date.now() + 3600_000,
+    }),
+  });
+  expect(res.status).toBe(429);
+  expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+});
