@@ -14,7 +14,7 @@
  */
 import { fromUtf8, openLocal, sealLocal, utf8 } from '$lib/crypto';
 import type { Unlocked, VaultContext } from './context';
-import { cleanMarks, raise, type Marks } from './marks-map';
+import { authorKey, cleanMarks, raise, type Marks } from './marks-map';
 
 export { authorKey, cleanMarks, raise, type Marks } from './marks-map';
 
