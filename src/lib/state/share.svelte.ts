@@ -7,10 +7,18 @@
  */
 import { nowIso } from '$lib/chart/dates';
 import { collectionBundle } from '$lib/chart/fhir-out';
-import type { Consent, Entry, ShareLink, ShareableSection, SharePurpose } from '$lib/chart';
+import type {
+  ChartModel,
+  Consent,
+  Entry,
+  Issue,
+  ShareLink,
+  ShareableSection,
+  SharePurpose,
+} from '$lib/chart';
+import type { FhirResource } from '$lib/chart/fhir-out';
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { LinkLog } from '$lib/fhir/shl/host';
-import type { ChartState, Issue } from './chart.svelte';
 import { relayOrigin } from './relay.svelte';
 
 export type { Consent, ShareLink, ShareableSection, SharePurpose };
@@ -45,14 +53,26 @@ function message(error: unknown): string {
   return error instanceof ShlError ? error.message : 'The link could not be created. Try again.';
 }
 
+/**
+ * What sharing needs of the open chart. ChartState provides it; it is declared here so that the
+ * chart and sharing modules do not import each other.
+ */
+export interface SharedChart {
+  readonly view: { consents: Entry<Consent>[]; shareLinks: Entry<ShareLink>[] } | null;
+  run<T>(
+    command: (model: ChartModel) => T,
+  ): { ok: true; value: T } | { ok: false; message: string; issues: Issue[] };
+  fhirResources(chartId: string, sections: 'all' | ShareableSection[]): FhirResource[];
+}
+
 export class ShareState {
-  readonly #chart: ChartState;
+  readonly #chart: SharedChart;
   readonly #chartId: string;
   #logs = $state<Record<string, LinkLog | 'unavailable'>>({});
   #busy = $state(false);
   #republish: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(chart: ChartState, chartId: string) {
+  constructor(chart: SharedChart, chartId: string) {
     this.#chart = chart;
     this.#chartId = chartId;
   }
