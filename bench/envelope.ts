@@ -1,6 +1,6 @@
 /**
  * Envelope seal+open throughput against raw libsodium doing the same AEAD + BLAKE2b + Ed25519
- * work on the same sizes, in the same run (DESIGN.md §10: ≥ 0.8×).
+ * work on the same sizes, in the same run (docs/design.md §10: ≥ 0.8×).
  */
 import {
   generateIdentity,

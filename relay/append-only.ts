@@ -1,5 +1,5 @@
 /**
- * Keeps the relay's transport documents append-only and envelope-only (DESIGN.md §5 "sealed logs
+ * Keeps the relay's transport documents append-only and envelope-only (docs/design.md §5 "sealed logs
  * only grow"). Every Hocuspocus message is checked before Hocuspocus handles it; a refused one
  * closes the sender's room (and is logged by reason only). Message types are an allow-list, taken
  * from Hocuspocus 3.4's MessageReceiver (node_modules/@hocuspocus/server/src/MessageReceiver.ts):

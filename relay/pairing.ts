@@ -1,5 +1,5 @@
 /**
- * Pairing mailboxes (DESIGN.md §7): a one-time, short-lived place where a new device and an
+ * Pairing mailboxes (docs/design.md §7): a one-time, short-lived place where a new device and an
  * admin device exchange two sealed messages. The relay never reads them — both are encrypted
  * with a key derived from the one-time secret in the pairing link's fragment, which the relay
  * never sees; it only sees the mailbox id (a hash of that secret).

@@ -1,5 +1,5 @@
 /**
- * Share-link passcodes (DESIGN.md §8): the relay keeps only an Argon2id hash (libsodium's
+ * Share-link passcodes (docs/design.md §8): the relay keeps only an Argon2id hash (libsodium's
  * crypto_pwhash_str, encoded with its parameters and salt). Parameters follow OWASP's minimum
  * for Argon2id (t = 2, m = 19 MiB): a passcode is already bounded by a lifetime cap on failed
  * attempts, so the hash only has to resist an offline attack on a stolen database.

@@ -1,5 +1,5 @@
 /**
- * Storage for share links (SMART Health Links, DESIGN.md §8) in the relay's data folder
+ * Storage for share links (SMART Health Links, docs/design.md §8) in the relay's data folder
  * (`shl.sqlite`, WAL, synchronous FULL). Per link: the SHA-256 of its management secret (the
  * secret itself only the sharing practice holds), the Argon2id hash of its passcode, flags, the
  * expiry the relay enforces, revocation, the count of failed passcodes, the encrypted file (a JWE

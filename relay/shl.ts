@@ -1,5 +1,5 @@
 /**
- * Share-link hosting: SMART Health Links (HL7 spec; DESIGN.md §8). The relay is a blind host:
+ * Share-link hosting: SMART Health Links (HL7 spec; docs/design.md §8). The relay is a blind host:
  * it keeps each link's encrypted file (JWE, key only in the link's fragment), enforces expiry,
  * revocation and a lifetime cap on wrong passcodes, and records each access (self-asserted
  * recipient, time) for the patient's accounting of disclosures.

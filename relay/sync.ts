@@ -1,5 +1,5 @@
 /**
- * Store-and-forward of sealed transport documents (DESIGN.md §6) on Hocuspocus 3.4 inside the
+ * Store-and-forward of sealed transport documents (docs/design.md §6) on Hocuspocus 3.4 inside the
  * relay's own http server (PLATFORM.md): devices that are never online together converge through
  * it. Every room is an opaque id; what it stores is the Yjs state of an envelope array — ciphertext.
  *

@@ -4,7 +4,7 @@
 /// <reference lib="webworker" />
 /**
  * Folio's service worker: precaches the whole built app so it starts offline, and pins the
- * installed version (DESIGN.md §9). Every app request is answered from this version's cache;
+ * installed version (docs/design.md §9). Every app request is answered from this version's cache;
  * navigations get the cached app shell. A new worker installs beside the old one and waits until
  * the page asks it to take over (the user chose "Update now"); it never calls skipWaiting on its
  * own while an older version controls a page. It caches only the app's code and static files —

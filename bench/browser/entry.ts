@@ -1,5 +1,5 @@
 /**
- * In-browser chart benchmarks (DESIGN.md §10), driven by bench/charts.ts through Playwright.
+ * In-browser chart benchmarks (docs/design.md §10), driven by bench/charts.ts through Playwright.
  * Uses Folio's real vault Worker, sealed log and chart document, against plain y-indexeddb
  * holding the same Yjs content, measured in the same page.
  */

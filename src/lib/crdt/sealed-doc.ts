@@ -1,5 +1,5 @@
 /**
- * A sealed document (DESIGN.md §5): a plain Y.Doc in memory, persisted only as signed, encrypted
+ * A sealed document (docs/design.md §5): a plain Y.Doc in memory, persisted only as signed, encrypted
  * envelopes in the local sealed log (envelope-store.ts).
  *
  * - Local updates are sealed by the vault (which signs and numbers them) and appended: at once

@@ -1,5 +1,5 @@
 /**
- * Sealed envelopes (DESIGN.md §5; exact format in docs/spec/envelope.md §2–3).
+ * Sealed envelopes (docs/design.md §5; exact format in docs/spec/envelope.md §2–3).
  *
  *   envelope = header(26) ‖ nonce(24) ‖ XChaCha20-Poly1305(contentKey, nonce, AD = header,
  *                                                           sodium_pad(inner, 256))

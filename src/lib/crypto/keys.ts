@@ -1,5 +1,5 @@
 /**
- * Key material (DESIGN.md §4, docs/spec/envelope.md §4–5):
+ * Key material (docs/design.md §4, docs/spec/envelope.md §4–5):
  * - identities: an Ed25519 signing pair and an X25519 box pair, for each member and each device;
  * - symmetric keys (practice, clinical, chart; one per epoch): 32 random bytes;
  * - subkeys of a document key: crypto_kdf_derive_from_key with distinct 8-byte contexts;

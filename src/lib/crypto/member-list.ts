@@ -1,5 +1,5 @@
 /**
- * The practice member list (DESIGN.md §7; docs/spec/envelope.md §10): who may write, as a
+ * The practice member list (docs/design.md §7; docs/spec/envelope.md §10): who may write, as a
  * signed, hash-chained sequence. Version n+1 names the BLAKE2b-256 hash of version n and is signed
  * by a member who is an admin in version n; version 0 is signed by the founding admin (the trust
  * anchor every device records when it joins). Removing a device keeps its entry with the last

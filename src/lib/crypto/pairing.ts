@@ -1,5 +1,5 @@
 /**
- * Pairing a device (DESIGN.md §7; docs/spec/envelope.md §11): both sides derive everything from
+ * Pairing a device (docs/design.md §7; docs/spec/envelope.md §11): both sides derive everything from
  * a one-time secret that travels only in the pairing link's URL fragment.
  *   mailboxId = hex(BLAKE2b-128("folio/pair-id/v1", key = secret))
  *   boxKey    = BLAKE2b-256("folio/pair-key/v1", key = secret)

@@ -1,5 +1,5 @@
 /**
- * The vault (DESIGN.md §4; docs/spec/envelope.md §5): a random 32-byte vault key protects
+ * The vault (docs/design.md §4; docs/spec/envelope.md §5): a random 32-byte vault key protects
  * everything a member stores on a device. It is wrapped twice — under a key derived from the
  * passphrase with Argon2id, and under the recovery key — so a passphrase change rewraps 48 bytes
  * and touches no data. Each wrap record carries its algorithm, salt and limits, and binds them as

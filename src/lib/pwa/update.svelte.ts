@@ -1,7 +1,7 @@
 /**
  * Registers Folio's service worker and tells the UI when a new version is waiting. The waiting
  * version takes over only when the user chooses (`apply`), after which the page reloads once
- * into it (DESIGN.md §9: a new version never activates silently). It is offered only after the
+ * into it (docs/design.md §9: a new version never activates silently). It is offered only after the
  * installed worker verified it against the pinned release key (ADR 0010); otherwise the user is
  * told it was refused. A takeover the user did not ask for is reported, never hidden.
  */

@@ -1,5 +1,5 @@
 /**
- * Pairing a device, both sides (DESIGN.md §7): the admin opens a one-time mailbox on the relay
+ * Pairing a device, both sides (docs/design.md §7): the admin opens a one-time mailbox on the relay
  * and shows a link (secret in the fragment) as text and QR code; the new device sends its sealed
  * public keys; both screens show the same short code; the admin confirms and the sealed answer
  * gives the new device its keys. The relay sees only a mailbox id and ciphertext.

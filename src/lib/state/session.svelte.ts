@@ -2,7 +2,7 @@
  * The session manager: first run, unlock, lock and the member's security settings. It talks to
  * the vault Worker (which holds every key) and keeps only summaries. Locking terminates the
  * Worker and reloads the page, so no key or decrypted string survives in this page
- * (DESIGN.md §4). Idle for `autoLockMinutes` → lock.
+ * (docs/design.md §4). Idle for `autoLockMinutes` → lock.
  */
 import { VaultCallError, VaultClient } from '$lib/vault/client';
 import { isViewerPath, VIEWER_REFUSAL, workerNameFor } from '$lib/vault/viewer-guard';

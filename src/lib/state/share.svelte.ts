@@ -1,5 +1,5 @@
 /**
- * Sharing one chart with a specialist (issue 7, DESIGN.md §8): the patient's consent is recorded
+ * Sharing one chart with a specialist (issue 7, docs/design.md §8): the patient's consent is recorded
  * in the chart first; then a SMART Health Link is created on the relay, the consented sections
  * are exported as a FHIR Bundle, encrypted (JWE) with the link's key and published. The link's
  * key and management secret are kept only inside the sealed chart, so any device of the practice

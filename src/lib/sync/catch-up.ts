@@ -1,5 +1,5 @@
 /**
- * Catch-up through the relay for documents that are NOT open (issue 5, DESIGN.md §6): a device
+ * Catch-up through the relay for documents that are NOT open (issue 5, docs/design.md §6): a device
  * converges on every chart that changed while it was away, and uploads what it sealed while
  * offline, without opening a connection per chart — rooms are attached in batches over the one
  * relay socket (relay-client.ts) and detached again.

@@ -1,5 +1,5 @@
 /**
- * Presence (DESIGN.md §7): who else has a document open travels only as a sealed `presence`
+ * Presence (docs/design.md §7): who else has a document open travels only as a sealed `presence`
  * envelope (base64) in the transport's awareness state — opaque to the relay and to anyone
  * without the document key. Nothing else is ever put in awareness.
  */

@@ -1,5 +1,5 @@
 /**
- * Store-and-forward through the relay (DESIGN.md §6): every room of this device is multiplexed
+ * Store-and-forward through the relay (docs/design.md §6): every room of this device is multiplexed
  * over ONE WebSocket (Hocuspocus providers attached to a shared socket). Each room presents its
  * capability token; the relay stores only the transport document's ciphertext.
  */

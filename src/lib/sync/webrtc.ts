@@ -1,5 +1,5 @@
 /**
- * Live peer sync of a transport document over y-webrtc (DESIGN.md §6), signaled through the
+ * Live peer sync of a transport document over y-webrtc (docs/design.md §6), signaled through the
  * relay. The room name is the keyed room id and the password a derived subkey (so the relay sees
  * opaque topics and sealed SDP); no STUN/TURN servers are used; transport-level awareness carries
  * nothing (presence will travel as sealed envelopes).

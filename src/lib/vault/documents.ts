@@ -1,5 +1,5 @@
 /**
- * Sealed documents (DESIGN.md §5; docs/spec/envelope.md §2, §4, §8): sealing and opening
+ * Sealed documents (docs/design.md §5; docs/spec/envelope.md §2, §4, §8): sealing and opening
  * envelopes, chart keys (created, unwrapped from the practice index, rotated lazily) and the
  * peer-sync room of a document.
  *

@@ -24,7 +24,7 @@ export interface Keyring {
   member: { name: string; role: Role; identity: Identity };
   device: { name: string; identity: Identity };
   practice: { id: string; name: string; indexDocId: Uint8Array; keys: EpochKey[] };
-  /** Wraps chart keys; held only by roles that may open charts (DESIGN.md §4). */
+  /** Wraps chart keys; held only by roles that may open charts (docs/design.md §4). */
   clinical: EpochKey[];
   /** The founding admin's member key (base64url): the member list's trust anchor. */
   anchor: string;

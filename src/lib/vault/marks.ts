@@ -1,7 +1,7 @@
 /**
  * High-water marks: the highest seq this member has verified from each author device, keyed
  * "member:device" (base64url public keys). An admin who removes a device records its mark as the
- * device's last accepted seq in member list v+1 (DESIGN.md §7, docs/adr/0006): what it wrote up to
+ * device's last accepted seq in member list v+1 (docs/design.md §7, docs/adr/0006): what it wrote up to
  * there stays valid everywhere, anything later is refused.
  *
  * Sources: every envelope openMany verifies, and the admin's marks handed to a device it pairs

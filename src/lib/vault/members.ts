@@ -1,5 +1,5 @@
 /**
- * Members and the member list (DESIGN.md §7; docs/spec/envelope.md §10): adding a member on this
+ * Members and the member list (docs/design.md §7; docs/spec/envelope.md §10): adding a member on this
  * device, learning newer lists from the practice index, removal with key rotation (rotation.ts
  * holds the pure part; this persists it) and receiving a rotation on another device.
  *
@@ -85,7 +85,7 @@ export class Members {
         },
       },
       practice: { ...source.practice, keys: source.practice.keys.map((k) => ({ ...k })) },
-      // Front desk holds the practice index but no key that opens charts (DESIGN.md §7).
+      // Front desk holds the practice index but no key that opens charts (docs/design.md §7).
       clinical: input.role === 'front-desk' ? [] : source.clinical.map((k) => ({ ...k })),
       anchor: source.anchor,
       memberLists,

@@ -1,5 +1,5 @@
 /**
- * Pairing a device (DESIGN.md §7; docs/spec/envelope.md §11): the admin opens a one-time
+ * Pairing a device (docs/design.md §7; docs/spec/envelope.md §11): the admin opens a one-time
  * mailbox, reads the new device's sealed request, both screens compare a short code, and the
  * admin answers with the member list (this device added) and the practice and clinical keys
  * sealed to the new device as signed grants.

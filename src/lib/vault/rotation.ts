@@ -1,5 +1,5 @@
 /**
- * Removing a device or member, and the key rotation that follows (DESIGN.md §7; docs/adr/0006;
+ * Removing a device or member, and the key rotation that follows (docs/design.md §7; docs/adr/0006;
  * docs/spec/envelope.md §10): member list v+1 marks the removed entries with the last seq
  * accepted from each (earlier edits stay valid, later ones are refused by authorize()), and a
  * fresh practice key and clinical key at epoch e+1 are sealed — as signed grants — only to the

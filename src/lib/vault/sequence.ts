@@ -1,5 +1,5 @@
 /**
- * Per-author sequence numbers (DESIGN.md §5): reserved in blocks, persisted with strict
+ * Per-author sequence numbers (docs/design.md §5): reserved in blocks, persisted with strict
  * durability before any number of the block is used, and reserved under a cross-tab lock, so no
  * (author, seq) pair is ever issued twice — not across tabs, crashes or a restored backup.
  */
