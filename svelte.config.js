@@ -10,7 +10,7 @@ const config = {
     // any path it does not know (SPA fallback).
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
     // We register the worker ourselves so that a new version never activates silently
-    // (DESIGN.md §9, src/lib/pwa/update.svelte.ts).
+    // (docs/design.md §9, src/lib/pwa/update.svelte.ts).
     serviceWorker: { register: false },
     version: { pollInterval: 0 },
     // The fallback page is served at every path, so asset URLs must be absolute.
