@@ -86,7 +86,9 @@ export function openRoomStore(dataDir: string): RoomStore {
     'SELECT count(*) AS n FROM updates WHERE room = ?',
   );
   const dropUpdates = db.prepare('DELETE FROM updates WHERE room = ?');
-  const setBase = db.prepare('UPDATE rooms SET state = @state, bytes = length(@state) WHERE room = @room');
+  const setBase = db.prepare(
+    'UPDATE rooms SET state = @state, bytes = length(@state) WHERE room = @room',
+  );
   const bytesOf = db.prepare<[string], { bytes: number }>('SELECT bytes FROM rooms WHERE room = ?');
   const putCap = db.prepare(
     'INSERT INTO rooms (room, cap, updated_at) VALUES (?, ?, ?) ON CONFLICT(room) DO UPDATE SET cap = excluded.cap',
