@@ -99,10 +99,15 @@ it('brings a device that was never online with the writer up to date, and only w
     2, 1, 0,
   ]);
 
-  // A seals one more envelope into doc 2 and marks it: only doc 2 is visited.
+  // A seals one more envelope into doc 2 and marks it: doc 2 is visited and only its new
+  // envelope uploaded. (Rooms whose stores of A's first uploads reached the change feed after
+  // A's cursor may be revisited — when depends on the relay's store timing — and find nothing.)
   await a.store.append(docs[1]!.key, 0, [envelope()]);
   a.catchUp.markDirty(docs[1]!.key);
-  expect(await a.catchUp.run(docs, none)).toMatchObject({ full: false, visited: 1, uploaded: 1 });
+  const dirtyPass = await a.catchUp.run(docs, none);
+  expect(dirtyPass).toMatchObject({ full: false, uploaded: 1, received: 0 });
+  expect(dirtyPass.visited).toBeGreaterThanOrEqual(1);
+  expect(dirtyPass.visited).toBeLessThanOrEqual(2);
   // C learns from the change feed that doc 2 changed (after the relay stored it).
   let report = await c.catchUp.run(docs, none);
   for (let i = 0; i < 40 && report.received === 0; i++) {
