@@ -58,12 +58,15 @@ export interface PairingEndpoint {
 export function createPairing(options: {
   log: Logger;
   limits?: Partial<PairingLimits>;
+  /** The clock (tests inject one, so expiry is tested without waiting). */
+  now?: () => number;
 }): PairingEndpoint {
   const limits = { ...DEFAULT_PAIRING_LIMITS, ...options.limits };
   const { log } = options;
+  const clock = options.now ?? Date.now;
   const boxes = new Map<string, Mailbox>();
   const sweep = setInterval(() => {
-    const now = Date.now();
+    const now = clock();
     for (const [id, box] of boxes) if (box.expires <= now) boxes.delete(id);
   }, 30_000);
   sweep.unref();
@@ -86,7 +89,7 @@ export function createPairing(options: {
         return true;
       }
       const box = boxes.get(id);
-      if (box && box.expires <= Date.now()) {
+      if (box && box.expires <= clock()) {
         boxes.delete(id);
         reply(res, 410, 'This pairing link has expired');
         return true;
@@ -122,7 +125,7 @@ export function createPairing(options: {
           log('warn', 'pair.full', { open: boxes.size });
           reply(res, 503, 'Too many pairings in progress');
         } else {
-          boxes.set(id, { ownerHash, client: clientOf(req), expires: Date.now() + limits.ttlMs });
+          boxes.set(id, { ownerHash, client: clientOf(req), expires: clock() + limits.ttlMs });
           log('info', 'pair.created', { open: boxes.size });
           reply(res, 201);
         }

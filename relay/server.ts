@@ -66,7 +66,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const { log } = options;
   await mkdir(options.dataDir, { recursive: true });
   const signaling = createSignaling({ log, limits: options.signalingLimits });
-  const pairing = createPairing({ log, limits: options.pairingLimits });
+  const pairing = createPairing({ log, limits: options.pairingLimits, now: options.now });
   const rooms = openRoomStore(options.dataDir);
   const changeFeed = createChangeFeed({ store: rooms, log });
   const sync = createSync({ store: rooms, log, limits: options.syncLimits });

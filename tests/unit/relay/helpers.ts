@@ -21,6 +21,7 @@ export async function startTestRelay(
   limits: Partial<SignalingLimits> = {},
   pairingLimits: Partial<PairingLimits> = {},
   syncLimits: Partial<SyncLimits> = {},
+  options: { now?: () => number } = {},
 ): Promise<TestRelay> {
   const root = await mkdtemp(join(tmpdir(), 'folio-relay-test-'));
   const buildDir = join(root, 'build');
@@ -42,6 +43,7 @@ export async function startTestRelay(
     signalingLimits: limits,
     pairingLimits,
     syncLimits,
+    ...(options.now ? { now: options.now } : {}),
   });
   return {
     relay,

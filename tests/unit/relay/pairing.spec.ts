@@ -59,7 +59,13 @@ describe('pairing mailboxes', () => {
   });
 
   it('expire, cap sizes and counts, and refuse malformed ids and bodies', async () => {
-    server = await startTestRelay({}, { ttlMs: 50, maxMailboxes: 2, maxBodyBytes: 16 });
+    let now = Date.now();
+    server = await startTestRelay(
+      {},
+      { ttlMs: 60_000, maxMailboxes: 2, maxBodyBytes: 16 },
+      {},
+      { now: () => now },
+    );
     const relay = server.relay;
     try {
       const u = relay.url;
@@ -75,7 +81,7 @@ describe('pairing mailboxes', () => {
       expect((await fetch(`${u}/pair/${box}/request`, { method: 'POST', body: '' })).status).toBe(
         400,
       );
-      await new Promise((r) => setTimeout(r, 80));
+      now += 60_000; // the mailbox's lifetime has passed
       const expired = await fetch(`${u}/pair/${box}/request`, { method: 'POST', body: 'late' });
       expect(expired.status).toBe(410);
       expect(await expired.text()).toBe('This pairing link has expired');
