@@ -5,12 +5,13 @@
  */
 import { NetworkMonitor, type NetworkSnapshot } from '$lib/sync/reachability';
 import { healthUrl } from '$lib/sync/signaling-url';
+import { relayLocation } from './relay.svelte';
 
 /** How long a health probe may take before the relay counts as not answering. */
 const PROBE_TIMEOUT_MS = 5_000;
 
 async function probeRelay(): Promise<boolean> {
-  const response = await fetch(healthUrl(location), {
+  const response = await fetch(healthUrl(relayLocation()), {
     cache: 'no-store',
     signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
   });
