@@ -6,6 +6,7 @@
  */
 import 'fake-indexeddb/auto';
 import {
+  CryptoError,
   MIN_ARGON2,
   openLocal,
   unwrapWithPassphrase,
@@ -13,7 +14,7 @@ import {
   type MemberList,
 } from '../../../src/lib/crypto/index.ts';
 import { decodeKeyring, type Keyring } from '../../../src/lib/vault/keyring.ts';
-import { VaultService } from '../../../src/lib/vault/service.ts';
+import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
 import { openVaultStore, type VaultStore } from '../../../src/lib/vault/store.ts';
 
 let n = 0;
@@ -24,6 +25,34 @@ export type Role = 'clinician' | 'front-desk' | 'admin';
 export async function vault(): Promise<{ v: VaultService; store: VaultStore }> {
   const store = await openVaultStore(`removal-${++n}-${Math.random()}`);
   return { v: new VaultService({ store, params: MIN_ARGON2, marksFlushMs: 1 }), store };
+}
+
+/** A vault holding a new practice, "Harbour Clinic", founded by Dr. Ada (admin) on her laptop. */
+export async function foundingAdmin(): Promise<VaultService> {
+  const { v } = await vault();
+  await v.createPractice({
+    practiceName: 'Harbour Clinic',
+    memberName: 'Dr. Ada',
+    deviceName: 'Laptop',
+    passphrase: PASS,
+  });
+  return v;
+}
+
+/** An empty vault: a device not yet in any practice. */
+export async function emptyVault(): Promise<VaultService> {
+  return (await vault()).v;
+}
+
+/** The code of the CryptoError or VaultError `p` rejects with, or 'ok' when it resolves. */
+export async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof CryptoError || error instanceof VaultError) return error.code;
+    throw error;
+  }
+  return 'ok';
 }
 
 export interface Device {

@@ -9,11 +9,9 @@ import 'fake-indexeddb/auto';
 import { beforeAll, expect, it } from 'vitest';
 import {
   acceptGrant,
-  CryptoError,
   fromBase64Url,
   generateIdentity,
   loadSodium,
-  MIN_ARGON2,
   openPairingMessage,
   pairingIds,
   sealPairingMessage,
@@ -21,38 +19,12 @@ import {
   type Identity,
 } from '../../../src/lib/crypto/index.ts';
 import { grantFromJson, type GrantJson } from '../../../src/lib/vault/grants.ts';
-import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
-import { openVaultStore } from '../../../src/lib/vault/store.ts';
+import { emptyVault, errorCode, foundingAdmin } from './helpers.ts';
 
 beforeAll(loadSodium);
-let n = 0;
-const PASS = 'correct horse battery staple';
-
-async function admin() {
-  const service = new VaultService({
-    store: await openVaultStore(`mitm-a-${++n}`),
-    params: MIN_ARGON2,
-  });
-  await service.createPractice({
-    practiceName: 'Harbour Clinic',
-    memberName: 'Dr. Ada',
-    deviceName: 'Laptop',
-    passphrase: PASS,
-  });
-  return service;
-}
-async function newcomer() {
-  return new VaultService({ store: await openVaultStore(`mitm-b-${++n}`), params: MIN_ARGON2 });
-}
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof CryptoError || error instanceof VaultError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
+const admin = foundingAdmin;
+const newcomer = emptyVault;
+const code = errorCode;
 
 type Rewrite = (request: Record<string, string>, attacker: Identity) => Record<string, string>;
 

@@ -1,38 +1,13 @@
 import 'fake-indexeddb/auto';
 import { beforeAll, expect, it } from 'vitest';
-import { CryptoError, loadSodium, MIN_ARGON2, utf8 } from '../../../src/lib/crypto/index.ts';
-import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
-import { openVaultStore } from '../../../src/lib/vault/store.ts';
+import { CryptoError, loadSodium, utf8 } from '../../../src/lib/crypto/index.ts';
+import { VaultError } from '../../../src/lib/vault/service.ts';
+import { emptyVault, errorCode, foundingAdmin, PASS } from './helpers.ts';
 
 beforeAll(loadSodium);
-let n = 0;
-const PASS = 'correct horse battery staple';
-
-async function admin() {
-  const service = new VaultService({
-    store: await openVaultStore(`pair-a-${++n}`),
-    params: MIN_ARGON2,
-  });
-  await service.createPractice({
-    practiceName: 'Harbour Clinic',
-    memberName: 'Dr. Ada',
-    deviceName: 'Laptop',
-    passphrase: PASS,
-  });
-  return service;
-}
-async function newcomer() {
-  return new VaultService({ store: await openVaultStore(`pair-b-${++n}`), params: MIN_ARGON2 });
-}
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof CryptoError || error instanceof VaultError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
+const admin = foundingAdmin;
+const newcomer = emptyVault;
+const code = errorCode;
 
 it('pairs a new device: same short code on both sides, keys granted, each accepts the other’s edits', async () => {
   const a = await admin();
