@@ -1,28 +1,21 @@
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSodium, MIN_ARGON2, utf8 } from '../../../src/lib/crypto/index.ts';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { CrdtError } from '../../../src/lib/crdt/errors.ts';
-import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
+import type { EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { SealedDoc, type SealingPort, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
 import { VaultService } from '../../../src/lib/vault/service.ts';
 import { openVaultStore } from '../../../src/lib/vault/store.ts';
 import { ADA, BOB, encodeFake, fakePort } from './fake-port.ts';
+import { envelopeStores } from './stores.ts';
 
 beforeAll(loadSodium);
 
 let n = 0;
-const opened: { close(): void }[] = [];
-async function newStore(): Promise<EnvelopeStore> {
-  const store = await openEnvelopeStore(`sealed-test-${++n}`);
-  opened.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
-});
+const newStore = envelopeStores('sealed-test');
 
 const DOC = new Uint8Array(16).fill(7);
 const DOC_KEY = Buffer.from(DOC).toString('base64url');
@@ -96,9 +89,8 @@ describe('sealed documents with the real vault', () => {
 
   it('skips and reports a corrupted envelope; the rest of the chart opens', async () => {
     const { chart, port, self } = await vault();
-    const name = `sealed-test-${++n}`;
-    const store = await openEnvelopeStore(name);
-    opened.push(store);
+    const name = `sealed-test-corrupt-${++n}`;
+    const store = await newStore(name);
     const doc = await SealedDoc.open({ docId: chart.docId, port, store, self, coalesceMs: 1 });
     const chartDoc = new ChartDoc(doc);
     chartDoc.init({ given: 'A' });

@@ -7,26 +7,18 @@
  */
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
-import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
+import { type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { describeRefusals } from '../../../src/lib/crdt/refusals.ts';
 import { SealedDoc, type SealingPort, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
 import type { VaultService } from '../../../src/lib/vault/service.ts';
 import { practice, seal } from '../vault/helpers.ts';
 import { encodeSnapshot, type SnapshotMeta } from '../../../src/lib/crdt/snapshot.ts';
 import { ADA, BOB, encodeFake, fakePort } from './fake-port.ts';
+import { envelopeStores } from './stores.ts';
 
-let n = 0;
-const opened: { close(): void }[] = [];
-async function newStore(): Promise<EnvelopeStore> {
-  const store = await openEnvelopeStore(`snapshot-attr-${++n}`);
-  opened.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
-});
+const newStore = envelopeStores('snapshot-attr');
 
 const DOC = new Uint8Array(16).fill(9);
 const AT = '2026-12-02T10:00:00.000Z';

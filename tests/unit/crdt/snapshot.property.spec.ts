@@ -8,10 +8,9 @@
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
 import { CrdtError } from '../../../src/lib/crdt/errors.ts';
-import { openEnvelopeStore, type EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { SealedDoc, type Signer } from '../../../src/lib/crdt/sealed-doc.ts';
 import {
   decodeSnapshot,
@@ -21,17 +20,9 @@ import {
   withoutClients,
 } from '../../../src/lib/crdt/snapshot.ts';
 import { ADA, BOB, encodeFake, fakePort } from './fake-port.ts';
+import { envelopeStores } from './stores.ts';
 
-let n = 0;
-const opened: { close(): void }[] = [];
-async function newStore(): Promise<EnvelopeStore> {
-  const store = await openEnvelopeStore(`snapshot-prop-${++n}`);
-  opened.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
-});
+const newStore = envelopeStores('snapshot-prop');
 
 const DOC = new Uint8Array(16).fill(5);
 const AT = '2026-12-02T10:00:00.000Z';
