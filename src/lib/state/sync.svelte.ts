@@ -9,6 +9,7 @@ import type { CatchUp, CatchUpDoc, CatchUpOptions, CatchUpReport } from '$lib/sy
 import { TransportDoc } from '$lib/crdt/transport-doc';
 import type { PresenceChannel } from '$lib/sync/presence';
 import type { RelayRoom } from '$lib/sync/relay-client';
+import { RELAY_REFUSALS } from '$lib/sync/relay-refusals';
 import type { RoomConnection } from '$lib/sync/webrtc';
 import { changesUrl, relayUrl, signalingUrl } from '$lib/sync/signaling-url';
 import type { NetworkSnapshot } from '$lib/sync/reachability';
@@ -49,6 +50,7 @@ class SyncState {
   #waiting = $state(0);
   #refused = $state(0);
   #refusedWhat = $state('');
+  #relayRefusal = $state('');
   #roomCount = $state(0);
   #relaySynced = $state(false);
   #lastSynced = $state<Date | null>(null);
@@ -91,6 +93,10 @@ class SyncState {
   /** What was refused, by reason in plain words (e.g. a snapshot claiming others' edits). */
   get refusedWhat(): string {
     return this.#refusedWhat;
+  }
+  /** Why the relay refused this device's changes in some room, in words ('' when it did not). */
+  get relayRefusal(): string {
+    return this.#relayRefusal;
   }
   /** Whether any document is being synced. */
   get active(): boolean {
@@ -330,6 +336,8 @@ class SyncState {
     this.#waiting = waiting;
     this.#refused = refused;
     this.#refusedWhat = describeRefusals(reasons);
+    const relayRefused = [...this.#rooms].map((r) => r.relay?.refusal()).find((code) => code);
+    this.#relayRefusal = relayRefused ? (RELAY_REFUSALS[relayRefused] ?? relayRefused) : '';
     this.#roomCount = this.#rooms.size;
     this.#relaySynced = relaySynced;
     if (relaySynced) this.#lastSynced = new Date();

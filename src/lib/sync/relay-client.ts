@@ -6,6 +6,7 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { TransportDoc } from '../crdt/transport-doc';
 import { presenceOver, type PresenceChannel } from './presence';
+import { RELAY_REFUSALS } from './relay-refusals';
 
 let socket: HocuspocusProviderWebsocket | null = null;
 const socketListeners = new Set<(open: boolean) => void>();
@@ -34,9 +35,13 @@ export function setRelayOnline(online: boolean): void {
   else socket.disconnect();
 }
 
+export { RELAY_REFUSALS } from './relay-refusals';
+
 export interface RelayRoom extends PresenceChannel {
   /** True once the relay holds everything this device offered in the room. */
   synced(): boolean;
+  /** The code the relay gave when it last closed this room for a refusal, or null. */
+  refusal(): string | null;
   onChange(listener: () => void): () => void;
   destroy(): void;
 }
@@ -76,8 +81,23 @@ export function attachRelayRoom(options: {
   provider.on('synced', notify);
   provider.on('status', notify);
   provider.on('unsyncedChanges', notify);
+  let refused: string | null = null;
+  provider.on('close', ({ event }: { event?: { reason?: unknown } }) => {
+    const reason = typeof event?.reason === 'string' ? event.reason : '';
+    if (reason in RELAY_REFUSALS) {
+      refused = reason;
+      notify();
+    }
+  });
+  provider.on('synced', () => {
+    if (refused !== null && !provider.hasUnsyncedChanges) {
+      refused = null;
+      notify();
+    }
+  });
   return {
     synced: () => provider.isSynced && !provider.hasUnsyncedChanges,
+    refusal: () => refused,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
