@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,4 +104,13 @@ export async function until(condition: () => boolean, ms = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A JWE-shaped string with the header Folio's files carry (the relay cannot decrypt it). */
+export function jwe(size = 200): string {
+  const header = Buffer.from(
+    JSON.stringify({ alg: 'dir', enc: 'A256GCM', cty: 'application/fhir+json' }),
+  ).toString('base64url');
+  const part = (n: number) => randomBytes(n).toString('base64url');
+  return `${header}..${part(12)}.${part(size)}.${part(16)}`;
 }

@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { jwe } from './helpers.ts';
 import { startRelay, type Relay, type RelayOptions } from '../../../relay/server.ts';
 import type { ShlLimits } from '../../../relay/shl.ts';
 
@@ -32,14 +33,6 @@ async function start(limits: Partial<ShlLimits> = {}, extra: Partial<RelayOption
     ...extra,
   });
   return relay.url;
-}
-
-function jwe(size = 200): string {
-  const header = Buffer.from(
-    JSON.stringify({ alg: 'dir', enc: 'A256GCM', cty: 'application/fhir+json' }),
-  ).toString('base64url');
-  const part = (n: number) => randomBytes(n).toString('base64url');
-  return `${header}..${part(12)}.${part(size)}.${part(16)}`;
 }
 
 async function link(url: string, flags = 'P', file = jwe()) {

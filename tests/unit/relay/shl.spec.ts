@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { jwe } from './helpers.ts';
 import { startRelay, type Relay } from '../../../relay/server.ts';
 
 let relay: Relay | null = null;
@@ -28,15 +29,6 @@ async function start(limits = {}) {
     now: () => clock,
   });
   return relay.url;
-}
-
-/** A JWE-shaped string with the header Folio's files carry (the relay cannot decrypt it). */
-function jwe(size = 200): string {
-  const header = Buffer.from(
-    JSON.stringify({ alg: 'dir', enc: 'A256GCM', cty: 'application/fhir+json' }),
-  ).toString('base64url');
-  const part = (n: number) => randomBytes(n).toString('base64url');
-  return `${header}..${part(12)}.${part(size)}.${part(16)}`;
 }
 
 async function newLink(
