@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
+import { TokenBuckets } from './token-buckets.ts';
 import type { RoomStore } from './store.ts';
 import { CAPABILITY_PATTERN, ROOM_PATTERN } from './sync.ts';
 
@@ -80,22 +81,14 @@ export function createChangeFeed(options: {
   const { store, log } = options;
   const limits = { ...DEFAULT_CHANGES_LIMITS, ...options.limits };
   const busy = new Set<string>();
-  const budgets = new Map<string, { tokens: number; at: number }>();
+  /** Rooms each client may ask about: a token bucket per client (one token per room). */
+  const budgets = new TokenBuckets(() => ({
+    burst: limits.roomsBurst,
+    perInterval: limits.roomsPerMinute,
+    intervalMs: 60_000,
+  }));
   /** Takes `rooms` from the client's budget; false when it has not enough. */
-  const spend = (client: string, rooms: number): boolean => {
-    const now = Date.now();
-    const b = budgets.get(client) ?? { tokens: limits.roomsBurst, at: now };
-    b.tokens = Math.min(
-      limits.roomsBurst,
-      b.tokens + ((now - b.at) / 60_000) * limits.roomsPerMinute,
-    );
-    b.at = now;
-    budgets.set(client, b);
-    if (budgets.size > 10_000) budgets.clear();
-    if (b.tokens < rooms) return false;
-    b.tokens -= rooms;
-    return true;
-  };
+  const spend = (client: string, rooms: number): boolean => budgets.take(client, rooms);
   const holds = ({ room, capability }: Held): boolean => {
     const known = store.capability(room);
     if (known === null) return false;

@@ -28,6 +28,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
+import { TokenBuckets } from './token-buckets.ts';
 import { hashPasscode, verifyPasscode } from './passcode.ts';
 import type { LinkRecord, LinkStore } from './shl-store.ts';
 
@@ -146,25 +147,17 @@ export function createShl(options: {
     });
     return next;
   };
-  /** Link creations per client: token buckets. */
-  const creators = new Map<string, { tokens: number; at: number }>();
-  /** Token buckets per link (only links that exist get one). */
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const refill = (b: { tokens: number; at: number }, t: number) =>
-    Math.min(limits.linkBurst, b.tokens + ((t - b.at) / 60_000) * limits.linkRatePerMinute);
+  /** Link creations per client (per hour) and requests per link (per minute): token buckets. */
+  const creators = new TokenBuckets(
+    () => ({ burst: limits.createBurst, perInterval: limits.createsPerHour, intervalMs: 3600_000 }),
+    now,
+  );
+  const buckets = new TokenBuckets(
+    () => ({ burst: limits.linkBurst, perInterval: limits.linkRatePerMinute, intervalMs: 60_000 }),
+    now,
+  );
   /** Takes one request from the link's budget; seconds to wait when it is spent, else 0. */
-  const throttled = (id: string): number => {
-    const t = now();
-    const bucket = buckets.get(id) ?? { tokens: limits.linkBurst, at: t };
-    bucket.tokens = refill(bucket, t);
-    bucket.at = t;
-    buckets.set(id, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / limits.linkRatePerMinute));
-  };
+  const throttled = (id: string): number => (buckets.take(id) ? 0 : buckets.retryAfterSeconds(id));
   const tooMany = (res: ServerResponse, wait: number) => {
     log('warn', 'shl.refused', { reason: 'rate-limited' });
     res.setHeader('Retry-After', String(wait));
@@ -172,8 +165,8 @@ export function createShl(options: {
   };
   const sweep = setInterval(() => {
     for (const [token, l] of locations) if (l.expires <= now()) locations.delete(token);
-    const t = now();
-    for (const [id, b] of buckets) if (refill(b, t) >= limits.linkBurst) buckets.delete(id);
+    buckets.sweep();
+    creators.sweep();
   }, 60_000);
   sweep.unref();
 
@@ -184,24 +177,14 @@ export function createShl(options: {
   };
 
   async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const t = now();
     const client = clientOf(req);
-    const b = creators.get(client) ?? { tokens: limits.createBurst, at: t };
-    b.tokens = Math.min(
-      limits.createBurst,
-      b.tokens + ((t - b.at) / 3600_000) * limits.createsPerHour,
-    );
-    b.at = t;
-    creators.set(client, b);
-    if (creators.size > 10_000) creators.clear();
-    if (b.tokens < 1) {
+    if (!creators.take(client)) {
       req.resume();
       log('warn', 'shl.refused', { reason: 'create-rate' });
-      res.setHeader('Retry-After', String(Math.ceil(3600 / limits.createsPerHour)));
+      res.setHeader('Retry-After', String(creators.retryAfterSeconds(client)));
       reply(res, 429, 'Too many share links created from this address; try again later');
       return;
     }
-    b.tokens -= 1;
     const body = await readBody(req, 4096);
     let input: Record<string, unknown>;
     try {

@@ -33,6 +33,7 @@ import { rateLimited, type Logger } from './log.ts';
 import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
 import type { RoomStore } from './store.ts';
 import { SyncGate } from './sync-gate.ts';
+import { TokenBuckets } from './token-buckets.ts';
 
 export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
 export const CAPABILITY_PATTERN = /^[0-9a-f]{64}$/;
@@ -118,22 +119,13 @@ export function createSync(options: {
   const unguard = guardConsole(log);
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const socketsPerClient = new PerClient(() => limits.socketsPerClient);
-  /** Room creations per client: token buckets, dropped once full again. */
-  const creations = new Map<string, { tokens: number; at: number }>();
-  const mayCreate = (client: string): boolean => {
-    const now = Date.now();
-    const b = creations.get(client) ?? { tokens: limits.roomCreationBurst, at: now };
-    b.tokens = Math.min(
-      limits.roomCreationBurst,
-      b.tokens + ((now - b.at) / 60_000) * limits.roomCreationsPerMinute,
-    );
-    b.at = now;
-    if (b.tokens >= limits.roomCreationBurst) creations.delete(client);
-    if (b.tokens < 1) return (creations.set(client, b), false);
-    b.tokens -= 1;
-    creations.set(client, b);
-    return true;
-  };
+  /** Room creations per client: token buckets. */
+  const creations = new TokenBuckets(() => ({
+    burst: limits.roomCreationBurst,
+    perInterval: limits.roomCreationsPerMinute,
+    intervalMs: 60_000,
+  }));
+  const mayCreate = (client: string): boolean => creations.take(client);
   /** Updates applied to each room since its last store (appended on the next store). */
   const pending = new Map<string, Uint8Array[]>();
   const roomsPerClient = new PerClient(() => limits.roomsPerClient);
