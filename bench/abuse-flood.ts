@@ -2,11 +2,13 @@
  * One abusive client for `bench/abuse.ts`, run in its own process: for `seconds` it floods the
  * relay at `url` from one address as fast as the relay lets it — /sync sockets (as many as it is
  * allowed) sending junk for rooms they never authenticated, oversized pre-auth frames and
- * authentications with random capabilities; /signal sockets publishing to many topics; change
+ * authentications of new rooms with random capabilities and a valid proof of a practice of its
+ * own (anyone may register one); /signal sockets publishing to many topics; change
  * feed queries of 20,000 rooms. Prints how many of each it sent.
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import { testPractice } from '../tests/kit/practice.ts';
 
 const [url, secondsText] = process.argv.slice(2);
 const until = Date.now() + Number(secondsText ?? '5') * 1000;
@@ -25,12 +27,21 @@ function varString(text: string): Buffer {
 }
 const room = () => randomBytes(16).toString('hex');
 const junk = () => Buffer.concat([varString(room()), Buffer.from([0, 2, 40]), randomBytes(40)]);
-const auth = () =>
-  Buffer.concat([
-    varString(room()),
-    Buffer.from([2, 0, 64]),
-    Buffer.from(randomBytes(32).toString('hex')),
-  ]);
+/** An unsigned LEB128 (lib0 varUint). */
+function varUint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+const practice = testPractice();
+const auth = () => {
+  const token = Buffer.from(practice.token(randomBytes(32).toString('hex')));
+  return Buffer.concat([varString(room()), Buffer.from([2, 0]), varUint(token.length), token]);
+};
 const big = () => Buffer.concat([varString(room()), Buffer.from([0, 2]), randomBytes(60 * 1024)]);
 
 function syncSocket(): void {

@@ -36,6 +36,10 @@ import { CatchUp, type CatchUpDoc } from '../src/lib/sync/catch-up.ts';
 import { attachRelayRoom, type RelayRoom } from '../src/lib/sync/relay-client.ts';
 import { withBrowser } from './chromium.ts';
 import { line } from './report.ts';
+import { PRACTICE } from '../tests/kit/practice.ts';
+
+/** One practice for every room the benchmark opens (the relay needs a practice proof). */
+const proof = async () => PRACTICE.proof();
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -140,7 +144,14 @@ async function joinedPair(url: string) {
   const rooms: RelayRoom[] = [];
   for (let i = 0; i < 2; i++) {
     rooms.push(
-      attachRelayRoom({ url, room, capability, transport: transports[i]!, socket: sockets[i] }),
+      attachRelayRoom({
+        url,
+        room,
+        capability,
+        proof,
+        transport: transports[i]!,
+        socket: sockets[i],
+      }),
     );
     await until(() => rooms[i]!.synced());
   }
@@ -270,7 +281,7 @@ async function catchUpPractice(charts: number, perChart: number): Promise<void> 
       changesUrl: relay.url + '/sync/changes',
       store,
       attach: (room, capability, transport) =>
-        attachRelayRoom({ url: ws, room, capability, transport, socket, presence: false }),
+        attachRelayRoom({ url: ws, room, capability, proof, transport, socket, presence: false }),
       receive: async (doc, envelopes) => {
         if (verify) for (const e of envelopes) who.open(e);
         await store.append(doc.key, 0, envelopes);
@@ -359,7 +370,7 @@ async function relayMemoryPerRoom(rooms: number): Promise<void> {
       const batch = names.slice(i, i + 250).map((room) => {
         const transport = new TransportDoc();
         return {
-          room: attachRelayRoom({ url: ws, room, capability, transport, socket }),
+          room: attachRelayRoom({ url: ws, room, capability, proof, transport, socket }),
           transport,
         };
       });

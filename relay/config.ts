@@ -11,6 +11,11 @@
  * here may talk to (put in connect-src); FOLIO_APP_ORIGINS — app origins allowed to use this
  * relay's endpoints cross-origin (WebSocket upgrades and CORS). Both are lists of http(s) origins
  * separated by spaces or commas; both default to none (app and relay on one origin).
+ *
+ * Practices (relay/practices.ts): FOLIO_PRACTICES — practice relay ids (64 hex characters each, as
+ * Settings shows them) this relay admits; default: any practice, registered on first use at a
+ * limited rate per address. FOLIO_PRACTICE_QUOTA_GB — storage one practice's rooms may use
+ * (default 64).
  */
 import { resolve } from 'node:path';
 
@@ -25,11 +30,13 @@ export interface RelayConfig {
   appOrigins?: string[];
   /** Public origin of this relay (FOLIO_PUBLIC_URL); undefined: the bound address. */
   publicUrl?: string;
+  /** FOLIO_PRACTICES and FOLIO_PRACTICE_QUOTA_GB, when set. */
+  practiceLimits?: { allow?: string[]; quotaBytes?: number };
 }
 
 export class ConfigError extends Error {
   constructor(
-    readonly code: 'bad-port' | 'bad-host' | 'bad-origin' | 'bad-public-url',
+    readonly code: 'bad-port' | 'bad-host' | 'bad-origin' | 'bad-public-url' | 'bad-practices',
     message: string,
   ) {
     super(message);
@@ -90,7 +97,38 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
     connectSrc: optional(readOrigins('FOLIO_CONNECT_SRC', env.FOLIO_CONNECT_SRC)),
     appOrigins: optional(readOrigins('FOLIO_APP_ORIGINS', env.FOLIO_APP_ORIGINS)),
     publicUrl: publicOrigin(env.FOLIO_PUBLIC_URL),
+    practiceLimits: practiceSettings(env),
   };
+}
+
+/** FOLIO_PRACTICES and FOLIO_PRACTICE_QUOTA_GB; throws ConfigError('bad-practices'). */
+export function practiceSettings(
+  env: NodeJS.ProcessEnv,
+): { allow?: string[]; quotaBytes?: number } | undefined {
+  const out: { allow?: string[]; quotaBytes?: number } = {};
+  if (env.FOLIO_PRACTICES !== undefined) {
+    const ids = env.FOLIO_PRACTICES.split(/[\s,]+/).filter(Boolean);
+    const bad = ids.find((id) => !/^[0-9a-f]{64}$/.test(id));
+    if (bad !== undefined || ids.length === 0) {
+      throw new ConfigError(
+        'bad-practices',
+        `FOLIO_PRACTICES must list practice relay ids (64 hex characters each, from Settings), not "${bad ?? ''}"`,
+      );
+    }
+    out.allow = [...new Set(ids)];
+  }
+  const quota = env.FOLIO_PRACTICE_QUOTA_GB;
+  if (quota !== undefined) {
+    const gb = Number(quota);
+    if (!/^\d+(\.\d+)?$/.test(quota) || !(gb > 0)) {
+      throw new ConfigError(
+        'bad-practices',
+        `FOLIO_PRACTICE_QUOTA_GB must be a positive number of gigabytes, not "${quota}"`,
+      );
+    }
+    out.quotaBytes = Math.floor(gb * 1024 ** 3);
+  }
+  return out.allow || out.quotaBytes ? out : undefined;
 }
 
 /** FOLIO_PUBLIC_URL as an origin (no path, query or credentials); throws ConfigError. */

@@ -46,7 +46,10 @@ export function applyCors(
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
   if (req.method !== 'OPTIONS') return false;
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
-  res.setHeader('Access-Control-Allow-Headers', 'content-type, x-folio-owner, x-folio-manage');
+  res.setHeader(
+    'Access-Control-Allow-Headers',
+    'content-type, x-folio-owner, x-folio-manage, x-folio-practice',
+  );
   res.setHeader('Access-Control-Max-Age', '600');
   res.statusCode = 204;
   res.end();

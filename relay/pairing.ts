@@ -4,14 +4,17 @@
  * with a key derived from the one-time secret in the pairing link's fragment, which the relay
  * never sees; it only sees the mailbox id (a hash of that secret).
  *
- *   PUT  /pair/<id>            create   body {ownerHash}           (admin)      → 201
+ *   PUT  /pair/<id>            create   body {ownerHash}, header x-folio-practice: <proof>
+ *                                                                  (admin)      → 201
  *   POST /pair/<id>/request    write    body: sealed request       (new device) → 204, once
  *   GET  /pair/<id>/request    read     → 200 sealed | 204 none yet             (admin)
  *   POST /pair/<id>/response   write    header x-folio-owner: <owner secret>    (admin) → 204, once
  *   GET  /pair/<id>/response   read     → 200 sealed (and the mailbox is deleted) | 204 none yet
  *
- * Limits: ids are 32 hex chars; bodies ≤ 64 KiB; at most `maxMailboxes` open, and
- * `mailboxesPerClient` from one client address (429 beyond); each lives
+ * Opening a mailbox needs a practice proof (practices.ts): only a member of a practice the relay
+ * admits can start a pairing. Limits: ids are 32 hex chars; bodies ≤ 64 KiB; at most
+ * `maxMailboxes` open, `mailboxesPerClient` from one client address and `mailboxesPerPractice`
+ * for one practice (429 beyond); each lives
  * `ttlMs` (10 minutes); every slot is written once; unknown or expired mailboxes are 404/410.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -19,12 +22,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
+import { PROOF_HEADER, refusalAnswer, type Practices } from './practices.ts';
 
 export interface PairingLimits {
   ttlMs: number;
   maxMailboxes: number;
   /** Mailboxes one client (remote address) may hold open, so no one fills them for everyone. */
   mailboxesPerClient: number;
+  /** Mailboxes one practice may hold open. */
+  mailboxesPerPractice: number;
   maxBodyBytes: number;
 }
 
@@ -32,13 +38,15 @@ export const DEFAULT_PAIRING_LIMITS: PairingLimits = {
   ttlMs: 10 * 60_000,
   maxMailboxes: 1000,
   mailboxesPerClient: 16,
+  mailboxesPerPractice: 16,
   maxBodyBytes: 64 * 1024,
 };
 
 interface Mailbox {
   ownerHash: Buffer;
-  /** Who created it (remote address), for the per-client cap. */
+  /** Who created it (remote address, practice), for the caps. */
   client: string;
+  practice: string;
   expires: number;
   request?: Buffer;
   response?: Buffer;
@@ -57,6 +65,7 @@ export interface PairingEndpoint {
 
 export function createPairing(options: {
   log: Logger;
+  practices: Practices;
   limits?: Partial<PairingLimits>;
   /** The clock (tests inject one, so expiry is tested without waiting). */
   now?: () => number;
@@ -110,8 +119,14 @@ export function createPairing(options: {
         } catch {
           ownerHash = null;
         }
-        if (!ownerHash) {
+        const admitted = ownerHash
+          ? options.practices.admit(req.headers[PROOF_HEADER], clientOf(req))
+          : null;
+        if (!ownerHash || !admitted) {
           reply(res, 400, 'Bad request');
+        } else if (!admitted.ok) {
+          const { status, message } = refusalAnswer(admitted.reason);
+          reply(res, status, message);
         } else if (box) {
           reply(res, 409, 'Mailbox exists');
         } else if (
@@ -121,11 +136,23 @@ export function createPairing(options: {
           log('warn', 'pair.refused', { reason: 'client-mailboxes' });
           res.setHeader('Retry-After', String(Math.ceil(limits.ttlMs / 1000)));
           reply(res, 429, 'Too many pairings in progress from this address');
+        } else if (
+          [...boxes.values()].filter((b) => b.practice === admitted.practice).length >=
+          limits.mailboxesPerPractice
+        ) {
+          log('warn', 'pair.refused', { reason: 'practice-mailboxes' });
+          res.setHeader('Retry-After', String(Math.ceil(limits.ttlMs / 1000)));
+          reply(res, 429, 'Too many pairings in progress for this practice');
         } else if (boxes.size >= limits.maxMailboxes) {
           log('warn', 'pair.full', { open: boxes.size });
           reply(res, 503, 'Too many pairings in progress');
         } else {
-          boxes.set(id, { ownerHash, client: clientOf(req), expires: clock() + limits.ttlMs });
+          boxes.set(id, {
+            ownerHash,
+            client: clientOf(req),
+            practice: admitted.practice,
+            expires: clock() + limits.ttlMs,
+          });
           log('info', 'pair.created', { open: boxes.size });
           reply(res, 201);
         }

@@ -13,6 +13,7 @@ import { allowedOrigin, applyCors } from './cors.ts';
 import { contentSecurityPolicies, securityHeaders } from './headers.ts';
 import type { Logger } from './log.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
+import { createPractices, type PracticeLimits } from './practices.ts';
 import { createShl, type ShlLimits } from './shl.ts';
 import { openLinkStore } from './shl-store.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
@@ -36,6 +37,8 @@ export interface RelayOptions {
   pairingLimits?: Partial<PairingLimits>;
   syncLimits?: Partial<SyncLimits>;
   shlLimits?: Partial<ShlLimits>;
+  /** Practice registration, the allow-list and the per-practice quota (practices.ts). */
+  practiceLimits?: Partial<PracticeLimits>;
   /** Relay origins the served app may connect to besides this one (ADR 0010). */
   connectSrc?: string[];
   /** App origins allowed to use this relay cross-origin (ADR 0010). */
@@ -66,14 +69,26 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const { log } = options;
   await mkdir(options.dataDir, { recursive: true });
   const signaling = createSignaling({ log, limits: options.signalingLimits });
-  const pairing = createPairing({ log, limits: options.pairingLimits, now: options.now });
   const rooms = openRoomStore(options.dataDir);
+  const practices = createPractices({
+    store: rooms,
+    log,
+    limits: options.practiceLimits,
+    now: options.now,
+  });
+  const pairing = createPairing({
+    log,
+    practices,
+    limits: options.pairingLimits,
+    now: options.now,
+  });
   const changeFeed = createChangeFeed({ store: rooms, log });
-  const sync = createSync({ store: rooms, log, limits: options.syncLimits });
+  const sync = createSync({ store: rooms, practices, log, limits: options.syncLimits });
   const links = openLinkStore(options.dataDir);
   let url = '';
   const shl = createShl({
     store: links,
+    practices,
     log,
     publicOrigin: () => options.publicUrl ?? url,
     limits: options.shlLimits,

@@ -7,8 +7,8 @@
  * Against whoever merely holds the URL: a manifest request without a passcode is answered 401
  * without using up an attempt (only a wrong passcode counts); requests to one link share a rate
  * limit (token bucket, 429 + Retry-After); the access log keeps at most `accessLogCap` entries per
- * link; one client address creates at most `createBurst` links at once and `createsPerHour`
- * after; revoking deletes the encrypted file. A manifest's `location` is built from the relay's
+ * link; creating a link needs a practice proof (practices.ts), and one client address and one
+ * practice each create at most `createBurst` links at once and `createsPerHour` after; revoking deletes the encrypted file. A manifest's `location` is built from the relay's
  * configured public URL, never from the request's Host header.
  *
  * Public, per the spec (any conformant viewer, so CORS is open):
@@ -18,7 +18,8 @@
  *   GET  /shl/file/<token>    a manifest's `location`: single use, valid 5 minutes
  * The sharing practice (same origin; management secret in `x-folio-manage`, the relay keeps its
  * SHA-256 only):
- *   POST   /shl                {id, manageHash, flags, expires, passcode?} → 201
+ *   POST   /shl                {id, manageHash, flags, expires, passcode?},
+ *                              header x-folio-practice: <proof> → 201
  *   PUT    /shl/<id>/file      the JWE (`L` links: again after each chart change) → 204
  *   DELETE /shl/<id>           revoke (the next request already gets 404) → 204
  *   GET    /shl/<id>/log       status, expiry, failures and the access log → 200
@@ -28,6 +29,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
+import { PROOF_HEADER, refusalAnswer, type Practices } from './practices.ts';
 import { TokenBuckets } from './token-buckets.ts';
 import { hashPasscode, verifyPasscode } from './passcode.ts';
 import type { LinkRecord, LinkStore } from './shl-store.ts';
@@ -126,6 +128,8 @@ export interface ShlEndpoint {
 
 export function createShl(options: {
   store: LinkStore;
+  /** Creating a link needs a practice proof (practices.ts). */
+  practices: Practices;
   log: Logger;
   /** The relay's public origin (e.g. https://folio.example.org) for manifest locations. */
   publicOrigin: () => string;
@@ -148,10 +152,13 @@ export function createShl(options: {
     return next;
   };
   /** Link creations per client (per hour) and requests per link (per minute): token buckets. */
-  const creators = new TokenBuckets(
-    () => ({ burst: limits.createBurst, perInterval: limits.createsPerHour, intervalMs: 3600_000 }),
-    now,
-  );
+  const createLimits = () => ({
+    burst: limits.createBurst,
+    perInterval: limits.createsPerHour,
+    intervalMs: 3600_000,
+  });
+  const creators = new TokenBuckets(createLimits, now);
+  const practiceCreators = new TokenBuckets(createLimits, now);
   const buckets = new TokenBuckets(
     () => ({ burst: limits.linkBurst, perInterval: limits.linkRatePerMinute, intervalMs: 60_000 }),
     now,
@@ -167,6 +174,7 @@ export function createShl(options: {
     for (const [token, l] of locations) if (l.expires <= now()) locations.delete(token);
     buckets.sweep();
     creators.sweep();
+    practiceCreators.sweep();
   }, 60_000);
   sweep.unref();
 
@@ -178,12 +186,24 @@ export function createShl(options: {
 
   async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const client = clientOf(req);
-    if (!creators.take(client)) {
+    const admitted = options.practices.admit(req.headers[PROOF_HEADER], client);
+    if (!admitted.ok) {
       req.resume();
-      log('warn', 'shl.refused', { reason: 'create-rate' });
-      res.setHeader('Retry-After', String(creators.retryAfterSeconds(client)));
-      reply(res, 429, 'Too many share links created from this address; try again later');
+      const { status, message } = refusalAnswer(admitted.reason);
+      reply(res, status, message);
       return;
+    }
+    for (const [buckets, key, whose] of [
+      [creators, client, 'this address'],
+      [practiceCreators, admitted.practice, 'this practice'],
+    ] as const) {
+      if (!buckets.take(key)) {
+        req.resume();
+        log('warn', 'shl.refused', { reason: 'create-rate' });
+        res.setHeader('Retry-After', String(buckets.retryAfterSeconds(key)));
+        reply(res, 429, `Too many share links created from ${whose}; try again later`);
+        return;
+      }
     }
     const body = await readBody(req, 4096);
     let input: Record<string, unknown>;

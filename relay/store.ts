@@ -9,6 +9,11 @@
  * its update. Once a room has COMPACT_AFTER rows they are merged into its base (an occasional cost
  * proportional to the room, instead of one on every append). `rooms.bytes` is what the room
  * occupies, for its quota.
+ *
+ * Practices (docs/spec/envelope.md §12): each room belongs to the practice whose proof created it
+ * (`rooms.practice`; rooms stored before practices existed are claimed by the first practice that
+ * proves it holds their capability). `practices.bytes` is what its rooms occupy, plus
+ * ROOM_OVERHEAD_BYTES per room, kept exact in the same transaction as every change to a room.
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +22,8 @@ import * as Y from 'yjs';
 
 /** Appended updates a room may have before they are merged into its base state. */
 export const COMPACT_AFTER = 64;
+/** What a room costs its practice's quota before it holds anything (its row, its capability). */
+export const ROOM_OVERHEAD_BYTES = 1024;
 
 export interface RoomStore {
   /** The room's whole state (base and appended updates merged), or null when it has none. */
@@ -29,6 +36,14 @@ export interface RoomStore {
   bytes(room: string): number;
   capability(room: string): string | null;
   setCapability(room: string, hash: string): void;
+  /** The practice a room belongs to, or null (no room, or stored before practices existed). */
+  practiceOf(room: string): string | null;
+  /** Makes `practice` the room's owner and counts the room against it (once). */
+  claimRoom(room: string, practice: string): void;
+  hasPractice(practice: string): boolean;
+  addPractice(practice: string): void;
+  /** What the practice's rooms occupy, overhead included; 0 for an unknown practice. */
+  practiceBytes(practice: string): number;
   /**
    * The change feed Hocuspocus lacks (PLATFORM.md): which of `rooms` changed after change number
    * `since`, the current change number, and this store's instance id (a new one after the data
@@ -62,6 +77,12 @@ export function openRoomStore(dataDir: string): RoomStore {
   );
   db.exec('CREATE INDEX IF NOT EXISTS updates_room ON updates (room, id)');
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  if (!columns.some((c) => c.name === 'practice')) {
+    db.exec('ALTER TABLE rooms ADD COLUMN practice TEXT');
+  }
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS practices (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL)',
+  );
   db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)").run(
     randomBytes(16).toString('hex'),
   );
@@ -99,6 +120,34 @@ export function openRoomStore(dataDir: string): RoomStore {
   const latest = db.prepare<[], { cursor: number }>(
     'SELECT coalesce(max(change), 0) AS cursor FROM rooms',
   );
+  const ownerOf = db.prepare<[string], { practice: string | null }>(
+    'SELECT practice FROM rooms WHERE room = ?',
+  );
+  const setOwner = db.prepare(
+    'INSERT INTO rooms (room, practice, updated_at) VALUES (?, ?, ?) ON CONFLICT(room) DO UPDATE SET practice = excluded.practice',
+  );
+  const addBytes = db.prepare('UPDATE practices SET bytes = bytes + ? WHERE id = ?');
+  const practiceRow = db.prepare<[string], { bytes: number }>(
+    'SELECT bytes FROM practices WHERE id = ?',
+  );
+  const putPractice = db.prepare(
+    'INSERT OR IGNORE INTO practices (id, bytes, created_at) VALUES (?, 0, ?)',
+  );
+  /** Runs `change` on a room and moves its practice's total by what the room's size moved. */
+  const accounted = (room: string, change: () => void) => {
+    const owner = ownerOf.get(room)?.practice ?? null;
+    const before = owner === null ? 0 : (bytesOf.get(room)?.bytes ?? 0);
+    change();
+    if (owner !== null) addBytes.run((bytesOf.get(room)?.bytes ?? 0) - before, owner);
+  };
+  const claim = db.transaction((room: string, practice: string) => {
+    if (ownerOf.get(room)?.practice === practice) return;
+    const previous = ownerOf.get(room)?.practice ?? null;
+    const bytes = (bytesOf.get(room)?.bytes ?? 0) + ROOM_OVERHEAD_BYTES;
+    if (previous !== null) addBytes.run(-bytes, previous);
+    setOwner.run(room, practice, Date.now());
+    addBytes.run(bytes, practice);
+  });
   const changes = db.transaction((rooms: readonly string[], since: number) => {
     const changed = rooms.filter((room) => (changeOf.get(room)?.change ?? 0) > since);
     return { instance, cursor: latest.get()!.cursor, changed };
@@ -110,19 +159,23 @@ export function openRoomStore(dataDir: string): RoomStore {
     if (parts.length === 0) return null;
     return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
   };
-  const append = db.transaction((room: string, update: Uint8Array) => {
-    addUpdate.run(room, Buffer.from(update));
-    touch.run({ room, bytes: update.length, now: Date.now() });
-    if (countUpdates.get(room)!.n >= COMPACT_AFTER) {
-      const merged = Buffer.from(whole(room)!);
-      setBase.run({ state: merged, room });
+  const append = db.transaction((room: string, update: Uint8Array) =>
+    accounted(room, () => {
+      addUpdate.run(room, Buffer.from(update));
+      touch.run({ room, bytes: update.length, now: Date.now() });
+      if (countUpdates.get(room)!.n >= COMPACT_AFTER) {
+        const merged = Buffer.from(whole(room)!);
+        setBase.run({ state: merged, room });
+        dropUpdates.run(room);
+      }
+    }),
+  );
+  const replace = db.transaction((room: string, state: Uint8Array) =>
+    accounted(room, () => {
       dropUpdates.run(room);
-    }
-  });
-  const replace = db.transaction((room: string, state: Uint8Array) => {
-    dropUpdates.run(room);
-    put.run({ room, state: Buffer.from(state), now: Date.now() });
-  });
+      put.run({ room, state: Buffer.from(state), now: Date.now() });
+    }),
+  );
   return {
     fetch: whole,
     store: (room, state) => {
@@ -136,6 +189,13 @@ export function openRoomStore(dataDir: string): RoomStore {
     setCapability: (room, hash) => {
       putCap.run(room, hash, Date.now());
     },
+    practiceOf: (room) => ownerOf.get(room)?.practice ?? null,
+    claimRoom: (room, practice) => claim(room, practice),
+    hasPractice: (practice) => practiceRow.get(practice) !== undefined,
+    addPractice: (practice) => {
+      putPractice.run(practice, Date.now());
+    },
+    practiceBytes: (practice) => practiceRow.get(practice)?.bytes ?? 0,
     changes: (rooms, since) => changes(rooms, since),
     close: () => db.close(),
   };

@@ -3,13 +3,17 @@
  * relay's own http server (PLATFORM.md): devices that are never online together converge through
  * it. Every room is an opaque id; what it stores is the Yjs state of an envelope array — ciphertext.
  *
+ * - Every room is opened with `<capability>.<practice proof>` as its token. The proof
+ *   (practices.ts) names the practice; a new room is created for that practice and counted
+ *   against its storage quota, and no other practice may open it.
  * - Writing a room needs its capability (a key-derived token): the first connection registers the
  *   SHA-256 of it; every later one must present the same token (trust on first use).
  * - What a room receives is stored incrementally (store.ts): the Yjs updates applied since the
  *   last store are appended as one row, never the whole document again; Hocuspocus debounces the
  *   store and unloading waits for it, so a document is durable before it is unloaded.
- * - Each room has a storage quota: an update that would take it past `roomQuotaBytes` is refused
- *   and the device's room is closed with the reason `quota-exceeded`.
+ * - Each room has a storage quota, and each practice one for all its rooms: an update that would
+ *   take either past it is refused and the device's room is closed with the reason
+ *   `quota-exceeded`.
  * - Transport documents are append-only and envelope-only here too: every message type is checked
  *   (an allow-list); an update that deletes
  *   anything, or inserts anything but envelope-shaped binaries, is refused and its sender
@@ -31,12 +35,15 @@ import { refusal } from './append-only.ts';
 import { guardConsole } from './console-guard.ts';
 import { rateLimited, type Logger } from './log.ts';
 import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
+import type { Practices } from './practices.ts';
 import type { RoomStore } from './store.ts';
 import { SyncGate } from './sync-gate.ts';
 import { TokenBuckets } from './token-buckets.ts';
 
 export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
 export const CAPABILITY_PATTERN = /^[0-9a-f]{64}$/;
+/** A room's token: its capability and a practice proof, joined by a dot. */
+const TOKEN_PATTERN = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{140})$/;
 /** Large enough for a whole transport document in one sync step (a 16 MiB envelope fits). */
 export const MAX_SYNC_FRAME_BYTES = 32 * 1024 * 1024;
 
@@ -110,10 +117,22 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export function createSync(options: {
   store: RoomStore;
+  practices: Practices;
   log: Logger;
   limits?: Partial<SyncLimits>;
 }): SyncEndpoint {
-  const { store } = options;
+  const { store, practices } = options;
+  /** The practice of each loaded room (set when a device is admitted to it). */
+  const owners = new Map<string, string>();
+  /** Bytes each practice has applied to its rooms but not yet stored (debounced stores). */
+  const unstored = new Map<string, number>();
+  const addUnstored = (room: string, bytes: number) => {
+    const owner = owners.get(room);
+    if (owner === undefined) return;
+    const total = (unstored.get(owner) ?? 0) + bytes;
+    if (total <= 0) unstored.delete(owner);
+    else unstored.set(owner, total);
+  };
   // Refusals are what a hostile client can trigger at will: at most 30 lines a minute per kind.
   const log = rateLimited(options.log);
   const unguard = guardConsole(log);
@@ -144,10 +163,12 @@ export function createSync(options: {
       const list = pending.get(documentName) ?? [];
       list.push(update);
       pending.set(documentName, list);
+      addUnstored(documentName, update.length);
     },
     async onStoreDocument({ documentName }) {
       const list = pending.get(documentName);
       pending.delete(documentName);
+      addUnstored(documentName, -(list ?? []).reduce((n, u) => n + u.length, 0));
       if (list?.length)
         store.append(documentName, list.length === 1 ? list[0]! : Y.mergeUpdates(list));
     },
@@ -160,11 +181,19 @@ export function createSync(options: {
       const carried = carriedUpdate(update);
       if (carried) {
         const queued = (pending.get(documentName) ?? []).reduce((n, u) => n + u.length, 0);
-        if (store.bytes(documentName) + queued + carried.length > limits.roomQuotaBytes) {
+        const owner = owners.get(documentName);
+        if (
+          store.bytes(documentName) + queued + carried.length > limits.roomQuotaBytes ||
+          (owner !== undefined &&
+            !practices.withinQuota(owner, (unstored.get(owner) ?? 0) + carried.length))
+        ) {
           log('warn', 'sync.refused', { reason: 'quota-exceeded' });
           throw { reason: 'quota-exceeded' };
         }
       }
+    },
+    async afterUnloadDocument({ documentName }) {
+      owners.delete(documentName);
     },
     async onDisconnect({ documentName, context }) {
       const { socket } = context as SocketContext;
@@ -189,18 +218,28 @@ export function createSync(options: {
       log('warn', 'sync.refused', { reason: 'too-many-rooms' });
       throw { reason: 'too-many-rooms' };
     }
-    if (
-      !ROOM_PATTERN.test(documentName) ||
-      typeof token !== 'string' ||
-      !CAPABILITY_PATTERN.test(token)
-    ) {
+    const parts = typeof token === 'string' ? TOKEN_PATTERN.exec(token) : null;
+    if (!ROOM_PATTERN.test(documentName) || !parts) {
       log('warn', 'sync.refused', { reason: 'malformed' });
-      throw { reason: 'forbidden' };
+      throw {
+        reason:
+          typeof token === 'string' && CAPABILITY_PATTERN.test(token)
+            ? 'practice-proof'
+            : 'forbidden',
+      };
     }
-    const hash = sha256(token);
+    const [, capability, proof] = parts;
+    const admitted = practices.admit(proof, socket.client);
+    if (!admitted.ok) throw { reason: admitted.reason };
+    const hash = sha256(capability!);
     const known = store.capability(documentName);
     if (known !== null && !timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
       log('warn', 'sync.refused', { reason: 'capability' });
+      throw { reason: 'forbidden' };
+    }
+    const owner = known === null ? null : store.practiceOf(documentName);
+    if (owner !== null && owner !== admitted.practice) {
+      log('warn', 'sync.refused', { reason: 'other-practice' });
       throw { reason: 'forbidden' };
     }
     if (known === null && !mayCreate(socket.client)) {
@@ -216,6 +255,8 @@ export function createSync(options: {
       socket.counted.set(documentName, release);
     }
     if (known === null) store.setCapability(documentName, hash);
+    if (owner === null) store.claimRoom(documentName, admitted.practice);
+    owners.set(documentName, admitted.practice);
   }
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_FRAME_BYTES });
   wss.on('connection', (ws, req: IncomingMessage) => {

@@ -170,7 +170,8 @@ function captureRooms(page: Page): Map<string, string> {
     if (!ws.url().endsWith('/sync')) return;
     ws.on('framesent', ({ payload }) => {
       const text = Buffer.isBuffer(payload) ? payload.toString('latin1') : payload;
-      const match = /([0-9a-f]{32})[\s\S]{1,6}?([0-9a-f]{64})/.exec(text);
+      // Room id, then its token: the capability and the practice proof (spec §12).
+      const match = /([0-9a-f]{32})[\s\S]{1,6}?([0-9a-f]{64}\.[A-Za-z0-9_-]{140})/.exec(text);
       if (match) rooms.set(match[1]!, match[2]!);
     });
   });
@@ -197,7 +198,8 @@ test('forged envelopes and deletions injected into the relay are refused by ever
   });
   await expect.poll(() => rooms.size, { timeout: 30_000 }).toBeGreaterThan(0);
 
-  // An attacker who learned a room's capability (the worst case) writes into every room.
+  // An attacker who learned a room's token — its capability and the practice's proof, as a
+  // member of the practice would have them (the worst case) — writes into every room.
   const socket = new HocuspocusProviderWebsocket({
     url: relayHandle.relay.url.replace('http', 'ws') + '/sync',
     WebSocketPolyfill: WebSocket,

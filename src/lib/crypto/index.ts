@@ -7,5 +7,6 @@ export * from './keys';
 export * from './member-list';
 export * from './pairing';
 export * from './recovery-key';
+export * from './relay-proof';
 export * from './sodium';
 export * from './vault';

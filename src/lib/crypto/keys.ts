@@ -44,6 +44,7 @@ export const KDF = {
   room: { context: 'folio-rm', id: 2 },
   capability: { context: 'folio-cp', id: 3 },
   webrtc: { context: 'folio-rt', id: 4 },
+  relayPractice: { context: 'folio-rp', id: 5 },
 } as const;
 
 export type SubkeyName = keyof typeof KDF;

@@ -6,7 +6,14 @@
  */
 import { pairingFragment } from '$lib/sync/relay-address';
 import { practice } from './practice.svelte';
-import { joinRelay, relayEndpoint, relayOrigin, setRelay, useRelayForJoin } from './relay.svelte';
+import {
+  joinRelay,
+  relayEndpoint,
+  relayOrigin,
+  relayProof,
+  setRelay,
+  useRelayForJoin,
+} from './relay.svelte';
 import { describeError, session } from './session.svelte';
 
 const POLL_MS = 1000;
@@ -21,6 +28,15 @@ function linkProblem(status: number): string {
   if (status === 410) return 'This pairing link has expired. Ask for a new one.';
   if (status === 413) return 'The pairing message was too large.';
   return 'The relay could not be reached. Check the connection and try again.';
+}
+
+/** Why the relay would not open a mailbox: its own sentence for a refused practice. */
+async function openProblem(res: Response): Promise<string> {
+  if (res.status === 403 || res.status === 429) {
+    const text = (await res.text().catch(() => '')).trim();
+    if (text) return `${text}.`;
+  }
+  return linkProblem(res.status);
 }
 
 /**
@@ -69,9 +85,10 @@ export class AdminPairing {
         await session.vault.call('startPairing');
       const res = await fetch(relayEndpoint(`/pair/${mailboxId}`), {
         method: 'PUT',
+        headers: { 'x-folio-practice': await relayProof() },
         body: JSON.stringify({ ownerHash }),
       });
-      if (res.status !== 201) throw new Error(linkProblem(res.status));
+      if (res.status !== 201) throw new Error(await openProblem(res));
       this.#mailbox = mailboxId;
       this.#owner = ownerSecret;
       this.#link = pairingLink(secret);

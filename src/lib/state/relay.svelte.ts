@@ -6,6 +6,7 @@
  * origin; `setRelay` checks both by asking the relay's /healthz before it saves anything.
  */
 import { locationOf, originOf } from '$lib/sync/relay-address';
+import { relayProofs } from '$lib/sync/relay-proofs';
 import { session } from './session.svelte';
 
 export { readPairingFragment } from '$lib/sync/relay-address';
@@ -26,6 +27,21 @@ export function relayLocation(): { protocol: string; host: string } {
 /** A relay URL endpoint, e.g. `relayEndpoint('/pair/abc')`. */
 export function relayEndpoint(path: string): string {
   return `${relayOrigin()}${path}`;
+}
+
+const proofs = relayProofs(async () => (await session.vault.call('relayProof')).proof);
+
+/**
+ * A current practice proof for the relay (docs/spec/envelope.md §12): sync rooms, pairing
+ * mailboxes and share links need one. @throws when the vault is locked
+ */
+export function relayProof(): Promise<string> {
+  return proofs.current();
+}
+
+/** The id the relay knows this practice by (for an operator's FOLIO_PRACTICES list). */
+export async function relayPracticeId(): Promise<string> {
+  return (await session.vault.call('relayProof')).practice;
 }
 
 /** Pairing on a new device: use the relay the administrator's link names until the join ends. */

@@ -19,7 +19,7 @@ import type {
 import type { FhirResource } from '$lib/chart/fhir-out';
 import { ShlError } from '$lib/fhir/shl/errors';
 import type { LinkLog } from '$lib/fhir/shl/host';
-import { relayOrigin } from './relay.svelte';
+import { relayOrigin, relayProof } from './relay.svelte';
 
 export type { Consent, ShareLink, ShareableSection, SharePurpose };
 export { SHAREABLE_SECTIONS, SHARE_PURPOSES } from '$lib/chart';
@@ -138,6 +138,7 @@ export class ShareState {
         flags: FLAGS[kind],
         expires: expiresAt,
         label: `Shared with ${consent.data.recipient}`.slice(0, 80),
+        proof: await relayProof(),
       });
       const jwe = await encryptFile(this.#bundle(consent.data), hosted.payload.key);
       await publishFile(relayOrigin(), { id: hosted.id, manageSecret: hosted.manageSecret }, jwe);

@@ -14,7 +14,7 @@ import type { RoomConnection } from '$lib/sync/webrtc';
 import { changesUrl, relayUrl, signalingUrl } from '$lib/sync/signaling-url';
 import type { NetworkSnapshot } from '$lib/sync/reachability';
 import { network } from './network.svelte';
-import { relayLocation } from './relay.svelte';
+import { relayLocation, relayProof } from './relay.svelte';
 import { session } from './session.svelte';
 
 /** A joined sync room: leave it, and exchange sealed presence in it. */
@@ -185,6 +185,7 @@ class SyncState {
         url: relayUrl(relayLocation()),
         room,
         capability,
+        proof: relayProof,
         transport,
       });
       entry.relay = relay;
@@ -299,7 +300,14 @@ class SyncState {
           changesUrl: changesUrl(relayLocation()),
           store: source.store,
           attach: (room, capability, transport) =>
-            attachRelayRoom({ url, room, capability, transport, presence: false }),
+            attachRelayRoom({
+              url,
+              room,
+              capability,
+              proof: relayProof,
+              transport,
+              presence: false,
+            }),
           receive: source.receive,
         });
         for (const key of this.#pendingDirty) this.#catchUp.markDirty(key);

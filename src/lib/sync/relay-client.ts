@@ -1,7 +1,8 @@
 /**
  * Store-and-forward through the relay (docs/design.md §6): every room of this device is multiplexed
  * over ONE WebSocket (Hocuspocus providers attached to a shared socket). Each room presents its
- * capability token; the relay stores only the transport document's ciphertext.
+ * capability and a practice proof (`<capability>.<proof>`, docs/spec/envelope.md §12), asked for
+ * afresh at every authentication; the relay stores only the transport document's ciphertext.
  */
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { TransportDoc } from '../crdt/transport-doc';
@@ -56,6 +57,8 @@ export function attachRelayRoom(options: {
   url: string;
   room: string;
   capability: string;
+  /** A current practice proof (lib/sync/relay-proofs.ts). */
+  proof: () => Promise<string>;
   transport: TransportDoc;
   /** A socket of one's own (Node tests); by default the device's one shared socket. */
   socket?: HocuspocusProviderWebsocket;
@@ -70,7 +73,7 @@ export function attachRelayRoom(options: {
     websocketProvider: options.socket ?? shared(options.url),
     name: options.room,
     document: options.transport.ydoc,
-    token: options.capability,
+    token: async () => `${options.capability}.${await options.proof()}`,
     ...(presence ? {} : { awareness: null }),
   });
   // The awareness channel keeps the shared socket alive; it carries at most sealed presence.
@@ -85,6 +88,13 @@ export function attachRelayRoom(options: {
   provider.on('close', ({ event }: { event?: { reason?: unknown } }) => {
     const reason = typeof event?.reason === 'string' ? event.reason : '';
     if (reason in RELAY_REFUSALS) {
+      refused = reason;
+      notify();
+    }
+  });
+  // Refused at authentication (e.g. the relay did not accept the practice proof).
+  provider.on('authenticationFailed', ({ reason }: { reason?: unknown }) => {
+    if (typeof reason === 'string' && reason in RELAY_REFUSALS) {
       refused = reason;
       notify();
     }

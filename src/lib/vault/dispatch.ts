@@ -75,6 +75,9 @@ export async function dispatch(
       case 'completeJoin':
         result = await service.completeJoin(p);
         break;
+      case 'relayProof':
+        result = service.relayProof();
+        break;
       case 'roomFor':
         result = service.roomFor(p);
         break;

@@ -51,6 +51,7 @@ export interface VaultApi {
     changed: boolean;
     refused: Refusal[];
   };
+  relayProof(): { proof: string; practice: string };
   roomFor(input: { docId: Uint8Array; generation: number }): {
     room: string;
     password: string;
@@ -114,6 +115,7 @@ export const VAULT_METHODS: readonly VaultMethod[] = [
   'exportBackup',
   'memberLists',
   'updateMemberLists',
+  'relayProof',
   'roomFor',
   'startPairing',
   'openPairingRequest',

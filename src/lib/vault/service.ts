@@ -11,6 +11,9 @@
  */
 import {
   DEFAULT_ARGON2,
+  relayPracticeId,
+  relayPracticeKeyPair,
+  relayProof,
   type Argon2Params,
   type EnvelopeKind,
   type MemberList,
@@ -47,6 +50,7 @@ export class VaultService {
   readonly #backups: Backups;
   readonly #documents: Documents;
   readonly #marks: SeenMarks;
+  readonly #now: () => number;
 
   constructor(options: {
     store: VaultContext['store'];
@@ -56,7 +60,10 @@ export class VaultService {
     sleep?: (ms: number) => Promise<void>;
     /** Delay before raised high-water marks are written (marks.ts; tests shorten it). */
     marksFlushMs?: number;
+    /** The clock practice proofs are dated by (tests). */
+    now?: () => number;
   }) {
+    this.#now = options.now ?? Date.now;
     this.#ctx = new VaultContext({
       store: options.store,
       lock: options.lock ?? localLock(),
@@ -308,6 +315,18 @@ export class VaultService {
     docId: Uint8Array;
   }): { epoch: number; wrappedKey: Uint8Array } | null {
     return this.#documents.rotateChartKeyIfStale(input);
+  }
+
+  /**
+   * A practice proof for the relay, dated now, and the practice's relay id (what an operator lists
+   * in FOLIO_PRACTICES): signed by the pair every device derives from the practice's first key
+   * (docs/spec/envelope.md §12). @throws VaultError('locked')
+   */
+  relayProof(): { proof: string; practice: string } {
+    const { keyring } = this.#ctx.require();
+    const first = keyring.practice.keys.reduce((a, b) => (b.epoch < a.epoch ? b : a));
+    const pair = relayPracticeKeyPair(first.key);
+    return { proof: relayProof(pair, this.#now()), practice: relayPracticeId(pair) };
   }
 
   /** Room id, WebRTC password and relay capability (lowest epoch). @throws CryptoError('unknown-key') */

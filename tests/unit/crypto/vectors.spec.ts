@@ -9,6 +9,7 @@ import {
   toHex,
   utf8,
 } from '../../../src/lib/crypto/index.ts';
+import { checkProof } from '../../../relay/practice-proof.ts';
 import { computeVectors, VECTOR_INPUTS } from './vectors.ts';
 
 const spec = readFileSync('docs/spec/envelope.md', 'utf8');
@@ -64,4 +65,18 @@ it('the documented recovery key parses back to its bytes', () => {
   expect(toHex(parseRecoveryKey(documented.outputs.recoveryKeyForDocumentKeyBytes!))).toBe(
     VECTOR_INPUTS.documentKey,
   );
+});
+
+it("the documented practice proof verifies with the relay's own Ed25519 (Node), at its time only", () => {
+  const out = documented.outputs;
+  const at = VECTOR_INPUTS.issuedAtMs;
+  expect(checkProof(out.relayProofWithDocumentKeyAsPracticeKey, at)).toEqual({
+    ok: true,
+    practice: out.relayPracticeIdWithDocumentKeyAsPracticeKey,
+    issuedAtMs: at,
+  });
+  expect(checkProof(out.relayProofWithDocumentKeyAsPracticeKey, at + 2 * 3600_000)).toEqual({
+    ok: false,
+    reason: 'stale',
+  });
 });

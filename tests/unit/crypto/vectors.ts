@@ -10,6 +10,9 @@ import {
   loadSodium,
   pairingSas,
   roomId,
+  relayPracticeId,
+  relayPracticeKeyPair,
+  relayProof,
   rotatedChartKey,
   sealEnvelope,
   sealLinked,
@@ -33,6 +36,7 @@ export const VECTOR_INPUTS = {
   payload: 'folio test vector',
   nonce: toHex(range(0x70, 24)),
   prev: toHex(range(0x90, 32)),
+  issuedAtMs: 1_798_761_600_000,
 };
 
 export async function computeVectors() {
@@ -57,6 +61,7 @@ export async function computeVectors() {
   // Version 1 (stored data from before version 2 must still open), then the current version 2.
   const envelope = sealEnvelope({ ...options, version: 1 });
   const v2 = sealLinked({ ...options, prev: s.from_hex(i.prev) });
+  const relayPair = relayPracticeKeyPair(key);
   return {
     memberPublicKey: toHex(member.publicKey),
     devicePublicKey: toHex(device.publicKey),
@@ -80,6 +85,8 @@ export async function computeVectors() {
       name: i.payload,
       deviceName: i.kind,
     }),
+    relayPracticeIdWithDocumentKeyAsPracticeKey: relayPracticeId(relayPair),
+    relayProofWithDocumentKeyAsPracticeKey: relayProof(relayPair, i.issuedAtMs),
   };
 }
 

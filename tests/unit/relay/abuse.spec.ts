@@ -10,6 +10,7 @@ import * as Y from 'yjs';
 import { afterEach, expect, it } from 'vitest';
 import { startTestRelay, until, type TestRelay } from './helpers.ts';
 import { RawClient, SYNC, TYPE, authFrame, env, frame, roomClosed, syncFrame } from './frames.ts';
+import { PRACTICE, testPractice } from '../../kit/practice.ts';
 
 let server: TestRelay | undefined;
 const sockets: { terminate(): void }[] = [];
@@ -19,7 +20,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-const CAP = 'b'.repeat(64);
+/** A room token: the capability and a practice proof. */
+const CAP = PRACTICE.token('b'.repeat(64));
 const room = (i: number) => i.toString(16).padStart(32, '0');
 const step1 = (name: string) =>
   frame(name, (e) => {
@@ -175,6 +177,7 @@ it('caps the pairing mailboxes one client (address) may hold, so it cannot fill 
   const put = (i: number) =>
     fetch(`${server!.relay.url}/pair/${room(i)}`, {
       method: 'PUT',
+      headers: testPractice().headers(),
       body: JSON.stringify({ ownerHash: 'c'.repeat(64) }),
     });
   const statuses: number[] = [];

@@ -23,9 +23,11 @@ import {
   twoEnvelopes,
 } from './frames.ts';
 import { startTestRelay, until, type TestRelay } from './helpers.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 const ROOM = 'a'.repeat(32);
-const CAP = 'b'.repeat(64);
+/** A room token: the capability and a practice proof. */
+const CAP = PRACTICE.token('b'.repeat(64));
 const CARRIERS = [
   ['Sync/step2', TYPE.sync, SYNC.step2],
   ['Sync/update', TYPE.sync, SYNC.update],

@@ -7,6 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { RawClient, SYNC, TYPE, env, syncFrame } from './frames.ts';
 import { startTestRelay, until, type TestRelay } from './helpers.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 let server: TestRelay | undefined;
 afterEach(async () => {
@@ -31,7 +32,7 @@ async function ask(body: unknown) {
 
 async function writeOnce(): Promise<void> {
   const c = new RawClient(server!.relay.url);
-  await c.authenticate(ROOM, CAP);
+  await c.authenticate(ROOM, PRACTICE.token(CAP));
   const doc = new Y.Doc();
   doc.getArray('envelopes').push([env(1)]);
   c.send(syncFrame(ROOM, TYPE.sync, SYNC.update, Y.encodeStateAsUpdate(doc)));

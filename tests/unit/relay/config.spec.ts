@@ -18,6 +18,23 @@ describe('relay configuration', () => {
     ).toMatchObject({ port: 8080, host: '::1', dataDir: '/var/folio' });
   });
 
+  it('reads the practices a relay admits and their quota (FOLIO_PRACTICES, FOLIO_PRACTICE_QUOTA_GB)', () => {
+    const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+    expect(
+      readConfig({ FOLIO_PRACTICES: `${a}, ${b} ${a}`, FOLIO_PRACTICE_QUOTA_GB: '0.5' }, '/')
+        .practiceLimits,
+    ).toEqual({ allow: [a, b], quotaBytes: 512 * 1024 ** 2 });
+    for (const bad of [
+      { FOLIO_PRACTICES: 'clinic-one' },
+      { FOLIO_PRACTICES: 'A'.repeat(64) },
+      { FOLIO_PRACTICES: ' ' },
+      { FOLIO_PRACTICE_QUOTA_GB: '0' },
+      { FOLIO_PRACTICE_QUOTA_GB: 'lots' },
+    ]) {
+      expect(() => readConfig(bad, '/')).toThrow(/FOLIO_PRACTICE/);
+    }
+  });
+
   it.each(['abc', '-1', '70000', '80.5', ''])('rejects PORT=%j with a clear message', (port) => {
     expect(() => readConfig({ PORT: port }, '/')).toThrow(ConfigError);
     expect(() => readConfig({ PORT: port }, '/')).toThrow(/PORT must be a whole number/);

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { Logger } from '../../../relay/log.ts';
 import { startRelay, type Relay } from '../../../relay/server.ts';
 import type { PairingLimits } from '../../../relay/pairing.ts';
+import type { PracticeLimits } from '../../../relay/practices.ts';
 import type { SignalingLimits } from '../../../relay/signaling.ts';
 import type { SyncLimits } from '../../../relay/sync.ts';
 
@@ -22,7 +23,7 @@ export async function startTestRelay(
   limits: Partial<SignalingLimits> = {},
   pairingLimits: Partial<PairingLimits> = {},
   syncLimits: Partial<SyncLimits> = {},
-  options: { now?: () => number } = {},
+  options: { now?: () => number; practiceLimits?: Partial<PracticeLimits> } = {},
 ): Promise<TestRelay> {
   const root = await mkdtemp(join(tmpdir(), 'folio-relay-test-'));
   const buildDir = join(root, 'build');
@@ -45,6 +46,7 @@ export async function startTestRelay(
     pairingLimits,
     syncLimits,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.practiceLimits ? { practiceLimits: options.practiceLimits } : {}),
   });
   return {
     relay,

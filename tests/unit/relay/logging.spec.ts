@@ -6,6 +6,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { rateLimited } from '../../../relay/log.ts';
 import { RawClient, TYPE, stringFrame, syncFrame, SYNC } from './frames.ts';
 import { startTestRelay, until, type TestRelay } from './helpers.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 let server: TestRelay | undefined;
 afterEach(async () => {
@@ -15,7 +16,8 @@ afterEach(async () => {
 });
 
 const ROOM = 'a'.repeat(32);
-const CAP = 'b'.repeat(64);
+/** A room token: the capability and a practice proof. */
+const CAP = PRACTICE.token('b'.repeat(64));
 
 it('keeps Hocuspocus console output (room ids, stack traces) out of the output and the log', async () => {
   const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);

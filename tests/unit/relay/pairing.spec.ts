@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PRACTICE } from '../../kit/practice.ts';
 import { startTestRelay, type TestRelay } from './helpers.ts';
 
 let server: TestRelay;
@@ -16,6 +17,7 @@ const owner = () => {
 async function create(boxId: string, ownerHash: string) {
   return fetch(`${server.relay.url}/pair/${boxId}`, {
     method: 'PUT',
+    headers: PRACTICE.headers(),
     body: JSON.stringify({ ownerHash }),
   });
 }
@@ -73,6 +75,7 @@ describe('pairing mailboxes', () => {
       const box = id();
       await fetch(`${u}/pair/${box}`, {
         method: 'PUT',
+        headers: PRACTICE.headers(),
         body: JSON.stringify({ ownerHash: o.ownerHash }),
       });
       expect(
@@ -87,16 +90,19 @@ describe('pairing mailboxes', () => {
       expect(await expired.text()).toBe('This pairing link has expired');
       await fetch(`${u}/pair/${id()}`, {
         method: 'PUT',
+        headers: PRACTICE.headers(),
         body: JSON.stringify({ ownerHash: o.ownerHash }),
       });
       await fetch(`${u}/pair/${id()}`, {
         method: 'PUT',
+        headers: PRACTICE.headers(),
         body: JSON.stringify({ ownerHash: o.ownerHash }),
       });
       expect(
         (
           await fetch(`${u}/pair/${id()}`, {
             method: 'PUT',
+            headers: PRACTICE.headers(),
             body: JSON.stringify({ ownerHash: o.ownerHash }),
           })
         ).status,

@@ -12,6 +12,7 @@ import { afterEach, expect, it } from 'vitest';
 import { jwe } from './helpers.ts';
 import { startRelay, type Relay, type RelayOptions } from '../../../relay/server.ts';
 import type { ShlLimits } from '../../../relay/shl.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 let relay: Relay | null = null;
 let dataDir = '';
@@ -40,7 +41,7 @@ async function link(url: string, flags = 'P', file = jwe()) {
   const secret = randomBytes(32).toString('base64url');
   const created = await fetch(`${url}/shl`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...PRACTICE.headers() },
     body: JSON.stringify({
       id,
       manageHash: createHash('sha256').update(secret).digest('hex'),
@@ -59,7 +60,7 @@ async function link(url: string, flags = 'P', file = jwe()) {
 const manifest = (url: string, id: string, body: Record<string, unknown>) =>
   fetch(`${url}/shl/${id}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...PRACTICE.headers() },
     body: JSON.stringify(body),
   });
 
@@ -164,7 +165,7 @@ it('defaults the public URL to the address the relay is bound to', async () => {
   const l = await link(url, '', jwe(5000));
   const res = await fetch(`${url}/shl/${l.id}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...PRACTICE.headers() },
     body: JSON.stringify({ recipient: 'r', embeddedLengthMax: 10 }),
   });
   const { files } = (await res.json()) as { files: { location: string }[] };
@@ -176,7 +177,7 @@ it('rate-limits the share links one client (address) may create', async () => {
   for (let i = 0; i < 3; i++) await link(url, '');
   const res = await fetch(`${url}/shl`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...PRACTICE.headers() },
     body: JSON.stringify({
       id: randomBytes(32).toString('base64url'),
       manageHash: 'c'.repeat(64),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { jwe } from './helpers.ts';
 import { startRelay, type Relay } from '../../../relay/server.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 let relay: Relay | null = null;
 let dataDir = '';
@@ -39,7 +40,7 @@ async function newLink(
   const secret = randomBytes(32).toString('base64url');
   const res = await fetch(`${url}/shl`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...PRACTICE.headers(clock) },
     body: JSON.stringify({
       id,
       manageHash: createHash('sha256').update(secret).digest('hex'),
@@ -63,7 +64,7 @@ async function upload(url: string, id: string, manage: Record<string, string>, f
 const manifest = (url: string, id: string, body: unknown) =>
   fetch(`${url}/shl/${id}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...PRACTICE.headers(clock) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
@@ -190,7 +191,11 @@ it('refuses bad links, bad files and oversized or malformed requests with clear 
   expect((await newLink(url, { flags: 'X' })).status).toBe(400);
   const cross = await fetch(`${url}/shl`, {
     method: 'POST',
-    headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+    headers: {
+      origin: 'https://evil.example',
+      'content-type': 'application/json',
+      ...PRACTICE.headers(clock),
+    },
     body: '{}',
   });
   expect(cross.status).toBe(403);

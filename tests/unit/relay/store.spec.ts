@@ -13,13 +13,16 @@ import { afterEach, expect, it } from 'vitest';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { silentLogger } from '../../../relay/log.ts';
+import { createPractices } from '../../../relay/practices.ts';
 import { openRoomStore, type RoomStore } from '../../../relay/store.ts';
 import { createSync, type SyncEndpoint, type SyncLimits } from '../../../relay/sync.ts';
 import { RawClient, SYNC, TYPE, env, syncFrame } from './frames.ts';
 import { until } from './helpers.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 const ROOM = 'a'.repeat(32);
-const CAP = 'b'.repeat(64);
+/** A room token: the capability and a practice proof. */
+const CAP = PRACTICE.token('b'.repeat(64));
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -40,7 +43,8 @@ function big(size: number, tag: number): Uint8Array {
 
 /** A /sync endpoint over `store` on a loopback server of its own. */
 async function syncOver(store: RoomStore, limits: Partial<SyncLimits> = {}) {
-  const sync: SyncEndpoint = createSync({ store, log: silentLogger, limits });
+  const practices = createPractices({ store, log: silentLogger });
+  const sync: SyncEndpoint = createSync({ store, practices, log: silentLogger, limits });
   const server: Server = createServer();
   server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

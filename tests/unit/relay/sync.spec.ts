@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRoomStore } from '../../../relay/store.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 import { startTestRelay, until, type TestRelay } from './helpers.ts';
 
 let server: TestRelay;
@@ -32,7 +33,9 @@ function openSocket() {
   });
 }
 
-function connect(token: string, room = ROOM, socket = openSocket()) {
+/** Opens `room` with `capability` and a fresh practice proof (a raw token when `raw`). */
+function connect(capability: string, room = ROOM, socket = openSocket(), raw = false) {
+  const token = raw ? capability : PRACTICE.token(capability);
   const doc = new Y.Doc();
   const state = { failed: '', synced: false };
   const provider = new HocuspocusProvider({
@@ -66,7 +69,7 @@ it('stores a room for later devices and refuses writers without its capability',
   const intruder = connect('c'.repeat(64));
   await until(() => intruder.state.failed !== '');
   expect(intruder.state.failed).toBe('forbidden');
-  const malformed = connect('not-a-capability', 'not-a-room');
+  const malformed = connect('not-a-capability', 'not-a-room', openSocket(), true);
   await until(() => malformed.state.failed !== '');
 });
 

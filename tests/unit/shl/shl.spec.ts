@@ -19,6 +19,7 @@ import {
   revokeLink,
   ShlError,
 } from '../../../src/lib/fhir/shl/index.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 const example = JSON.parse(
   readFileSync(new URL('../../fixtures/shl/spec-example-shlink.json', import.meta.url), 'utf8'),
@@ -211,6 +212,7 @@ describe('interop with an independent implementation (kill-the-clipboard)', () =
       flags: 'P',
       expires: Date.now() + 3600_000,
       label: 'Chart for Dr. Interop',
+      proof: PRACTICE.proof(),
     });
     await publishFile(relay.url, link, await encryptFile(JSON.stringify(bundle), link.payload.key));
 

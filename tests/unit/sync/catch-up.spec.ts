@@ -11,6 +11,7 @@ import { CatchUp, type CatchUpDoc } from '../../../src/lib/sync/catch-up.ts';
 import { SyncError } from '../../../src/lib/sync/changes.ts';
 import { attachRelayRoom } from '../../../src/lib/sync/relay-client.ts';
 import { startRelay, type Relay } from '../../../relay/server.ts';
+import { PRACTICE } from '../../kit/practice.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -69,7 +70,14 @@ async function device(url: string) {
     changesUrl: url + '/sync/changes',
     store,
     attach: (room, capability, transport) =>
-      attachRelayRoom({ url, room, capability, transport, socket }),
+      attachRelayRoom({
+        url,
+        room,
+        capability,
+        proof: async () => PRACTICE.proof(),
+        transport,
+        socket,
+      }),
     receive: async (d, envelopes) => {
       received.push(...envelopes);
       await store.append(d.key, 0, envelopes);

@@ -69,6 +69,8 @@ export async function createHostedLink(options: {
   flags: '' | 'L' | 'P' | 'LP' | 'U' | 'LU';
   expires: number | null;
   label?: string;
+  /** A practice proof (docs/spec/envelope.md §12): the relay creates links only for practices. */
+  proof: string;
   fetcher?: typeof fetch;
 }): Promise<HostedLink> {
   const fetcher = options.fetcher ?? fetch;
@@ -78,7 +80,7 @@ export async function createHostedLink(options: {
   const passcode = options.flags.includes('P') ? generatePasscode() : undefined;
   const res = await call(fetcher, `${options.origin}/shl`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-folio-practice': options.proof },
     body: JSON.stringify({
       id,
       manageHash: await sha256Hex(manageSecret),
