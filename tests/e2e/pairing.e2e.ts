@@ -8,7 +8,8 @@ test('an admin pairs a new device: both screens show the same code, the device j
   const admin = await (await newDevice()).newPage();
   await createPractice(admin);
   const link = await openPairing(admin);
-  expect(link).toMatch(/\/pair#[A-Za-z0-9_-]{43}$/);
+  // The one-time secret and the practice the link names (its anchor key), spec §11.1.
+  expect(link).toMatch(/\/pair#[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
 
   const tablet = await (await newDevice()).newPage();
   await joinWith(tablet, link, 'Nurse Bo');

@@ -1,7 +1,8 @@
 /**
  * Relay addresses (ADR 0010): the app may talk to a relay on another origin. Pure helpers for the
  * state layer — an origin from text, an origin as a location for the endpoint builders in
- * signaling-url.ts, and the fragment of a pairing link (`#<secret>&relay=<origin>`).
+ * signaling-url.ts, and the fragment of a pairing link (`#<secret>.<anchor>&relay=<origin>`; the
+ * code before `&` is opaque here, read by the vault: spec §11.1).
  */
 
 /** The http(s) origin of `text`, or null when it is not an http(s) URL. */

@@ -61,6 +61,8 @@ export class Pairing {
   #pairing: { secret: Uint8Array; boxKey: Uint8Array; request?: PairRequest } | null = null;
   #joining: {
     secret: Uint8Array;
+    /** The practice the link names (its founding admin's member key, base64url). */
+    anchor: string;
     boxKey: Uint8Array;
     member: Identity;
     device: Identity;
@@ -93,7 +95,9 @@ export class Pairing {
     const owner = s.randombytes_buf(32);
     const ownerSecret = s.to_hex(owner);
     return {
-      secret: toBase64Url(secret),
+      // The link carries the practice's anchor too (spec §11.1): the new device accepts an answer
+      // only from the practice the link names.
+      secret: `${toBase64Url(secret)}.${admin.keyring.anchor}`,
       mailboxId,
       ownerSecret,
       ownerHash: s.to_hex(s.crypto_hash_sha256(ownerSecret)),
@@ -195,14 +199,7 @@ export class Pairing {
   }): Promise<{ mailboxId: string; sealed: Uint8Array; sas: string }> {
     if ((await this.#ctx.store.listSlots()).length > 0) throw new VaultError('already-set-up');
     await loadSodium();
-    let secret: Uint8Array;
-    try {
-      secret = fromBase64Url(String(input?.secret ?? ''));
-    } catch {
-      throw new VaultError('bad-input', 'This pairing link is damaged.');
-    }
-    if (secret.length !== PAIRING_SECRET_BYTES)
-      throw new VaultError('bad-input', 'This pairing link is damaged.');
+    const { secret, anchor } = readLinkCode(String(input?.secret ?? ''));
     const name = clean(input.name, 'your name');
     const deviceName = clean(input.deviceName, 'device name');
     checkPassphrase(input.passphrase);
@@ -211,6 +208,7 @@ export class Pairing {
     const device = generateIdentity();
     this.#joining = {
       secret,
+      anchor,
       boxKey,
       member,
       device,
@@ -257,6 +255,7 @@ export class Pairing {
     ) {
       throw new CryptoError('bad-record', 'pairing response');
     }
+    if (r.anchor !== joining.anchor) throw new VaultError('bad-input', OTHER_PRACTICE);
     const latest = verifyChain(r.memberLists, r.anchor);
     const me = findSelf(latest, joining);
     const keys = acceptJoinGrants(r, latest, joining.device);
@@ -283,6 +282,38 @@ export class Pairing {
     this.#ctx.enter(unlocked);
     return { recoveryKey, session: summarize(unlocked) };
   }
+}
+
+const DAMAGED = 'This pairing link is damaged.';
+const OTHER_PRACTICE =
+  'The answer came from another practice than the one the pairing link names: the link may have ' +
+  'been intercepted. Nothing was set up on this device; ask for a new link in person.';
+
+/**
+ * The code in a pairing link: the one-time secret and the practice's anchor (the founding
+ * admin's member key), both base64url, joined by a dot (spec §11.1).
+ * @throws VaultError('bad-input') naming what is wrong
+ */
+function readLinkCode(code: string): { secret: Uint8Array; anchor: string } {
+  const [secretText = '', anchor, ...rest] = code.split('.');
+  if (anchor === undefined && rest.length === 0 && secretText.length === 43) {
+    throw new VaultError(
+      'bad-input',
+      'This pairing link comes from an older version of Folio. Update Folio on the administrator’s device and make a new link.',
+    );
+  }
+  let secret: Uint8Array;
+  let anchorKey: Uint8Array;
+  try {
+    secret = fromBase64Url(secretText);
+    anchorKey = fromBase64Url(anchor ?? '');
+  } catch {
+    throw new VaultError('bad-input', DAMAGED);
+  }
+  if (rest.length > 0 || secret.length !== PAIRING_SECRET_BYTES || anchorKey.length !== 32) {
+    throw new VaultError('bad-input', DAMAGED);
+  }
+  return { secret, anchor: anchor! };
 }
 
 /** The short code of a request as sent (docs/spec/envelope.md §11). */

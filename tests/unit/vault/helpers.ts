@@ -7,6 +7,7 @@
 import 'fake-indexeddb/auto';
 import {
   CryptoError,
+  fromBase64Url,
   MIN_ARGON2,
   openLocal,
   unwrapWithPassphrase,
@@ -113,3 +114,7 @@ export async function stolenKeys(store: VaultStore, passphrase = DEVICE_PASS): P
 }
 
 export const newest = (lists: MemberList[]) => lists.at(-1)!;
+
+/** The one-time secret of a pairing link's code (`<secret>.<anchor>`, spec §11.1). */
+export const linkSecret = (link: { secret: string }): Uint8Array =>
+  fromBase64Url(link.secret.split('.')[0]!);

@@ -9,7 +9,6 @@ import 'fake-indexeddb/auto';
 import { beforeAll, expect, it } from 'vitest';
 import {
   acceptGrant,
-  fromBase64Url,
   generateIdentity,
   loadSodium,
   openPairingMessage,
@@ -19,7 +18,7 @@ import {
   type Identity,
 } from '../../../src/lib/crypto/index.ts';
 import { grantFromJson, type GrantJson } from '../../../src/lib/vault/grants.ts';
-import { emptyVault, errorCode, foundingAdmin } from './helpers.ts';
+import { emptyVault, errorCode, foundingAdmin, linkSecret } from './helpers.ts';
 
 beforeAll(loadSodium);
 const admin = foundingAdmin;
@@ -39,7 +38,7 @@ async function pairThroughRelay(rewrite: Rewrite) {
     deviceName: 'Exam tablet',
     passphrase: 'bo own passphrase',
   });
-  const { boxKey } = pairingIds(fromBase64Url(link.secret));
+  const { boxKey } = pairingIds(linkSecret(link));
   const attacker = generateIdentity();
   const original = openPairingMessage(boxKey, 'request', join.sealed) as Record<string, string>;
   const forged = sealPairingMessage(boxKey, 'request', rewrite({ ...original }, attacker));
@@ -99,4 +98,58 @@ it('an untouched request still pairs with equal codes', async () => {
   expect(stolen).toEqual([]);
   expect(seen.sas).toBe(join.sas);
   expect((await b.completeJoin({ sealed })).session.memberName).toBe('Nurse Bo');
+});
+
+it('a relay that knows the link answers with a practice of its own: the new device refuses it', async () => {
+  // The attacker runs its own practice and pairs the new device's unchanged request into it,
+  // then re-seals that answer under the real link's key. Before the link named its practice,
+  // the new device joined the attacker's practice (and would chart into it).
+  const a = await admin();
+  const b = await newcomer();
+  const link = a.startPairing();
+  const join = await b.beginJoin({
+    secret: link.secret,
+    name: 'Nurse Bo',
+    deviceName: 'Exam tablet',
+    passphrase: 'bo own passphrase',
+  });
+  const { boxKey } = pairingIds(linkSecret(link));
+  const request = openPairingMessage(boxKey, 'request', join.sealed);
+  const mallory = await admin();
+  const own = pairingIds(linkSecret(mallory.startPairing())).boxKey;
+  const seen = mallory.openPairingRequest({
+    sealed: sealPairingMessage(own, 'request', request),
+  });
+  expect(seen.sas).not.toBe(join.sas); // another secret: codes differ, but only the admin sees both
+  const { sealed } = await mallory.answerPairing({ role: 'admin' });
+  const resealed = sealPairingMessage(
+    boxKey,
+    'response',
+    openPairingMessage(own, 'response', sealed),
+  );
+  const refused = await b.completeJoin({ sealed: resealed }).catch((e: Error) => e);
+  expect(refused).toMatchObject({ code: 'bad-input' });
+  expect((refused as Error).message).toMatch(
+    /another practice than the one the pairing link names/,
+  );
+  expect((await b.status()).slots).toEqual([]);
+});
+
+it('refuses a link without the practice it names, or with a damaged one, clearly', async () => {
+  const a = await admin();
+  const link = a.startPairing();
+  const [secret, anchor] = link.secret.split('.') as [string, string];
+  const attempt = async (code: string) => {
+    const b = await newcomer();
+    return b
+      .beginJoin({ secret: code, name: 'Bo', deviceName: 'Tab', passphrase: 'bo own passphrase' })
+      .then(
+        () => 'ok',
+        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+      );
+  };
+  expect(await attempt(secret)).toMatch(/bad-input: .*older version of Folio/);
+  expect(await attempt(`${secret}.${anchor.slice(1)}`)).toMatch(/bad-input: .*damaged/);
+  expect(await attempt(`${secret}.${anchor}.x`)).toMatch(/bad-input: .*damaged/);
+  expect(await attempt(link.secret)).toBe('ok');
 });

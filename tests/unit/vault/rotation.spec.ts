@@ -1,7 +1,6 @@
 import 'fake-indexeddb/auto';
 import { beforeAll, expect, it, vi } from 'vitest';
 import {
-  fromBase64Url,
   loadSodium,
   MIN_ARGON2,
   pairingIds,
@@ -10,7 +9,7 @@ import {
   utf8,
   verifyNext,
 } from '../../../src/lib/crypto/index.ts';
-import { stolenKeys } from './helpers.ts';
+import { linkSecret, stolenKeys } from './helpers.ts';
 import { VaultError, VaultService } from '../../../src/lib/vault/service.ts';
 import { openVaultStore, type VaultStore } from '../../../src/lib/vault/store.ts';
 import type { GrantJson } from '../../../src/lib/vault/grants.ts';
@@ -378,7 +377,7 @@ it('never re-adds a removed device under its old keys', async () => {
     .entries.find((e) => e.name === 'Bo')!;
   const attempt = async () => {
     const link = a.startPairing();
-    const { boxKey } = pairingIds(fromBase64Url(link.secret));
+    const { boxKey } = pairingIds(linkSecret(link));
     const request = {
       member: bo.member,
       memberBox: bo.memberBox,
