@@ -2,7 +2,7 @@
  * Page-side client of the vault Worker. Calls are typed by VaultApi; failures reject with a
  * VaultCallError carrying the Worker's code. `terminate()` discards the Worker and every key in it.
  */
-import type { VaultApi, VaultMethod, VaultRequest, VaultResponse } from './protocol';
+import type { VaultApi, VaultMethod, VaultParams, VaultRequest, VaultResponse } from './protocol';
 import { VAULT_WORKER_NAME } from './viewer-guard';
 
 export class VaultCallError extends Error {
@@ -14,8 +14,6 @@ export class VaultCallError extends Error {
     this.name = 'VaultCallError';
   }
 }
-
-type Params<M extends VaultMethod> = Parameters<VaultApi[M]> extends [infer P] ? P : undefined;
 
 export class VaultClient {
   #worker: Worker | null = null;
@@ -54,7 +52,10 @@ export class VaultClient {
     return worker;
   }
 
-  call<M extends VaultMethod>(method: M, params?: Params<M>): Promise<ReturnType<VaultApi[M]>> {
+  call<M extends VaultMethod>(
+    method: M,
+    params?: VaultParams<M>,
+  ): Promise<ReturnType<VaultApi[M]>> {
     const id = this.#nextId++;
     const request: VaultRequest = { id, method, params };
     return new Promise((resolve, reject) => {

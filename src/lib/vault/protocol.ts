@@ -1,6 +1,8 @@
 /**
  * The message protocol between the page (client.ts) and the vault Worker (vault.worker.ts).
- * Requests name a method of VaultService; results are structured-cloned summaries, never keys.
+ * Requests name a method of VaultApi; results are structured-cloned summaries, never keys. The
+ * Worker answers each through its entry in VAULT_HANDLERS (dispatch.ts), which tsc checks
+ * against VaultApi.
  */
 import type { EnvelopeKind, MemberList, Refusal } from '$lib/crypto';
 import type { Role, SlotSummary } from './records';
@@ -97,38 +99,9 @@ export interface VaultApi {
 
 export type VaultMethod = keyof VaultApi;
 
-export const VAULT_METHODS: readonly VaultMethod[] = [
-  'status',
-  'createPractice',
-  'addMember',
-  'unlock',
-  'unlockWithRecovery',
-  'changePassphrase',
-  'resetPassphrase',
-  'setAutoLock',
-  'setRelayUrl',
-  'practiceIndex',
-  'createChartKey',
-  'loadChartKeys',
-  'seal',
-  'openMany',
-  'exportBackup',
-  'memberLists',
-  'updateMemberLists',
-  'relayProof',
-  'roomFor',
-  'startPairing',
-  'openPairingRequest',
-  'answerPairing',
-  'beginJoin',
-  'completeJoin',
-  'restoreBackup',
-  'removeMember',
-  'activateRemoval',
-  'acceptRotation',
-  'rotateChartKey',
-  'rotateChartKeyIfStale',
-];
+/** The params of a method as the page passes them (undefined for methods without). */
+export type VaultParams<M extends VaultMethod> =
+  Parameters<VaultApi[M]> extends [infer P] ? P : undefined;
 
 export interface VaultRequest {
   id: number;

@@ -7,7 +7,8 @@ import {
   viewerRefusal,
   workerNameFor,
 } from '../../../src/lib/vault/viewer-guard.ts';
-import { VAULT_METHODS, type VaultRequest } from '../../../src/lib/vault/protocol.ts';
+import { VAULT_METHODS } from '../../../src/lib/vault/dispatch.ts';
+import type { VaultRequest } from '../../../src/lib/vault/protocol.ts';
 
 it('crossing between the viewer and the app always needs a full page load', () => {
   expect(needsFullLoad('/view', '/')).toBe(true);

@@ -2,8 +2,13 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import { loadSodium, MIN_ARGON2 } from '../../../src/lib/crypto/index.ts';
-import { dispatch } from '../../../src/lib/vault/dispatch.ts';
-import type { VaultRequest } from '../../../src/lib/vault/protocol.ts';
+import {
+  dispatch,
+  VAULT_HANDLERS,
+  VAULT_METHODS,
+  type VaultHandlers,
+} from '../../../src/lib/vault/dispatch.ts';
+import type { VaultMethod, VaultRequest } from '../../../src/lib/vault/protocol.ts';
 import { VaultService } from '../../../src/lib/vault/service.ts';
 import { openVaultStore } from '../../../src/lib/vault/store.ts';
 
@@ -56,4 +61,93 @@ it('never rejects, whatever arrives', async () => {
     ),
     { numRuns: 150 },
   );
+});
+
+/** The wire contract: every method the page may call (changing it changes the protocol). */
+const WIRE_METHODS: VaultMethod[] = [
+  'status',
+  'createPractice',
+  'addMember',
+  'unlock',
+  'unlockWithRecovery',
+  'changePassphrase',
+  'resetPassphrase',
+  'setAutoLock',
+  'setRelayUrl',
+  'practiceIndex',
+  'createChartKey',
+  'loadChartKeys',
+  'seal',
+  'openMany',
+  'exportBackup',
+  'memberLists',
+  'updateMemberLists',
+  'relayProof',
+  'roomFor',
+  'startPairing',
+  'openPairingRequest',
+  'answerPairing',
+  'beginJoin',
+  'completeJoin',
+  'restoreBackup',
+  'removeMember',
+  'activateRemoval',
+  'acceptRotation',
+  'rotateChartKey',
+  'rotateChartKeyIfStale',
+];
+
+it('has a handler for every method of the protocol, and no other', async () => {
+  expect([...VAULT_METHODS].sort()).toEqual([...WIRE_METHODS].sort());
+  // Each one reaches the service (a locked, empty one here): none is answered as unknown.
+  const fresh = new VaultService({
+    store: await openVaultStore('dispatch-methods-test'),
+    params: MIN_ARGON2,
+  });
+  for (const [i, method] of WIRE_METHODS.entries()) {
+    const response = await dispatch(fresh, { id: i, method, params: {} });
+    expect(response, method).not.toMatchObject({ error: { message: 'Unknown request' } });
+  }
+});
+
+it('every public method of VaultService is on the protocol, except the Worker-internal ones', () => {
+  const proto = VaultService.prototype as unknown as Record<string, unknown>;
+  const methods = Object.getOwnPropertyNames(proto).filter(
+    (name) =>
+      name !== 'constructor' &&
+      typeof Object.getOwnPropertyDescriptor(proto, name)?.value === 'function',
+  );
+  expect(methods.filter((m) => !(WIRE_METHODS as string[]).includes(m)).sort()).toEqual([
+    'lock',
+    'nextSeq',
+  ]);
+});
+
+it('refuses names that are not handlers: Worker-internal methods and Object.prototype keys', async () => {
+  const names = ['lock', 'nextSeq', 'toString', 'constructor', '__proto__', 'hasOwnProperty', ''];
+  for (const [i, method] of names.entries()) {
+    const request = { id: i, method, params: {} } as unknown as VaultRequest;
+    expect(await dispatch(service, request), method).toEqual({
+      id: i,
+      ok: false,
+      error: { code: 'bad-input', message: 'Unknown request' },
+    });
+  }
+  expect(
+    await dispatch(service, { id: 9, method: 42, params: {} } as unknown as VaultRequest),
+  ).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+});
+
+it('tsc refuses a handler map with a method missing or one too many', () => {
+  const { seal, ...withoutSeal } = VAULT_HANDLERS;
+  // @ts-expect-error — 'seal' is missing.
+  const missing: VaultHandlers = withoutSeal;
+  const extra = {
+    ...VAULT_HANDLERS,
+    // @ts-expect-error — VaultApi declares no 'exportKeys'.
+    exportKeys: () => null,
+  } satisfies VaultHandlers;
+  expect(Object.keys(missing)).not.toContain('seal');
+  expect(Object.keys(extra)).toContain('exportKeys');
+  expect(typeof seal).toBe('function');
 });
