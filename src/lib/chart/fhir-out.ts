@@ -25,6 +25,7 @@ import { exportReferenceMap, rewriteReferences } from '../fhir/r4/references';
 import { patientOf } from './fhir-in';
 import { fromSource as sourceOf } from './fhir-source';
 import type { ChartModel } from './model';
+import { SECTIONS, type ExportContext } from './sections';
 
 export type { FhirResource } from './fhir-codes';
 import {
@@ -85,9 +86,6 @@ const concept = (text: string, coding?: Coding) =>
 const status = (system: string, code: string) => ({
   coding: [{ system: `${TERMINOLOGY}/${system}`, code }],
 });
-
-/** A FHIR dateTime from an ISO timestamp or a calendar date (kept as given). */
-const dateTime = (value: string | undefined) => (value ? value : undefined);
 
 function base64Utf8(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -235,31 +233,11 @@ export function chartToFhir(
   });
   out.push(source ? mergePatient(source, generatedPatient, p) : generatedPatient);
 
-  for (const e of wants('problem') ? model.problems() : []) {
-    const d = e.data;
-    const inError = d.verificationStatus === 'entered-in-error';
-    out.push(
-      ...fromSource(
-        e,
-        compact({
-          resourceType: 'Condition',
-          id: e.id,
-          // con-5: no clinical status on an entered-in-error condition.
-          clinicalStatus: inError ? undefined : status('condition-clinical', d.clinicalStatus),
-          verificationStatus: status('condition-ver-status', d.verificationStatus),
-          category: [
-            {
-              coding: [{ system: `${TERMINOLOGY}/condition-category`, code: 'problem-list-item' }],
-            },
-          ],
-          code: concept(d.text, d.code),
-          subject,
-          onsetDateTime: dateTime(d.onsetDate),
-          abatementDateTime: dateTime(d.abatementDate),
-          recordedDate: e.createdAt,
-        }),
-      ),
-    );
+  const context: ExportContext = { subject, addenda: (id) => model.addenda(id) };
+  for (const section of SECTIONS) {
+    if (!wants(section.name)) continue;
+    for (const e of model.entries(section.name))
+      out.push(...fromSource(e, section.fhirOut.render(e, context)));
   }
 
   for (const e of wants('medication') ? model.medications() : []) {

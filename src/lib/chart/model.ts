@@ -8,6 +8,10 @@ import { vaccineByCode } from './cvx';
 import { today } from './dates';
 import type { FhirResource } from './fhir-codes';
 import type { ImportPlan } from './fhir-in';
+import { ChartError } from './errors';
+import { sectionNamed } from './sections';
+import { problemCommands, type ProblemInput } from './sections/problems';
+import type { EntryStore } from './sections/section';
 import { Checker, bmi, checkVitals, ValidationError } from './validate';
 import {
   SHAREABLE_SECTIONS,
@@ -24,20 +28,13 @@ import {
   type Patient,
   type Problem,
   type Section,
+  type ShareableSection,
   type ShareLink,
   type SoapField,
   type Vitals,
 } from './types';
 
-export class ChartError extends Error {
-  constructor(
-    readonly code: 'no-entry' | 'note-signed' | 'has-active-allergies' | 'no-consent',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ChartError';
-  }
-}
+export { ChartError };
 
 const GENDERS = ['female', 'male', 'other', 'unknown'] as const;
 
@@ -152,36 +149,41 @@ export class ChartModel {
     this.#doc.updateEntry(id, clean(changes), this.#now());
   }
 
+  /** What the sections' commands (sections/*.ts) write through. */
+  readonly #store: EntryStore = {
+    list: (section, dateKey) => this.#list(section, dateKey),
+    entry: (id, section) => this.#entry(id, section),
+    add: (section, fields, texts) => this.#add(section, fields, texts),
+    update: (id, changes) => this.#update(id, changes),
+    text: (id, field) => this.#doc.text(id, field),
+    now: () => this.#now(),
+  };
+
   /** Marks any entry as entered in error (it stays visible in history, struck through). */
   markEnteredInError(id: string): void {
     const entry = this.#entry(id);
     const key =
-      entry.section === 'problem' || entry.section === 'allergy' ? 'verificationStatus' : 'status';
+      sectionNamed(entry.section)?.errorField ??
+      (entry.section === 'allergy' ? 'verificationStatus' : 'status');
     this.#update(id, { [key]: 'entered-in-error' });
+  }
+
+  /** A registry section's entries, newest first by its clinical date. */
+  entries<T>(name: ShareableSection): Entry<T>[] {
+    const section = sectionNamed(name);
+    if (!section) throw new Error(`no section ${name}`);
+    return this.#list<T>(name, section.sortBy);
   }
 
   // Problems (Condition)
   problems(): Entry<Problem>[] {
-    return this.#list<Problem>('problem', 'onsetDate');
+    return problemCommands.list(this.#store);
   }
-  addProblem(
-    input: Omit<Problem, 'clinicalStatus' | 'verificationStatus'> & Partial<Problem>,
-  ): string {
-    new Checker()
-      .required('text', input.text, 'Problem')
-      .maxLength('text', input.text, 300, 'Problem')
-      .date('onsetDate', input.onsetDate, 'Onset date')
-      .done();
-    return this.#add('problem', {
-      clinicalStatus: 'active',
-      verificationStatus: 'confirmed',
-      ...input,
-    });
+  addProblem(input: ProblemInput): string {
+    return problemCommands.add(this.#store, input);
   }
   resolveProblem(id: string, abatementDate?: string): void {
-    new Checker().date('abatementDate', abatementDate, 'Resolved date').done();
-    this.#entry(id, 'problem');
-    this.#update(id, { clinicalStatus: 'resolved', abatementDate });
+    problemCommands.resolve(this.#store, id, abatementDate);
   }
 
   // Medications (MedicationRequest)

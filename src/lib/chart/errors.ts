@@ -1,0 +1,10 @@
+/** Errors of chart commands that are not validation problems (those are ValidationError). */
+export class ChartError extends Error {
+  constructor(
+    readonly code: 'no-entry' | 'note-signed' | 'has-active-allergies' | 'no-consent',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChartError';
+  }
+}

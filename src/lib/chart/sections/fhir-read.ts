@@ -1,0 +1,38 @@
+/**
+ * Plain-value readers for untrusted FHIR JSON (fhir-in.ts and the sections' import mapping):
+ * anything of an unexpected shape reads as empty, nothing throws.
+ */
+import { isCalendarDate } from '../dates';
+import type { Coding } from '../types';
+
+export type Json = Record<string, unknown>;
+
+export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+export const obj = (v: unknown): Json =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const codings = (v: unknown): Json[] => arr(obj(v).coding).map(obj);
+export const firstCode = (v: unknown) => str(codings(v)[0]?.code);
+
+/** The calendar date of a FHIR date/dateTime ('' when absent or not a real date). */
+export function dateOf(value: unknown): string {
+  const d = str(value).slice(0, 10);
+  return isCalendarDate(d) ? d : '';
+}
+
+export function conceptText(v: unknown): string {
+  const c = obj(v);
+  return str(c.text) || str(codings(c)[0]?.display) || str(codings(c)[0]?.code);
+}
+
+/** The first coding of a concept (system + code + display), preferring `systems` in order. */
+export function codingOf(v: unknown, systems: string[] = []): Coding | undefined {
+  const all = codings(v).filter((c) => str(c.code));
+  const pick = systems.map((s) => all.find((c) => str(c.system) === s)).find(Boolean) ?? all[0];
+  return pick
+    ? { system: str(pick.system), code: str(pick.code), display: str(pick.display) }
+    : undefined;
+}
+
+export const isCategory = (r: Json, code: string) =>
+  arr(r.category).some((c) => codings(c).some((x) => str(x.code) === code));

@@ -1,0 +1,93 @@
+/**
+ * What every chart section (sections/<name>.ts) declares, and the shared machinery its commands
+ * run on. The registry (sections/index.ts) lists the sections in tab order; the chart model,
+ * FHIR export and import, the chart UI and the share scopes all go through it.
+ */
+import type { EntryRecord, TextHandle } from '$lib/crdt/chart-doc';
+import type { FhirResource } from '../fhir-codes';
+import type { Addendum, Entry, Section, ShareableSection } from '../types';
+
+/** The entry store a section's commands write through (ChartModel provides it). */
+export interface EntryStore {
+  /** The section's entries, newest first by `dateKey` (then by when recorded). */
+  list<T>(section: Section, dateKey: string): Entry<T>[];
+  /** @throws ChartError('no-entry') */
+  entry(id: string, section?: Section): EntryRecord;
+  add(section: Section, fields: object, texts?: Record<string, string>): string;
+  update(id: string, changes: object): void;
+  text(id: string, field: string): TextHandle;
+  now(): string;
+}
+
+/** What a section's FHIR rendering needs besides the entry. */
+export interface ExportContext {
+  subject: { reference: string };
+  addenda(noteId: string): Entry<Addendum>[];
+}
+
+/** Fields of one planned chart entry (the source resource(s) go in `fhir`). */
+export type PlannedFields = Record<string, unknown>;
+
+/**
+ * Reads the resources of an import for one section. `take` answers the fields of the entry a
+ * resource becomes, `'gathered'` when it was taken into an entry `finish` makes (several
+ * resources per entry), or null when Folio does not model it (it is then kept verbatim).
+ */
+export interface SectionImporter {
+  take(resource: FhirResource): PlannedFields | 'gathered' | null;
+  finish?(): PlannedFields[];
+}
+
+export interface SectionDescriptor<T = unknown> {
+  /** The section name entries are stored under (the Yjs layout) and consents name. */
+  name: ShareableSection;
+  /** Plural label (share scopes, headings). */
+  label: string;
+  /** The chart tab. */
+  tab: string;
+  /** The ChartView / ChartModel list this section's entries are read from. */
+  viewKey: string;
+  /** The clinical date entries are sorted by (newest first). */
+  sortBy: string;
+  /** The field `markEnteredInError` sets. */
+  errorField: 'status' | 'verificationStatus';
+  /** One line describing an entry (summary, lists). */
+  summaryLine(entry: Entry<T>): string;
+  /** The Summary tab's panel for this section, if it has one. */
+  summary?: {
+    title: string;
+    /** Shown when nothing is picked. */
+    empty: string;
+    /** What the panel lists; a `text` panel shows the first only, as a paragraph. */
+    pick(entries: Entry<T>[]): Entry<T>[];
+    as: 'list' | 'text';
+    tone?: 'alert';
+  };
+  fhirOut: {
+    /** The resource types an entry is exported as. */
+    types: readonly string[];
+    /** Folio's own rendering of an entry (fhir-out lays it over an imported source). */
+    render(entry: Entry<T>, context: ExportContext): FhirResource[];
+  };
+  /** How imported resources become entries of this section (absent: never imported). */
+  fhirIn?: {
+    types: readonly string[];
+    /** A finer test than the resource type (e.g. an Observation's category). */
+    matches?(resource: FhirResource): boolean;
+    importer(): SectionImporter;
+  };
+}
+
+/** An importer for sections where one resource makes one entry. */
+export function oneToOne(read: (resource: FhirResource) => object | null): () => SectionImporter {
+  return () => ({
+    take: (resource) => {
+      const fields = read(resource);
+      return fields ? { ...fields } : null;
+    },
+  });
+}
+
+/** Identity helper that keeps a descriptor's entry type. */
+export const defineSection = <T>(descriptor: SectionDescriptor<T>): SectionDescriptor<T> =>
+  descriptor;

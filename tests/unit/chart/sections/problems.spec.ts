@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkProblem,
+  problemOf,
+  problems,
+  problemToFhir,
+} from '../../../../src/lib/chart/sections/problems.ts';
+import { context, entry, issues } from './helpers.ts';
+
+describe('problems', () => {
+  it('need a text of at most 300 characters and a real, past onset date', () => {
+    expect(issues(() => checkProblem({ text: 'Hypertension', onsetDate: '2020-01-01' }))).toEqual(
+      [],
+    );
+    expect(issues(() => checkProblem({ text: ' ', onsetDate: '2020-02-30' }))).toEqual([
+      'text: Problem is required.',
+      'onsetDate: Onset date is not a real date (use YYYY-MM-DD).',
+    ]);
+    expect(issues(() => checkProblem({ text: 'x'.repeat(301), onsetDate: '2999-01-01' }))).toEqual([
+      'text: Problem is too long (300 characters at most).',
+      'onsetDate: Onset date cannot be in the future.',
+    ]);
+  });
+
+  it('export as a problem-list Condition, without clinical status once entered in error', () => {
+    const code = { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10', display: 'HTN' };
+    const active = entry({
+      text: 'Hypertension',
+      code,
+      onsetDate: '2020-01-01',
+      clinicalStatus: 'active' as const,
+      verificationStatus: 'confirmed' as const,
+    });
+    expect(problemToFhir(active, context)).toEqual({
+      resourceType: 'Condition',
+      id: 'e1',
+      clinicalStatus: {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' },
+        ],
+      },
+      verificationStatus: {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status',
+            code: 'confirmed',
+          },
+        ],
+      },
+      category: [
+        {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/condition-category',
+              code: 'problem-list-item',
+            },
+          ],
+        },
+      ],
+      code: { coding: [code], text: 'Hypertension' },
+      subject: { reference: 'Patient/p1' },
+      onsetDateTime: '2020-01-01',
+      recordedDate: '2024-01-02T03:04:05.000Z',
+    });
+    const wrong = problemToFhir(
+      entry({ ...active.data, verificationStatus: 'entered-in-error' as const }),
+      context,
+    );
+    expect(wrong.clinicalStatus).toBeUndefined();
+    expect(problems.fhirOut.render(active, context)).toEqual([problemToFhir(active, context)]);
+  });
+
+  it('import a Condition, mapping statuses Folio does not model to the nearest', () => {
+    const fields = problemOf({
+      resourceType: 'Condition',
+      id: 'c1',
+      code: {
+        coding: [
+          { system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertension' },
+          { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10', display: 'HTN' },
+        ],
+      },
+      clinicalStatus: { coding: [{ code: 'remission' }] },
+      verificationStatus: { coding: [{ code: 'provisional' }] },
+      onsetPeriod: { start: '2019-05-06T10:00:00Z' },
+    });
+    expect(fields).toEqual({
+      text: 'Hypertension',
+      code: { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10', display: 'HTN' },
+      onsetDate: '2019-05-06',
+      clinicalStatus: 'inactive',
+      verificationStatus: 'confirmed',
+    });
+    expect(problemOf({ resourceType: 'Condition', id: 'c2', code: {} })).toBeNull();
+  });
+});
