@@ -16,6 +16,9 @@
  * Settings shows them) this relay admits; default: any practice, registered on first use at a
  * limited rate per address. FOLIO_PRACTICE_QUOTA_GB — storage one practice's rooms may use
  * (default 64).
+ *
+ * FOLIO_METRICS_TOKEN: a bearer token that lets Prometheus read /metrics from another machine;
+ * without it, /metrics answers only requests from this machine.
  */
 import { resolve } from 'node:path';
 
@@ -30,13 +33,21 @@ export interface RelayConfig {
   appOrigins?: string[];
   /** Public origin of this relay (FOLIO_PUBLIC_URL); undefined: the bound address. */
   publicUrl?: string;
+  /** FOLIO_METRICS_TOKEN, when set. */
+  metricsToken?: string;
   /** FOLIO_PRACTICES and FOLIO_PRACTICE_QUOTA_GB, when set. */
   practiceLimits?: { allow?: string[]; quotaBytes?: number };
 }
 
 export class ConfigError extends Error {
   constructor(
-    readonly code: 'bad-port' | 'bad-host' | 'bad-origin' | 'bad-public-url' | 'bad-practices',
+    readonly code:
+      | 'bad-port'
+      | 'bad-host'
+      | 'bad-origin'
+      | 'bad-public-url'
+      | 'bad-practices'
+      | 'bad-metrics-token',
     message: string,
   ) {
     super(message);
@@ -98,7 +109,20 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
     appOrigins: optional(readOrigins('FOLIO_APP_ORIGINS', env.FOLIO_APP_ORIGINS)),
     publicUrl: publicOrigin(env.FOLIO_PUBLIC_URL),
     practiceLimits: practiceSettings(env),
+    metricsToken: metricsToken(env.FOLIO_METRICS_TOKEN),
   };
+}
+
+/** FOLIO_METRICS_TOKEN: at least 32 characters; throws ConfigError('bad-metrics-token'). */
+export function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length < 32 || /\s/.test(raw)) {
+    throw new ConfigError(
+      'bad-metrics-token',
+      'FOLIO_METRICS_TOKEN must be at least 32 characters without spaces (e.g. openssl rand -hex 32)',
+    );
+  }
+  return raw;
 }
 
 /** FOLIO_PRACTICES and FOLIO_PRACTICE_QUOTA_GB; throws ConfigError('bad-practices'). */

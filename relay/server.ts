@@ -11,7 +11,8 @@ import type { Duplex } from 'node:stream';
 import { createChangeFeed } from './changes.ts';
 import { allowedOrigin, applyCors } from './cors.ts';
 import { contentSecurityPolicies, securityHeaders } from './headers.ts';
-import type { Logger } from './log.ts';
+import { rateLimited, type Logger } from './log.ts';
+import { Metrics, serveMetrics } from './metrics.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
 import { createPractices, type PracticeLimits } from './practices.ts';
 import { createShl, type ShlLimits } from './shl.ts';
@@ -45,6 +46,8 @@ export interface RelayOptions {
   appOrigins?: string[];
   /** Clock for share-link expiry (tests). */
   now?: () => number;
+  /** Bearer token for /metrics (FOLIO_METRICS_TOKEN); without it only loopback may read them. */
+  metricsToken?: string;
 }
 
 export interface Relay {
@@ -66,7 +69,10 @@ function plain(res: ServerResponse, status: number, body: string): void {
 
 /** Starts a relay and resolves once it is listening. */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
-  const { log } = options;
+  const metrics = new Metrics();
+  // Every warning is counted, then written at most 30 times a minute per kind (a hostile client
+  // can trigger refusals at will).
+  const log = metrics.counting(rateLimited(options.log));
   await mkdir(options.dataDir, { recursive: true });
   const signaling = createSignaling({ log, limits: options.signalingLimits });
   const rooms = openRoomStore(options.dataDir);
@@ -95,6 +101,30 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     now: options.now,
   });
 
+  metrics.gauge(
+    'folio_relay_sync_sockets',
+    'Open device sockets on /sync.',
+    () => sync.stats().sockets,
+  );
+  metrics.gauge('folio_relay_rooms_loaded', 'Rooms loaded in memory.', () => sync.stats().rooms);
+  metrics.gauge(
+    'folio_relay_signaling_connections',
+    'Open /signal connections.',
+    () => signaling.connections,
+  );
+  metrics.gauge('folio_relay_rooms_stored', 'Rooms in storage.', () => rooms.totals().rooms);
+  metrics.gauge(
+    'folio_relay_stored_bytes',
+    'Bytes the rooms occupy in storage.',
+    () => rooms.totals().bytes,
+  );
+  metrics.gauge('folio_relay_practices', 'Practices registered.', () => rooms.totals().practices);
+  metrics.gauge('folio_relay_pairing_mailboxes', 'Pairing mailboxes open.', () => pairing.size);
+  metrics.gauge('folio_relay_share_links', 'Share links stored.', () => links.count());
+  metrics.gauge('folio_relay_resident_bytes', 'Resident memory of the relay process.', () =>
+    process.memoryUsage.rss(),
+  );
+
   const appOrigins = options.appOrigins ?? [];
   const headers = Object.entries(securityHeaders(options.connectSrc ?? []));
   const viewerPolicy = contentSecurityPolicies(options.connectSrc ?? []).viewer;
@@ -111,6 +141,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         res.setHeader('Content-Type', 'application/json');
         res.setHeader('Cache-Control', 'no-store');
         res.end(JSON.stringify({ ok: true, signalingConnections: signaling.connections }));
+        return;
+      }
+      if (path === '/metrics') {
+        serveMetrics(req, res, metrics, options.metricsToken);
         return;
       }
       if (path?.startsWith('/pair/') && (await pairing.handle(req, res))) return;

@@ -44,6 +44,8 @@ export interface RoomStore {
   addPractice(practice: string): void;
   /** What the practice's rooms occupy, overhead included; 0 for an unknown practice. */
   practiceBytes(practice: string): number;
+  /** Rooms, bytes stored and practices, for the metrics. */
+  totals(): { rooms: number; bytes: number; practices: number };
   /**
    * The change feed Hocuspocus lacks (PLATFORM.md): which of `rooms` changed after change number
    * `since`, the current change number, and this store's instance id (a new one after the data
@@ -148,6 +150,9 @@ export function openRoomStore(dataDir: string): RoomStore {
     setOwner.run(room, practice, Date.now());
     addBytes.run(bytes, practice);
   });
+  const totals = db.prepare<[], { rooms: number; bytes: number; practices: number }>(
+    'SELECT count(*) AS rooms, coalesce(sum(bytes), 0) AS bytes, (SELECT count(*) FROM practices) AS practices FROM rooms',
+  );
   const changes = db.transaction((rooms: readonly string[], since: number) => {
     const changed = rooms.filter((room) => (changeOf.get(room)?.change ?? 0) > since);
     return { instance, cursor: latest.get()!.cursor, changed };
@@ -196,6 +201,7 @@ export function openRoomStore(dataDir: string): RoomStore {
       putPractice.run(practice, Date.now());
     },
     practiceBytes: (practice) => practiceRow.get(practice)?.bytes ?? 0,
+    totals: () => totals.get()!,
     changes: (rooms, since) => changes(rooms, since),
     close: () => db.close(),
   };

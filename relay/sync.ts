@@ -33,7 +33,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { refusal } from './append-only.ts';
 import { guardConsole } from './console-guard.ts';
-import { rateLimited, type Logger } from './log.ts';
+import type { Logger } from './log.ts';
 import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
 import type { Practices } from './practices.ts';
 import type { RoomStore } from './store.ts';
@@ -110,6 +110,8 @@ interface SocketContext {
 
 export interface SyncEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Open device sockets and loaded rooms, for the metrics. */
+  stats(): { sockets: number; rooms: number };
   close(): Promise<void>;
 }
 
@@ -133,8 +135,9 @@ export function createSync(options: {
     if (total <= 0) unstored.delete(owner);
     else unstored.set(owner, total);
   };
-  // Refusals are what a hostile client can trigger at will: at most 30 lines a minute per kind.
-  const log = rateLimited(options.log);
+  // Refusals are what a hostile client can trigger at will: the relay's logger (server.ts) writes
+  // at most 30 lines a minute per kind, after counting them for the metrics.
+  const { log } = options;
   const unguard = guardConsole(log);
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const socketsPerClient = new PerClient(() => limits.socketsPerClient);
@@ -285,6 +288,7 @@ export function createSync(options: {
     hocuspocus.handleConnection(ws, req, context);
   });
   return {
+    stats: () => ({ sockets: wss.clients.size, rooms: hocuspocus.documents.size }),
     handleUpgrade(req, socket, head) {
       const release = socketsPerClient.acquire(clientOf(req));
       if (!release) {

@@ -35,6 +35,15 @@ describe('relay configuration', () => {
     }
   });
 
+  it('reads FOLIO_METRICS_TOKEN and refuses a short one', () => {
+    expect(readConfig({ FOLIO_METRICS_TOKEN: 't'.repeat(32) }, '/').metricsToken).toBe(
+      't'.repeat(32),
+    );
+    expect(() => readConfig({ FOLIO_METRICS_TOKEN: 'secret' }, '/')).toThrow(
+      /FOLIO_METRICS_TOKEN must be at least 32 characters/,
+    );
+  });
+
   it.each(['abc', '-1', '70000', '80.5', ''])('rejects PORT=%j with a clear message', (port) => {
     expect(() => readConfig({ PORT: port }, '/')).toThrow(ConfigError);
     expect(() => readConfig({ PORT: port }, '/')).toThrow(/PORT must be a whole number/);
