@@ -4,6 +4,7 @@
  * clinical key (a front-desk member can read the list but cannot open a chart).
  *   patients: Y.Map  chartId → { given, family, birthDate, sex, mrn, keyEpoch, wrappedKey, … }
  */
+import { fromBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
 import type { Json } from './chart-doc';
 import type { SealedDoc } from './sealed-doc';
@@ -11,6 +12,94 @@ import type { SealedDoc } from './sealed-doc';
 export interface IndexRecord {
   chartId: string;
   fields: Record<string, Json>;
+}
+
+/** A patient's demographics as the index lists them. */
+export interface IndexDemographics {
+  given: string;
+  family: string;
+  birthDate: string;
+  /** An AdministrativeGender code as written ('unknown' when the entry has none). */
+  gender: string;
+  mrn: string;
+}
+
+/** One wrapped chart key of an entry: its epoch and the key wrapped under the clinical key. */
+export interface ChartKeyWrap {
+  epoch: number;
+  /** base64url */
+  wrappedKey: string;
+}
+
+/**
+ * A patient entry of the practice index, decoded and checked. Stored as one JSON record per chart:
+ * `{ given, family, birthDate, gender, mrn, keyEpoch, wrappedKey, olderKeys? }` (wrappedKey
+ * base64url; olderKeys `[{ epoch, wrappedKey }]`, written by a key rotation); fields this version
+ * does not know are kept when an entry is rewritten.
+ */
+export interface IndexEntry extends IndexDemographics {
+  chartId: string;
+  /** The current chart key, or null when the entry holds none (it cannot be opened with it). */
+  key: ChartKeyWrap | null;
+  /** Keys of the chart before a rotation (only the well-formed ones). */
+  olderKeys: ChartKeyWrap[];
+}
+
+/** Decodes a stored entry; null when it is not a record at all. Untrusted input: never throws. */
+export function decodeIndexEntry(chartId: string, fields: unknown): IndexEntry | null {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return null;
+  const f = fields as Record<string, unknown>;
+  const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
+  const older = Array.isArray(f.olderKeys) ? f.olderKeys : [];
+  return {
+    chartId,
+    given: text(f.given),
+    family: text(f.family),
+    birthDate: text(f.birthDate),
+    gender: typeof f.gender === 'string' ? f.gender : 'unknown',
+    mrn: text(f.mrn),
+    key:
+      typeof f.wrappedKey === 'string'
+        ? { epoch: Number(f.keyEpoch ?? 0), wrappedKey: f.wrappedKey }
+        : null,
+    olderKeys: older.flatMap((k) => {
+      const o = k as { epoch?: unknown; wrappedKey?: unknown } | null;
+      return typeof o?.wrappedKey === 'string' && Number.isSafeInteger(o.epoch)
+        ? [{ epoch: o.epoch as number, wrappedKey: o.wrappedKey }]
+        : [];
+    }),
+  };
+}
+
+/** The stored form of a new chart's entry (key order as every version has written it). */
+export function encodeIndexEntry(
+  demographics: IndexDemographics,
+  key: ChartKeyWrap,
+): Record<string, Json> {
+  return {
+    given: demographics.given,
+    family: demographics.family,
+    birthDate: demographics.birthDate,
+    gender: demographics.gender,
+    mrn: demographics.mrn,
+    keyEpoch: key.epoch,
+    wrappedKey: key.wrappedKey,
+  };
+}
+
+/**
+ * Every wrapped key of an entry's chart, older ones first, as the vault loads them.
+ * @throws CryptoError('bad-record') when a wrapped key is not base64url
+ */
+export function chartKeyWraps(
+  entry: IndexEntry,
+): { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array }[] {
+  const docId = fromBase64Url(entry.chartId);
+  return [...entry.olderKeys, ...(entry.key ? [entry.key] : [])].map((k) => ({
+    docId,
+    epoch: k.epoch,
+    wrappedKey: fromBase64Url(k.wrappedKey),
+  }));
 }
 
 export class IndexDoc {
@@ -38,6 +127,52 @@ export class IndexDoc {
 
   put(chartId: string, fields: Record<string, Json>): void {
     this.#patients.set(chartId, fields);
+  }
+
+  /** Every patient entry, decoded. */
+  entries(): IndexEntry[] {
+    return this.list().flatMap(({ chartId, fields }) => decodeIndexEntry(chartId, fields) ?? []);
+  }
+
+  /** One patient entry, decoded (undefined when the index has none). */
+  entry(chartId: string): IndexEntry | undefined {
+    return decodeIndexEntry(chartId, this.get(chartId)) ?? undefined;
+  }
+
+  /** Lists a new chart with its current wrapped key. */
+  addEntry(chartId: string, demographics: IndexDemographics, key: ChartKeyWrap): void {
+    this.put(chartId, encodeIndexEntry(demographics, key));
+  }
+
+  /** Rewrites an entry's demographics, keeping every other field; false when there is no entry. */
+  updateDemographics(chartId: string, demographics: IndexDemographics): boolean {
+    const current = this.get(chartId);
+    if (!current) return false;
+    this.put(chartId, {
+      ...current,
+      given: demographics.given,
+      family: demographics.family,
+      birthDate: demographics.birthDate,
+      gender: demographics.gender,
+      mrn: demographics.mrn,
+    });
+    return true;
+  }
+
+  /**
+   * A chart was given a new key (lazy rotation after a removal): it becomes the current key and
+   * `older` (every key the chart had) is kept for reading earlier envelopes; other fields stay.
+   */
+  rotateKey(chartId: string, key: ChartKeyWrap, older: ChartKeyWrap[]): boolean {
+    const current = this.get(chartId);
+    if (!current) return false;
+    this.put(chartId, {
+      ...current,
+      keyEpoch: key.epoch,
+      wrappedKey: key.wrappedKey,
+      olderKeys: older.map((k) => ({ epoch: k.epoch, wrappedKey: k.wrappedKey })),
+    });
+    return true;
   }
 
   /**

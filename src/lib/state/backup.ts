@@ -14,8 +14,8 @@ import { describeError, session } from './session.svelte';
 /** A file the unlocked member can download; opening it needs their recovery key. */
 export async function createBackup(): Promise<{ blob: Blob; filename: string; envelopes: number }> {
   await session.flushAll();
-  await practice.open();
-  const envelopes = await practice.store!.exportAll();
+  const { store } = await practice.open();
+  const envelopes = await store.exportAll();
   // The vault seals the digest of exactly these records, in this order, into the slot.
   const slot = await session.vault.call('exportBackup', await recordsDigest(envelopes));
   const text = encodeBackup({

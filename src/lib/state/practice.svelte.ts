@@ -5,17 +5,19 @@
 import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
+import type { Signer } from '$lib/crdt/sealed-doc';
 import type { GrantJson } from '$lib/vault/service';
 import { nowIso } from '$lib/chart/dates';
 import type { ImportPlan } from '$lib/chart/fhir-in';
 import { chartToFhir, type FhirResource } from '$lib/chart/fhir-out';
 import { patientFhirId } from './fhir-id';
 import { ChartModel, checkPatient } from '$lib/chart/model';
-import { ChartDoc, type Json } from '$lib/crdt/chart-doc';
+import { ChartDoc } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
-import { IndexDoc } from '$lib/crdt/index-doc';
+import { chartKeyWraps, IndexDoc, type IndexEntry } from '$lib/crdt/index-doc';
 import { SealedDoc } from '$lib/crdt/sealed-doc';
 import type { CatchUpDoc } from '$lib/sync/catch-up';
+import { removeFromPractice } from '$lib/sync/removal';
 import { session } from './session.svelte';
 import { sync } from './sync.svelte';
 
@@ -31,33 +33,32 @@ export interface PatientSummary {
 /** Compaction threshold: a document with more envelopes than this is compacted after opening. */
 const COMPACT_AFTER = 200;
 
-/** Every wrapped key of a chart in its index entry: the current one and those before a rotation. */
-function chartWraps(
-  chartId: string,
-  fields: Record<string, Json>,
-): { docId: Uint8Array; epoch: number; wrappedKey: Uint8Array }[] {
-  const docId = fromBase64Url(chartId);
-  const older = Array.isArray(fields.olderKeys) ? fields.olderKeys : [];
-  return [
-    ...older.flatMap((k) => {
-      const o = k as { epoch?: unknown; wrappedKey?: unknown } | null;
-      return typeof o?.wrappedKey === 'string' && Number.isSafeInteger(o.epoch)
-        ? [{ docId, epoch: o.epoch as number, wrappedKey: fromBase64Url(o.wrappedKey) }]
-        : [];
-    }),
-    {
-      docId,
-      epoch: Number(fields.keyEpoch ?? 0),
-      wrappedKey: fromBase64Url(String(fields.wrappedKey)),
-    },
-  ];
+/** The practice as opened after unlock (`practice.open()`). */
+export interface OpenedPractice {
+  /** This device's sealed log. */
+  readonly store: EnvelopeStore;
+  /** The practice index (patient list, member lists, grants). */
+  readonly index: IndexDoc;
+  /** The index's sealed document. */
+  readonly indexDoc: SealedDoc;
+  /** The member who unlocked (as when the practice was opened). */
+  readonly self: Signer;
+}
+
+function summaryOf(entry: IndexEntry): PatientSummary {
+  return {
+    chartId: entry.chartId,
+    given: entry.given,
+    family: entry.family,
+    birthDate: entry.birthDate,
+    gender: entry.gender as AdministrativeGender,
+    mrn: entry.mrn,
+  };
 }
 
 class PracticeState {
-  #store: EnvelopeStore | null = null;
-  #index: IndexDoc | null = null;
-  #indexDoc: SealedDoc | null = null;
-  #opening: Promise<void> | null = null;
+  #opened: OpenedPractice | null = null;
+  #opening: Promise<OpenedPractice> | null = null;
   #patients = $state<PatientSummary[]>([]);
   /** Reactive, so an open patient list updates when patients arrive from other devices. */
   #search = $state.raw<PatientSearch<PatientSummary>>(new PatientSearch([]));
@@ -75,38 +76,36 @@ class PracticeState {
     return this.#rejected;
   }
 
-  /** Opens the practice index (once per unlocked session). */
-  open(): Promise<void> {
+  /** Opens the practice index (once per unlocked session); resolves to the opened practice. */
+  open(): Promise<OpenedPractice> {
     this.#opening ??= (async () => {
       const self = session.self;
       if (!self) throw new Error('locked');
-      this.#store = await openEnvelopeStore();
+      const store = await openEnvelopeStore();
       const { docId } = await session.vault.call('practiceIndex');
-      this.#indexDoc = await SealedDoc.open({
-        docId,
-        port: session.port,
-        store: this.#store,
-        self,
-      });
-      this.#index = new IndexDoc(this.#indexDoc);
-      this.#open.add(this.#indexDoc);
-      this.#index.onChange(() => {
-        this.#refresh();
-        void this.#learnMembers();
+      const indexDoc = await SealedDoc.open({ docId, port: session.port, store, self });
+      const index = new IndexDoc(indexDoc);
+      const opened: OpenedPractice = { store, index, indexDoc, self };
+      this.#opened = opened;
+      this.#open.add(indexDoc);
+      index.onChange(() => {
+        this.#refresh(opened);
+        void this.#learnMembers(opened);
         sync.scheduleCatchUp();
       });
       await this.publishMembers();
-      session.beforeLock(() => this.#indexDoc!.flush());
-      addEventListener('pagehide', () => void this.#indexDoc?.flush());
-      this.#refresh();
+      session.beforeLock(() => indexDoc.flush());
+      addEventListener('pagehide', () => void indexDoc.flush());
+      this.#refresh(opened);
       this.#ready = true;
-      void sync.attach(this.#indexDoc);
+      void sync.attach(indexDoc);
       sync.startCatchUp({
-        store: this.#store,
-        docs: () => this.#catchUpDocs(),
-        receive: (doc, envelopes) => this.#receiveClosed(doc.docId, envelopes),
+        store,
+        docs: () => this.#catchUpDocs(opened),
+        receive: (doc, envelopes) => this.#receiveClosed(opened, doc.docId, envelopes),
         isOpen: (key) => this.#openDoc(key) !== undefined,
       });
+      return opened;
     })();
     return this.#opening;
   }
@@ -119,8 +118,8 @@ class PracticeState {
   /** Puts this member's member-list chain into the practice index (other devices learn it). */
   async publishMembers(): Promise<void> {
     const lists = await session.vault.call('memberLists');
-    this.#index?.publishMemberLists(lists);
-    await this.#indexDoc?.flush();
+    this.#opened?.index.publishMemberLists(lists);
+    await this.#opened?.indexDoc.flush();
   }
 
   /**
@@ -131,13 +130,13 @@ class PracticeState {
    * warning (`member-list:<code>`, `grant:<code>`) on the index document. Any list of the chain
    * this device holds that is missing from the index (or was overwritten) is published again.
    */
-  #learnMembers(): Promise<void> {
+  #learnMembers({ index, indexDoc }: OpenedPractice): Promise<void> {
     this.#learning = this.#learning.then(async () => {
-      const lists = (this.#index?.memberLists() ?? []) as unknown as MemberList[];
-      const grants = (this.#index?.grants() ?? []) as unknown as GrantJson[];
+      const lists = index.memberLists() as unknown as MemberList[];
+      const grants = index.grants() as unknown as GrantJson[];
       if (lists.length + grants.length === this.#knownCandidates) {
         // A chart may have been given a new key (lazy rotation) by another device.
-        await this.#reloadOpenKeys();
+        await this.#reloadOpenKeys(index, indexDoc);
         return;
       }
       this.#knownCandidates = lists.length + grants.length;
@@ -145,7 +144,7 @@ class PracticeState {
       try {
         const learned = await session.vault.call('updateMemberLists', { lists });
         changed ||= learned.changed;
-        this.#indexDoc?.setRefusals('member-list', learned.refused);
+        indexDoc.setRefusals('member-list', learned.refused);
       } catch {
         // Locked meanwhile: the next change retries.
         this.#knownCandidates = -1;
@@ -153,12 +152,12 @@ class PracticeState {
       try {
         const rotation = await session.vault.call('acceptRotation', { grants });
         changed ||= rotation.changed;
-        this.#indexDoc?.setRefusals('grant', rotation.refused);
+        indexDoc.setRefusals('grant', rotation.refused);
       } catch {
         this.#knownCandidates = -1;
       }
       try {
-        this.#index?.publishMemberLists(await session.vault.call('memberLists'));
+        index.publishMemberLists(await session.vault.call('memberLists'));
       } catch {
         // Locked meanwhile.
       }
@@ -167,56 +166,43 @@ class PracticeState {
         if (status.session) session.updateSummary(status.session);
         sync.scheduleCatchUp(0);
       }
-      await this.#reloadOpenKeys();
+      await this.#reloadOpenKeys(index, indexDoc);
     });
     return this.#learning;
   }
 
   /** Loads every key of the open charts from the index, then retries their parked envelopes. */
-  async #reloadOpenKeys(): Promise<void> {
+  async #reloadOpenKeys(index: IndexDoc, indexDoc: SealedDoc): Promise<void> {
     const wraps = [...this.#open]
-      .filter((doc) => doc !== this.#indexDoc)
+      .filter((doc) => doc !== indexDoc)
       .flatMap((doc) => {
-        const chartId = toBase64Url(doc.docId);
-        const fields = this.#index?.get(chartId);
-        return fields ? chartWraps(chartId, fields) : [];
+        const entry = index.entry(toBase64Url(doc.docId));
+        return entry ? chartKeyWraps(entry) : [];
       });
     if (wraps.length > 0) await session.vault.call('loadChartKeys', { charts: wraps });
     for (const doc of this.#open) await doc.retryParked();
   }
 
   /**
-   * Admin: removes a device (or a member with all their devices). The highest seq this device has
-   * verified from each author is recorded in the new member list (earlier edits stay valid); the
-   * list and the new keys' grants are published in the index under the current key, and only then
-   * is the new epoch used — so remaining devices can read the grants and the removed one cannot
-   * read anything written afterwards. @throws RotationError / VaultError
+   * Admin: removes a device (or a member with all their devices) — lib/sync/removal.ts: member
+   * list v+1 recording the highest seq verified from each author, published with the new keys'
+   * grants in the index under the current key before the new epoch is used.
+   * @throws RotationError / VaultError
    */
   async removeDevice(target: { member: string; device?: string }): Promise<void> {
-    await this.open();
-    const lastSeqs = await this.#highestSeqs();
-    const { lists, grants } = await session.vault.call('removeMember', { ...target, lastSeqs });
-    this.#index!.publishMemberLists(lists);
-    this.#index!.publishGrants(grants);
-    await this.#indexDoc!.flush();
-    const summary = await session.vault.call('activateRemoval');
+    const opened = await this.open();
+    const summary = await removeFromPractice({
+      envelopes: async () => {
+        await this.#catchUpDocs(opened); // loads every chart key this member holds
+        return (await opened.store.exportAll()).map((r) => r.env);
+      },
+      openMany: (envelopes) => session.vault.call('openMany', { envelopes }),
+      remove: (lastSeqs) => session.vault.call('removeMember', { ...target, lastSeqs }),
+      index: opened.index,
+      flush: () => opened.indexDoc.flush(),
+      activate: () => session.vault.call('activateRemoval'),
+    });
     session.updateSummary(summary);
-  }
-
-  /** The highest seq per author device among every envelope this device holds and can open. */
-  async #highestSeqs(): Promise<Record<string, number>> {
-    await this.#catchUpDocs(); // loads every chart key this member holds
-    const highest: Record<string, number> = {};
-    const records = await this.#store!.exportAll();
-    for (let i = 0; i < records.length; i += 500) {
-      const batch = records.slice(i, i + 500).map((r) => r.env);
-      for (const r of await session.vault.call('openMany', { envelopes: batch })) {
-        if (!r.ok) continue;
-        const key = `${r.author.member}:${r.author.device}`;
-        highest[key] = Math.max(highest[key] ?? -1, r.seq);
-      }
-    }
-    return highest;
   }
 
   /** Stops tracking a chart document that was closed. */
@@ -224,18 +210,11 @@ class PracticeState {
     this.#open.delete(doc);
   }
 
-  #refresh(): void {
-    const list: PatientSummary[] = this.#index!.list().map(({ chartId, fields }) => ({
-      chartId,
-      given: String(fields.given ?? ''),
-      family: String(fields.family ?? ''),
-      birthDate: String(fields.birthDate ?? ''),
-      gender: (fields.gender as AdministrativeGender) ?? 'unknown',
-      mrn: String(fields.mrn ?? ''),
-    }));
+  #refresh({ index, indexDoc }: OpenedPractice): void {
+    const list = index.entries().map(summaryOf);
     this.#patients = list;
     this.#search = new PatientSearch(list);
-    this.#rejected = this.#indexDoc?.rejections.reduce((n, r) => n + r.count, 0) ?? 0;
+    this.#rejected = indexDoc.rejections.reduce((n, r) => n + r.count, 0);
   }
 
   search(query: string, limit = 50): PatientSummary[] {
@@ -262,20 +241,25 @@ class PracticeState {
     }
   }
 
+  /** Opens a sealed document of this practice (a chart). */
+  #sealed(opened: OpenedPractice, docId: Uint8Array): Promise<SealedDoc> {
+    return SealedDoc.open({
+      docId,
+      port: session.port,
+      store: opened.store,
+      self: session.self ?? opened.self,
+    });
+  }
+
   /** Creates the chart and its index entry. @throws ValidationError */
   async createPatient(patient: Patient): Promise<string> {
     checkPatient(patient);
-    await this.open();
+    const opened = await this.open();
     const { docId, epoch, wrappedKey } = await session.vault.call('createChartKey');
-    const chartDoc = await SealedDoc.open({
-      docId,
-      port: session.port,
-      store: this.#store!,
-      self: session.self!,
-    });
+    const chartDoc = await this.#sealed(opened, docId);
     new ChartModel(new ChartDoc(chartDoc)).create(patient);
     await chartDoc.close();
-    return this.#listChart(docId, patient, epoch, wrappedKey);
+    return this.#listChart(opened, docId, patient, epoch, wrappedKey);
   }
 
   /**
@@ -284,7 +268,7 @@ class PracticeState {
    * a new one (the source identifiers stay in the imported Patient). @throws ValidationError
    */
   async importChart(plan: ImportPlan, source: string): Promise<{ chartId: string; added: number }> {
-    await this.open();
+    const opened = await this.open();
     const taken = new Set(this.#patients.map((p) => p.mrn));
     const mrn =
       plan.patient.mrn && !taken.has(plan.patient.mrn) ? plan.patient.mrn : this.nextMrn();
@@ -299,12 +283,7 @@ class PracticeState {
       entity: [{ role: 'source', what: { display: source.slice(0, 200) } }],
     };
     const { docId, epoch, wrappedKey } = await session.vault.call('createChartKey');
-    const chartDoc = await SealedDoc.open({
-      docId,
-      port: session.port,
-      store: this.#store!,
-      self: session.self!,
-    });
+    const chartDoc = await this.#sealed(opened, docId);
     let added = 0;
     try {
       const model = new ChartModel(new ChartDoc(chartDoc));
@@ -313,7 +292,8 @@ class PracticeState {
     } finally {
       await chartDoc.close();
     }
-    return { chartId: await this.#listChart(docId, patient, epoch, wrappedKey), added };
+    const chartId = await this.#listChart(opened, docId, patient, epoch, wrappedKey);
+    return { chartId, added };
   }
 
   /**
@@ -352,6 +332,7 @@ class PracticeState {
 
   /** Adds a new chart to the patient list (with its wrapped key) and queues its upload. */
   async #listChart(
+    { index, indexDoc }: OpenedPractice,
     docId: Uint8Array,
     patient: Patient,
     epoch: number,
@@ -359,33 +340,30 @@ class PracticeState {
   ): Promise<string> {
     const chartId = toBase64Url(docId);
     sync.markDirty(chartId);
-    const fields: Record<string, Json> = {
-      given: patient.given.trim(),
-      family: patient.family.trim(),
-      birthDate: patient.birthDate,
-      gender: patient.gender,
-      mrn: patient.mrn.trim(),
-      keyEpoch: epoch,
-      wrappedKey: toBase64Url(wrappedKey),
-    };
-    this.#index!.put(chartId, fields);
-    await this.#indexDoc!.flush();
+    index.addEntry(
+      chartId,
+      {
+        given: patient.given.trim(),
+        family: patient.family.trim(),
+        birthDate: patient.birthDate,
+        gender: patient.gender,
+        mrn: patient.mrn.trim(),
+      },
+      { epoch, wrappedKey: toBase64Url(wrappedKey) },
+    );
+    await indexDoc.flush();
     return chartId;
   }
 
   /** Keeps the index entry in step with the chart's demographics. */
   async updateIndex(chartId: string, patient: Patient): Promise<void> {
-    const current = this.#index?.get(chartId);
-    if (!current) return;
-    this.#index!.put(chartId, {
-      ...current,
-      given: patient.given,
-      family: patient.family,
-      birthDate: patient.birthDate,
-      gender: patient.gender,
-      mrn: patient.mrn,
-    });
-    await this.#indexDoc!.flush();
+    const opened = this.#opened;
+    if (!opened) return;
+    const { given, family, birthDate, gender, mrn } = patient;
+    if (!opened.index.updateDemographics(chartId, { given, family, birthDate, gender, mrn })) {
+      return;
+    }
+    await opened.indexDoc.flush();
   }
 
   /**
@@ -393,31 +371,25 @@ class PracticeState {
    * @throws Error('no-such-chart' | 'no-chart-key')
    */
   async openChart(chartId: string): Promise<SealedDoc> {
-    await this.open();
-    const entry = this.#index!.get(chartId);
+    const opened = await this.open();
+    const entry = opened.index.entry(chartId);
     if (!entry) throw new Error('no-such-chart');
     const docId = fromBase64Url(chartId);
-    const charts = chartWraps(chartId, entry);
+    const charts = chartKeyWraps(entry);
     const { failed } = await session.vault.call('loadChartKeys', { charts });
     // A removed device may hold only older keys: it opens what it had, nothing newer.
     if (failed.length === charts.length) throw new Error('no-chart-key');
     // After a removal, the first device to open a chart gives it a new key (lazy rotation).
     const rotated = await session.vault.call('rotateChartKeyIfStale', { docId });
     if (rotated) {
-      this.#index!.put(chartId, {
-        ...entry,
-        keyEpoch: rotated.epoch,
-        wrappedKey: toBase64Url(rotated.wrappedKey),
-        olderKeys: charts.map((c) => ({ epoch: c.epoch, wrappedKey: toBase64Url(c.wrappedKey) })),
-      });
-      await this.#indexDoc!.flush();
+      opened.index.rotateKey(
+        chartId,
+        { epoch: rotated.epoch, wrappedKey: toBase64Url(rotated.wrappedKey) },
+        charts.map((c) => ({ epoch: c.epoch, wrappedKey: toBase64Url(c.wrappedKey) })),
+      );
+      await opened.indexDoc.flush();
     }
-    const doc = await SealedDoc.open({
-      docId,
-      port: session.port,
-      store: this.#store!,
-      self: session.self!,
-    });
+    const doc = await this.#sealed(opened, docId);
     if (doc.envelopeCount > COMPACT_AFTER) void doc.compact().catch(() => undefined);
     doc.onSealed(() => sync.markDirty(chartId));
     this.#open.add(doc);
@@ -430,11 +402,9 @@ class PracticeState {
   }
 
   /** Every chart this device can open, with its sync room (catch-up of charts not open). */
-  async #catchUpDocs(): Promise<CatchUpDoc[]> {
-    const list = (this.#index?.list() ?? []).filter(
-      ({ fields }) => typeof fields.wrappedKey === 'string',
-    );
-    const wraps = list.flatMap(({ chartId, fields }) => chartWraps(chartId, fields));
+  async #catchUpDocs({ index }: OpenedPractice): Promise<CatchUpDoc[]> {
+    const entries = index.entries().filter((entry) => entry.key !== null);
+    const wraps = entries.flatMap(chartKeyWraps);
     if (wraps.length === 0) return [];
     const { failed } = await session.vault.call('loadChartKeys', { charts: wraps });
     // A chart is reachable when at least one of its keys opened.
@@ -444,41 +414,32 @@ class PracticeState {
       failures[key] = (failures[key] ?? 0) + 1;
     }
     const docs: CatchUpDoc[] = [];
-    for (const { chartId, fields } of list) {
-      if ((failures[chartId] ?? 0) >= chartWraps(chartId, fields).length) continue;
-      const chart = { chartId, docId: fromBase64Url(chartId) };
-      const { room, capability } = await session.vault.call('roomFor', {
-        docId: chart.docId,
-        generation: 0,
-      });
-      docs.push({ key: chart.chartId, docId: chart.docId, room, capability });
+    for (const entry of entries) {
+      if ((failures[entry.chartId] ?? 0) >= chartKeyWraps(entry).length) continue;
+      const docId = fromBase64Url(entry.chartId);
+      const { room, capability } = await session.vault.call('roomFor', { docId, generation: 0 });
+      docs.push({ key: entry.chartId, docId, room, capability });
     }
     return docs;
   }
 
   /** Verifies and stores envelopes for a chart that is not open (catch-up). */
-  async #receiveClosed(docId: Uint8Array, envelopes: Uint8Array[]): Promise<void> {
+  async #receiveClosed(
+    opened: OpenedPractice,
+    docId: Uint8Array,
+    envelopes: Uint8Array[],
+  ): Promise<void> {
     const open = this.#openDoc(toBase64Url(docId));
     if (open) {
       await open.receive(envelopes);
       return;
     }
-    const doc = await SealedDoc.open({
-      docId,
-      port: session.port,
-      store: this.#store!,
-      self: session.self!,
-    });
+    const doc = await this.#sealed(opened, docId);
     try {
       await doc.receive(envelopes);
     } finally {
       await doc.close();
     }
-  }
-
-  /** The practice's sealed envelopes and the store, for the encrypted backup. */
-  get store(): EnvelopeStore | null {
-    return this.#store;
   }
 }
 

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { CryptoError } from '../../../src/lib/crypto/errors.ts';
+import {
+  chartKeyWraps,
+  decodeIndexEntry,
+  encodeIndexEntry,
+  IndexDoc,
+} from '../../../src/lib/crdt/index-doc.ts';
+import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
+import { ADA, fakePort } from './fake-port.ts';
+import { envelopeStores } from './stores.ts';
+
+const newStore = envelopeStores('index-doc');
+const CHART = Buffer.from(new Uint8Array(16).fill(9)).toString('base64url');
+const KEY_A = Buffer.from('wrapped-key-a').toString('base64url');
+const KEY_B = Buffer.from('wrapped-key-b').toString('base64url');
+const DEMO = {
+  given: 'Ada',
+  family: 'Lovelace',
+  birthDate: '1815-12-10',
+  gender: 'female',
+  mrn: 'F123456',
+};
+
+async function openIndex(store?: Awaited<ReturnType<typeof newStore>>) {
+  const s = store ?? (await newStore());
+  const sealed = await SealedDoc.open({
+    docId: new Uint8Array(16).fill(4),
+    port: fakePort(ADA),
+    store: s,
+    self: ADA,
+    coalesceMs: 1,
+  });
+  return { index: new IndexDoc(sealed), sealed, store: s };
+}
+
+describe('index entries', () => {
+  it('stores a new chart in the format every version wrote, and reads it back after reopening', async () => {
+    const { index, sealed, store } = await openIndex();
+    index.addEntry(CHART, DEMO, { epoch: 2, wrappedKey: KEY_A });
+    expect(JSON.stringify(index.get(CHART))).toBe(
+      JSON.stringify({
+        given: 'Ada',
+        family: 'Lovelace',
+        birthDate: '1815-12-10',
+        gender: 'female',
+        mrn: 'F123456',
+        keyEpoch: 2,
+        wrappedKey: KEY_A,
+      }),
+    );
+    await sealed.close();
+    const again = await openIndex(store);
+    expect(again.index.entries()).toEqual([
+      { chartId: CHART, ...DEMO, key: { epoch: 2, wrappedKey: KEY_A }, olderKeys: [] },
+    ]);
+    await again.sealed.close();
+  });
+
+  it('updates demographics and rotates keys keeping every other field', async () => {
+    const { index, sealed } = await openIndex();
+    expect(index.updateDemographics(CHART, DEMO)).toBe(false);
+    expect(index.rotateKey(CHART, { epoch: 1, wrappedKey: KEY_A }, [])).toBe(false);
+    expect(index.get(CHART)).toBeUndefined();
+    // An entry from a later version with a field this one does not know.
+    index.put(CHART, { ...encodeIndexEntry(DEMO, { epoch: 0, wrappedKey: KEY_A }), later: 'x' });
+    expect(index.updateDemographics(CHART, { ...DEMO, family: 'King', mrn: 'F999999' })).toBe(true);
+    expect(index.get(CHART)).toEqual({
+      ...encodeIndexEntry(
+        { ...DEMO, family: 'King', mrn: 'F999999' },
+        { epoch: 0, wrappedKey: KEY_A },
+      ),
+      later: 'x',
+    });
+    index.rotateKey(CHART, { epoch: 1, wrappedKey: KEY_B }, [{ epoch: 0, wrappedKey: KEY_A }]);
+    expect(index.get(CHART)).toEqual({
+      ...encodeIndexEntry(
+        { ...DEMO, family: 'King', mrn: 'F999999' },
+        { epoch: 1, wrappedKey: KEY_B },
+      ),
+      later: 'x',
+      olderKeys: [{ epoch: 0, wrappedKey: KEY_A }],
+    });
+    expect(index.entry(CHART)).toMatchObject({
+      family: 'King',
+      key: { epoch: 1, wrappedKey: KEY_B },
+      olderKeys: [{ epoch: 0, wrappedKey: KEY_A }],
+    });
+    await sealed.close();
+  });
+
+  it('decodes untrusted entries without throwing, keeping only well-formed keys', () => {
+    expect(decodeIndexEntry(CHART, null)).toBeNull();
+    expect(decodeIndexEntry(CHART, 'junk')).toBeNull();
+    expect(decodeIndexEntry(CHART, [1, 2])).toBeNull();
+    expect(decodeIndexEntry(CHART, {})).toEqual({
+      chartId: CHART,
+      given: '',
+      family: '',
+      birthDate: '',
+      gender: 'unknown',
+      mrn: '',
+      key: null,
+      olderKeys: [],
+    });
+    const entry = decodeIndexEntry(CHART, {
+      given: 7,
+      gender: 3,
+      mrn: null,
+      wrappedKey: KEY_B,
+      olderKeys: [
+        { epoch: 0, wrappedKey: KEY_A },
+        { epoch: 1.5, wrappedKey: KEY_A },
+        { epoch: 1 },
+        null,
+        'x',
+      ],
+    });
+    expect(entry).toMatchObject({
+      given: '7',
+      gender: 'unknown',
+      mrn: '',
+      key: { epoch: 0, wrappedKey: KEY_B }, // no keyEpoch: epoch 0
+      olderKeys: [{ epoch: 0, wrappedKey: KEY_A }],
+    });
+  });
+
+  it('lists every wrapped key of a chart for the vault, older keys first', () => {
+    const entry = decodeIndexEntry(CHART, {
+      keyEpoch: 1,
+      wrappedKey: KEY_B,
+      olderKeys: [{ epoch: 0, wrappedKey: KEY_A }],
+    })!;
+    const wraps = chartKeyWraps(entry);
+    expect(wraps.map((w) => [w.epoch, Buffer.from(w.wrappedKey).toString()])).toEqual([
+      [0, 'wrapped-key-a'],
+      [1, 'wrapped-key-b'],
+    ]);
+    expect(Buffer.from(wraps[0]!.docId).toString('base64url')).toBe(CHART);
+    expect(chartKeyWraps({ ...entry, key: null, olderKeys: [] })).toEqual([]);
+    expect(() => chartKeyWraps({ ...entry, key: { epoch: 1, wrappedKey: 'not base64!' } })).toThrow(
+      CryptoError,
+    );
+  });
+});
