@@ -3,21 +3,15 @@
  * `lib/sync/reachability.ts` (one source of truth that counts the browser's claim and whether the
  * relay answers). Folio works the same either way (local is the source of truth).
  */
-import { NetworkMonitor, type NetworkSnapshot } from '$lib/sync/reachability';
+import { healthProbe, NetworkMonitor, type NetworkSnapshot } from '$lib/sync/reachability';
 import { healthUrl } from '$lib/sync/signaling-url';
 import { relayLocation } from './relay.svelte';
 
 /** How long a health probe may take before the relay counts as not answering. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-async function probeRelay(): Promise<boolean> {
-  const response = await fetch(healthUrl(relayLocation()), {
-    cache: 'no-store',
-    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-  });
-  await response.body?.cancel();
-  return response.ok;
-}
+/** Probes the relay in use at the time of each probe (it can be changed in Settings). */
+const probeRelay = () => healthProbe(healthUrl(relayLocation()), { timeoutMs: PROBE_TIMEOUT_MS })();
 
 class NetworkState {
   #monitor: NetworkMonitor | null = null;

@@ -40,6 +40,25 @@ export interface ReachabilityOptions {
   healthyEveryMs?: number;
 }
 
+/**
+ * A probe of the relay's health endpoint: true when it answers 200 within `timeoutMs` (the body
+ * is discarded); false for any other status. @throws when the request fails or times out
+ */
+export function healthProbe(
+  url: string,
+  options: { timeoutMs?: number; fetcher?: typeof fetch } = {},
+): () => Promise<boolean> {
+  const fetcher = options.fetcher ?? ((input, init) => fetch(input, init));
+  return async () => {
+    const response = await fetcher(url, {
+      cache: 'no-store',
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  };
+}
+
 const realClock: ReachabilityClock = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),

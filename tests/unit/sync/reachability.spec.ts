@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NetworkMonitor, type NetworkSnapshot } from '../../../src/lib/sync/reachability.ts';
+import {
+  healthProbe,
+  NetworkMonitor,
+  type NetworkSnapshot,
+} from '../../../src/lib/sync/reachability.ts';
 import { manualClock } from '../../kit/clock.ts';
 
 function setup(options: { browserOnline: boolean; relayUp: boolean }) {
@@ -98,5 +102,35 @@ describe('NetworkMonitor', () => {
     expect(state.probes).toBe(1);
     expect(monitor.snapshot.online).toBe(true);
     monitor.stop();
+  });
+});
+
+describe('healthProbe', () => {
+  it('asks the health endpoint afresh each time, discards the body and answers by status', async () => {
+    const asked: { url: string; cache?: string; signal: boolean }[] = [];
+    let status = 200;
+    let cancelled = 0;
+    const fetcher = (async (url: string, init?: RequestInit) => {
+      asked.push({ url, cache: init?.cache, signal: init?.signal instanceof AbortSignal });
+      const body = new ReadableStream({ cancel: () => void cancelled++ });
+      return new Response(body, { status });
+    }) as typeof fetch;
+    const probe = healthProbe('https://relay.example/healthz', { fetcher });
+    expect(await probe()).toBe(true);
+    status = 503;
+    expect(await probe()).toBe(false);
+    expect(asked).toEqual([
+      { url: 'https://relay.example/healthz', cache: 'no-store', signal: true },
+      { url: 'https://relay.example/healthz', cache: 'no-store', signal: true },
+    ]);
+    expect(cancelled).toBe(2);
+  });
+
+  it('fails when the request does not finish in time', async () => {
+    const fetcher = ((_url: string, init?: RequestInit) =>
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)),
+      )) as typeof fetch;
+    await expect(healthProbe('http://x/healthz', { fetcher, timeoutMs: 10 })()).rejects.toThrow();
   });
 });
