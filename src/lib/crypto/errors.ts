@@ -1,4 +1,5 @@
 /** Typed errors of lib/crypto. `code` is a short kebab-case reason, safe to log and show. */
+import { CodedError } from '../coded-error';
 
 export type CryptoErrorCode =
   | 'bad-length'
@@ -21,12 +22,9 @@ export type CryptoErrorCode =
   | 'wrong-recovery-key'
   | 'not-loaded';
 
-export class CryptoError extends Error {
-  constructor(
-    readonly code: CryptoErrorCode,
-    detail?: string,
-  ) {
-    super(detail ? `${code}: ${detail}` : code);
+export class CryptoError extends CodedError<CryptoErrorCode> {
+  constructor(code: CryptoErrorCode, detail?: string) {
+    super(code, detail ? `${code}: ${detail}` : code);
     this.name = 'CryptoError';
   }
 }

@@ -3,12 +3,11 @@
  * since the change number it last saw. Answers are checked before use; anything odd is a
  * SyncError, never a half-read answer.
  */
-export class SyncError extends Error {
-  constructor(
-    readonly code: 'offline' | 'refused' | 'bad-answer',
-    message: string,
-  ) {
-    super(message);
+import { CodedError } from '../coded-error';
+
+export class SyncError extends CodedError<'offline' | 'refused' | 'bad-answer'> {
+  constructor(code: 'offline' | 'refused' | 'bad-answer', message: string) {
+    super(code, message);
     this.name = 'SyncError';
   }
 }

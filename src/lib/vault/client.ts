@@ -4,13 +4,12 @@
  */
 import type { VaultApi, VaultMethod, VaultParams, VaultRequest, VaultResponse } from './protocol';
 import { VAULT_WORKER_NAME } from './viewer-guard';
+import { CodedError } from '../coded-error';
 
-export class VaultCallError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A failed call: the Worker's code (VaultError, CryptoError or 'internal-error') or the page's own. */
+export class VaultCallError extends CodedError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = 'VaultCallError';
   }
 }

@@ -1,4 +1,5 @@
 /** Typed errors of lib/vault. `code` is a short kebab-case reason, safe to log and show. */
+import { CodedError } from '../coded-error';
 
 export type VaultErrorCode =
   | 'locked'
@@ -17,12 +18,9 @@ export type VaultErrorCode =
   // Pairing (pairing.ts): the answer does not list this device's own keys exactly.
   | 'pairing-mismatch';
 
-export class VaultError extends Error {
-  constructor(
-    readonly code: VaultErrorCode,
-    message?: string,
-  ) {
-    super(message ?? code);
+export class VaultError extends CodedError<VaultErrorCode> {
+  constructor(code: VaultErrorCode, message?: string) {
+    super(code, message);
     this.name = 'VaultError';
   }
 }

@@ -24,6 +24,18 @@ describe('folio/layers resolves import paths', () => {
       expect(violation(source, file, root), source).toBeNull();
   });
 
+  it('lets every layer, lib/ui and routes import the layer-free src/lib/coded-error.ts', () => {
+    for (const file of [
+      ...['crypto', 'vault', 'crdt', 'sync', 'fhir', 'chart', 'state'].map(
+        (l) => `src/lib/${l}/a.ts`,
+      ),
+      'src/lib/ui/A.svelte',
+      'src/routes/+page.svelte',
+    ])
+      expect(violation('$lib/coded-error', at(file), root), file).toBeNull();
+    expect(violation('../coded-error', at('src/lib/crypto/errors.ts'), root)).toBeNull();
+  });
+
   it('lets routes and UI use lib/state only', () => {
     expect(violation('$lib/state/session.svelte', at('src/routes/+page.svelte'), root)).toBeNull();
     expect(violation('../../lib/vault/client', at('src/routes/x/+page.svelte'), root)).toMatch(

@@ -1,4 +1,6 @@
 /** Why a SMART Health Link could not be made, read or resolved — each with a message for people. */
+import { CodedError } from '../../coded-error';
+
 export type ShlErrorCode =
   | 'not-a-link'
   | 'bad-payload'
@@ -13,14 +15,14 @@ export type ShlErrorCode =
   | 'decrypt-failed'
   | 'refused';
 
-export class ShlError extends Error {
+export class ShlError extends CodedError<ShlErrorCode> {
   constructor(
-    readonly code: ShlErrorCode,
+    code: ShlErrorCode,
     message: string,
     /** For 'wrong-passcode': attempts left before the link is disabled. */
     readonly remainingAttempts?: number,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ShlError';
   }
 }
