@@ -13,41 +13,8 @@ import type { SealingPort, Signer } from '$lib/crdt/sealed-doc';
 
 export type Phase = 'loading' | 'setup' | 'locked' | 'unlocked' | 'failed';
 
-const MESSAGES: Record<string, string> = {
-  'wrong-passphrase': 'That passphrase is not right. Check Caps Lock and try again.',
-  'wrong-recovery-key': 'That recovery key does not belong to this member on this device.',
-  'worker-failed': 'The vault stopped unexpectedly. Reload the page; nothing stored was lost.',
-  locked: 'Folio is locked.',
-  'no-slot': 'That member is not set up on this device.',
-};
-
-/** A readable message for a failed call; never includes entered values or patient data. */
-export function describeError(error: unknown): string {
-  if (error instanceof VaultCallError) {
-    if (MESSAGES[error.code]) return MESSAGES[error.code]!;
-    if (error.code === 'bad-recovery-key') {
-      return 'That recovery key has a typo: check each group of four characters.';
-    }
-    if (
-      [
-        'bad-input',
-        'weak-passphrase',
-        'not-admin',
-        'already-set-up',
-        'unknown-device',
-        'last-admin',
-        'self',
-        'removed',
-        'stale-removal',
-        'pairing-mismatch',
-        'viewer-page',
-      ].includes(error.code)
-    ) {
-      return error.message;
-    }
-  }
-  return 'Something went wrong. Nothing stored was changed.';
-}
+// The sentences live in user-messages.ts; re-exported for callers not yet moved there.
+export { describeError } from './user-messages';
 
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
 
