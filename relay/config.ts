@@ -47,7 +47,8 @@ export class ConfigError extends Error {
       | 'bad-origin'
       | 'bad-public-url'
       | 'bad-practices'
-      | 'bad-metrics-token',
+      | 'bad-metrics-token'
+      | 'bad-tls',
     message: string,
   ) {
     super(message);

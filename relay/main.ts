@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, readConfig } from './config.ts';
 import { createLogger, rateLimited } from './log.ts';
 import { startRelay } from './server.ts';
+import { readTls } from './tls.ts';
 
 // Warnings and errors are rate-limited per event (a flood of bad input cannot flood the log).
 const log = rateLimited(createLogger());
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
     console.error(`Folio relay: no built app in ${config.buildDir}. Run "npm run build" first.`);
     process.exit(1);
   }
-  const relay = await startRelay({ ...config, log });
+  const tls = readTls(process.env, config.publicUrl);
+  const relay = await startRelay({ ...config, tls, log });
   console.log(`Folio is running at ${relay.url}/ (data in ${config.dataDir})`);
 
   let stopping = false;

@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createChangeFeed } from './changes.ts';
@@ -21,6 +22,7 @@ import { createSignaling, type SignalingEndpoint, type SignalingLimits } from '.
 import { serveStatic } from './static.ts';
 import { openRoomStore } from './store.ts';
 import { createSync, type SyncLimits } from './sync.ts';
+import type { TlsFiles } from './tls.ts';
 
 export interface RelayOptions {
   /** TCP port; 0 picks a free one. */
@@ -48,6 +50,8 @@ export interface RelayOptions {
   now?: () => number;
   /** Bearer token for /metrics (FOLIO_METRICS_TOKEN); without it only loopback may read them. */
   metricsToken?: string;
+  /** Certificate and key (PEM) to serve HTTPS with (FOLIO_TLS_CERT/KEY, relay/tls.ts). */
+  tls?: TlsFiles;
 }
 
 export interface Relay {
@@ -129,7 +133,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const headers = Object.entries(securityHeaders(options.connectSrc ?? []));
   const viewerPolicy = contentSecurityPolicies(options.connectSrc ?? []).viewer;
   const sameOrigin = (req: IncomingMessage) => allowedOrigin(req, appOrigins);
-  const server = createServer(async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     if ((req.url ?? '').split('?')[0] === '/view') {
       res.setHeader('Content-Security-Policy', viewerPolicy);
@@ -140,7 +144,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       if (path === '/healthz') {
         res.setHeader('Content-Type', 'application/json');
         res.setHeader('Cache-Control', 'no-store');
-        res.end(JSON.stringify({ ok: true, signalingConnections: signaling.connections }));
+        res.end(
+          JSON.stringify({
+            ok: true,
+            signalingConnections: signaling.connections,
+            // Where devices on the network reach this relay (pairing links use it, not loopback).
+            ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+          }),
+        );
         return;
       }
       if (path === '/metrics') {
@@ -166,7 +177,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       if (!res.headersSent) plain(res, 500, 'Internal error');
       else res.destroy();
     }
-  });
+  };
+  const server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(handler);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -198,7 +212,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   });
   const { port } = server.address() as AddressInfo;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  url = `http://${hostForUrl}:${port}`;
+  url = `${options.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
   log('info', 'relay.listening', { host: options.host, port });
 
   let closing: Promise<void> | null = null;

@@ -148,8 +148,10 @@ export async function pairDevice(
   device: Page,
   name = 'Nurse Bo',
   role: 'clinician' | 'front-desk' | 'admin' = 'clinician',
+  onLink: (link: string) => void = () => {},
 ): Promise<void> {
   const link = await openPairing(admin);
+  onLink(link);
   await joinWith(device, link, name);
   await expect(admin.getByTestId('admin-sas')).toHaveText(
     (await device.getByTestId('device-sas').textContent())!,

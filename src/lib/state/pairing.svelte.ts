@@ -4,13 +4,14 @@
  * public keys; both screens show the same short code; the admin confirms and the sealed answer
  * gives the new device its keys. The relay sees only a mailbox id and ciphertext.
  */
-import { pairingFragment } from '$lib/sync/relay-address';
+import { pairingFragment, shareableOrigins } from '$lib/sync/relay-address';
 import { practice } from './practice.svelte';
 import {
   joinRelay,
   relayEndpoint,
   relayOrigin,
   relayProof,
+  relayPublicUrl,
   setRelay,
   useRelayForJoin,
 } from './relay.svelte';
@@ -41,10 +42,12 @@ async function openProblem(res: Response): Promise<string> {
 
 /**
  * The link a new device opens: this app, the one-time secret, and the relay when it is not this
- * app's own origin (ADR 0010).
+ * app's own origin (ADR 0010). On a loopback page the app and relay are named by the public URL
+ * the relay reports (FOLIO_PUBLIC_URL), since other devices cannot reach this one's loopback.
  */
-export function pairingLink(secret: string): string {
-  return `${location.origin}/pair#${pairingFragment(secret, relayOrigin(), location.origin)}`;
+export function pairingLink(secret: string, publicUrl: string | null = null): string {
+  const { app, relay } = shareableOrigins(location.origin, relayOrigin(), publicUrl);
+  return `${app}/pair#${pairingFragment(secret, relay, app)}`;
 }
 
 export class AdminPairing {
@@ -91,7 +94,7 @@ export class AdminPairing {
       if (res.status !== 201) throw new Error(await openProblem(res));
       this.#mailbox = mailboxId;
       this.#owner = ownerSecret;
-      this.#link = pairingLink(secret);
+      this.#link = pairingLink(secret, await relayPublicUrl());
       const QRCode = await import('qrcode');
       const svg = await QRCode.toString(this.#link, {
         type: 'svg',

@@ -54,6 +54,17 @@ export function joinRelay(): string | null {
   return joining !== null && joining !== location.origin ? joining : null;
 }
 
+/** The public URL the relay says it is reached at (FOLIO_PUBLIC_URL), or null. Never throws. */
+export async function relayPublicUrl(): Promise<string | null> {
+  try {
+    const res = await fetch(`${relayOrigin()}/healthz`, { cache: 'no-store' });
+    const body = (await res.json()) as { publicUrl?: unknown };
+    return typeof body.publicUrl === 'string' ? body.publicUrl : null;
+  } catch {
+    return null;
+  }
+}
+
 async function reachable(origin: string): Promise<boolean> {
   try {
     const res = await fetch(`${origin}/healthz`, { cache: 'no-store' });

@@ -32,3 +32,22 @@ export function readPairingFragment(hash: string): { secret: string; relay: stri
 export function pairingFragment(secret: string, relay: string, appOrigin: string): string {
   return relay === appOrigin ? secret : `${secret}&relay=${encodeURIComponent(relay)}`;
 }
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * The origins a pairing link should name (issue 14 item 1): a device on the clinic network cannot
+ * reach this machine's loopback address, so when this page is on loopback and the relay reports
+ * the public URL it is reached at (FOLIO_PUBLIC_URL, served by the same `npm start`), the link
+ * names that for the app — and for the relay when the relay is this page's own origin.
+ */
+export function shareableOrigins(
+  appOrigin: string,
+  relayOrigin: string,
+  publicUrl: string | null,
+): { app: string; relay: string } {
+  const onLoopback = LOOPBACK.test(new URL(appOrigin).hostname);
+  const reported = originOf(publicUrl);
+  if (!onLoopback || reported === null) return { app: appOrigin, relay: relayOrigin };
+  return { app: reported, relay: relayOrigin === appOrigin ? reported : relayOrigin };
+}
