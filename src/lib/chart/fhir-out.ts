@@ -1,9 +1,7 @@
 /**
  * A chart as FHIR R4 resources (for `Export FHIR`, share links and the practice's EHI export).
- * Every entry maps to the resource its type mirrors (types.ts), with codes kept as system + code +
- * display; vitals become one Observation per measure (blood pressure as the 85354-9 panel with
- * 8480-6 / 8462-4 components, as US Core does); a note becomes an Encounter and a
- * DocumentReference whose attachment holds the note text (signed text once signed, plus addenda).
+ * Each section of the registry (sections/index.ts, in its order) renders its entries as the
+ * resources its type mirrors (sections/<name>.ts), with codes kept as system + code + display.
  * Entries marked entered-in-error are exported with that status — never silently dropped.
  * Resources kept verbatim from an import (`kept`) are appended unchanged. An imported entry is
  * exported as its source resource(s), verbatim until edited (fhir-source.ts).
@@ -14,30 +12,16 @@
  * (done at import since issue 12; at export for charts imported before, where it can still be
  * matched — lib/fhir/r4/references.ts). `#contained` and absolute references are kept.
  */
-import {
-  BP_DIASTOLIC,
-  BP_PANEL,
-  BP_SYSTOLIC,
-  VITAL_MEASURES,
-  type FhirResource,
-} from './fhir-codes';
+import type { FhirResource } from './fhir-codes';
 import { exportReferenceMap, rewriteReferences } from '../fhir/r4/references';
 import { patientOf } from './fhir-in';
 import { fromSource as sourceOf } from './fhir-source';
 import type { ChartModel } from './model';
 import { SECTIONS, type ExportContext } from './sections';
+import { compact, status } from './sections/fhir-write';
+import { SHARE_PURPOSES, SYSTEMS, type Consent, type Entry, type ShareableSection } from './types';
 
 export type { FhirResource } from './fhir-codes';
-import {
-  SHARE_PURPOSES,
-  SYSTEMS,
-  SOAP_FIELDS,
-  type Coding,
-  type Consent,
-  type Entry,
-  type ShareableSection,
-  type Vitals,
-} from './types';
 
 /** FHIR Consent (patient privacy) for a recorded consent to share. */
 function consentResource(e: Entry<Consent>, subject: { reference: string }): FhirResource {
@@ -75,86 +59,6 @@ function consentResource(e: Entry<Consent>, subject: { reference: string }): Fhi
       ...(d.scope === 'all' ? {} : { class: d.scope.map((s) => ({ code: s })) }),
     },
   };
-}
-
-const TERMINOLOGY = 'http://terminology.hl7.org/CodeSystem';
-const OBSERVATION_CATEGORY = `${TERMINOLOGY}/observation-category`;
-
-const concept = (text: string, coding?: Coding) =>
-  coding?.code ? { coding: [{ ...coding }], text } : { text };
-
-const status = (system: string, code: string) => ({
-  coding: [{ system: `${TERMINOLOGY}/${system}`, code }],
-});
-
-function base64Utf8(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
-function compact<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && v !== '' && v !== null),
-  ) as T;
-}
-
-const loinc = (code: string, display: string) => ({
-  coding: [{ system: SYSTEMS.loinc, code, display }],
-  text: display,
-});
-const quantity = (value: number, unit: string | undefined) =>
-  unit ? { value, unit, system: SYSTEMS.ucum, code: unit } : { value };
-
-function vitalsObservations(entry: Entry<Vitals>, subject: object): FhirResource[] {
-  const v = entry.data;
-  const common = {
-    resourceType: 'Observation',
-    status: v.status === 'entered-in-error' ? 'entered-in-error' : 'final',
-    category: [
-      { coding: [{ system: OBSERVATION_CATEGORY, code: 'vital-signs', display: 'Vital Signs' }] },
-    ],
-    subject,
-    effectiveDateTime: v.effectiveDate,
-  };
-  const out: FhirResource[] = [];
-  if (v.systolic !== undefined || v.diastolic !== undefined) {
-    out.push({
-      ...common,
-      id: `${entry.id}-bp`,
-      code: loinc(BP_PANEL.loinc, BP_PANEL.display),
-      component: [
-        ...(v.systolic !== undefined
-          ? [
-              {
-                code: loinc(BP_SYSTOLIC.loinc, BP_SYSTOLIC.display),
-                valueQuantity: quantity(v.systolic, 'mm[Hg]'),
-              },
-            ]
-          : []),
-        ...(v.diastolic !== undefined
-          ? [
-              {
-                code: loinc(BP_DIASTOLIC.loinc, BP_DIASTOLIC.display),
-                valueQuantity: quantity(v.diastolic, 'mm[Hg]'),
-              },
-            ]
-          : []),
-      ],
-    });
-  }
-  for (const m of VITAL_MEASURES) {
-    const value = v[m.key];
-    if (typeof value !== 'number') continue;
-    out.push({
-      ...common,
-      id: `${entry.id}-${m.loinc}`,
-      code: loinc(m.loinc, m.display),
-      valueQuantity: quantity(value, m.ucum),
-    });
-  }
-  return out;
 }
 
 /** An imported Patient with the demographics edited in Folio laid over it. */
@@ -240,187 +144,6 @@ export function chartToFhir(
       out.push(...fromSource(e, section.fhirOut.render(e, context)));
   }
 
-  for (const e of wants('medication') ? model.medications() : []) {
-    const d = e.data;
-    out.push(
-      ...fromSource(
-        e,
-        compact({
-          resourceType: 'MedicationRequest',
-          id: e.id,
-          status: d.status,
-          intent: 'order',
-          medicationCodeableConcept: concept(d.drug, d.code),
-          subject,
-          authoredOn: e.createdAt,
-          dosageInstruction: [
-            compact({
-              text: [d.dose, d.route, d.frequency].filter(Boolean).join(' '),
-              route: d.route ? { text: d.route } : undefined,
-              timing:
-                d.frequency || d.startDate || d.endDate
-                  ? compact({
-                      code: d.frequency ? { text: d.frequency } : undefined,
-                      repeat:
-                        d.startDate || d.endDate
-                          ? { boundsPeriod: compact({ start: d.startDate, end: d.endDate }) }
-                          : undefined,
-                    })
-                  : undefined,
-            }),
-          ],
-        }),
-      ),
-    );
-  }
-
-  for (const e of wants('allergy') ? model.allergies() : []) {
-    const d = e.data;
-    const inError = d.verificationStatus === 'entered-in-error';
-    out.push(
-      ...fromSource(
-        e,
-        compact({
-          resourceType: 'AllergyIntolerance',
-          id: e.id,
-          clinicalStatus: inError
-            ? undefined
-            : status('allergyintolerance-clinical', d.clinicalStatus),
-          verificationStatus: status('allergyintolerance-verification', d.verificationStatus),
-          category: d.category ? [d.category] : undefined,
-          criticality: d.criticality,
-          code: d.noKnownAllergies
-            ? concept('No known allergy', {
-                system: SYSTEMS.snomed,
-                code: '716186003',
-                display: 'No known allergy',
-              })
-            : { text: d.substance },
-          patient: subject,
-          recordedDate: e.createdAt,
-          reaction: d.reaction ? [{ manifestation: [{ text: d.reaction }] }] : undefined,
-        }),
-      ),
-    );
-  }
-
-  for (const e of wants('immunization') ? model.immunizations() : []) {
-    const d = e.data;
-    out.push(
-      ...fromSource(
-        e,
-        compact({
-          resourceType: 'Immunization',
-          id: e.id,
-          status: d.status,
-          vaccineCode: concept(d.vaccine, { system: SYSTEMS.cvx, code: d.cvx, display: d.vaccine }),
-          patient: subject,
-          occurrenceDateTime: d.occurrenceDate,
-          recorded: e.createdAt,
-          lotNumber: d.lotNumber,
-        }),
-      ),
-    );
-  }
-
-  for (const e of wants('vitals') ? model.vitals() : [])
-    out.push(...fromSource(e, vitalsObservations(e, subject)));
-
-  for (const e of wants('lab') ? model.labs() : []) {
-    const d = e.data;
-    const numeric = typeof d.value === 'number';
-    out.push(
-      ...fromSource(
-        e,
-        compact({
-          resourceType: 'Observation',
-          id: e.id,
-          status: d.status === 'entered-in-error' ? 'entered-in-error' : 'final',
-          category: [
-            {
-              coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }],
-            },
-          ],
-          code: loinc(d.loinc, d.name),
-          subject,
-          effectiveDateTime: d.effectiveDate,
-          valueQuantity: numeric
-            ? compact({ ...quantity(d.value as number, d.unit ?? ''), unit: d.unit, code: d.unit })
-            : undefined,
-          valueString: numeric ? undefined : String(d.value),
-          interpretation: d.interpretation
-            ? [
-                {
-                  coding: [
-                    {
-                      system: `${TERMINOLOGY}/v3-ObservationInterpretation`,
-                      code: d.interpretation,
-                    },
-                  ],
-                },
-              ]
-            : undefined,
-          referenceRange:
-            d.low !== undefined || d.high !== undefined
-              ? [
-                  compact({
-                    low: d.low !== undefined ? quantity(d.low, d.unit) : undefined,
-                    high: d.high !== undefined ? quantity(d.high, d.unit) : undefined,
-                  }),
-                ]
-              : undefined,
-        }),
-      ),
-    );
-  }
-
-  for (const e of wants('note') ? model.notes() : []) {
-    const d = e.data;
-    const text = SOAP_FIELDS.map((f) => {
-      const value = d.status === 'signed' && d.signedText ? d.signedText[f] : d[f];
-      return `${f[0]!.toUpperCase()}${f.slice(1)}:\n${value ?? ''}`;
-    }).join('\n\n');
-    const addenda = model.addenda(e.id).map((a) => `Addendum (${a.createdAt}): ${a.data.text}`);
-    const encounterId = `${e.id}-enc`;
-    out.push({
-      resourceType: 'Encounter',
-      id: encounterId,
-      status: d.status === 'entered-in-error' ? 'entered-in-error' : 'finished',
-      class: {
-        system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-        code: 'AMB',
-        display: 'ambulatory',
-      },
-      subject,
-      period: { start: d.date },
-      reasonCode: [{ text: d.title }],
-    });
-    out.push(
-      compact({
-        resourceType: 'DocumentReference',
-        id: e.id,
-        status: d.status === 'entered-in-error' ? 'entered-in-error' : 'current',
-        docStatus: d.status === 'signed' ? 'final' : 'preliminary',
-        type: loinc('11506-3', 'Progress note'),
-        subject,
-        date: d.signedAt ?? e.createdAt,
-        description: d.title,
-        content: [
-          {
-            attachment: {
-              contentType: 'text/plain; charset=utf-8',
-              data: base64Utf8([text, ...addenda].join('\n\n')),
-              title: d.title,
-            },
-          },
-        ],
-        context: {
-          encounter: [{ reference: `Encounter/${encounterId}` }],
-          period: { start: d.date },
-        },
-      }),
-    );
-  }
   if (options.consents ?? sections === 'all') {
     for (const e of model.consents()) out.push(consentResource(e, subject));
   }

@@ -3,5 +3,6 @@ export * from './cvx';
 export * from './dates';
 export * from './model';
 export * from './search';
+export * from './sections';
 export * from './types';
 export * from './validate';

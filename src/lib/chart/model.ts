@@ -4,19 +4,23 @@
  * deleted: mistakes are marked entered-in-error; a signed note changes only by addendum.
  */
 import type { ChartDoc, EntryRecord, Fields, TextHandle } from '$lib/crdt/chart-doc';
-import { vaccineByCode } from './cvx';
 import { today } from './dates';
 import type { FhirResource } from './fhir-codes';
 import type { ImportPlan } from './fhir-in';
 import { ChartError } from './errors';
 import { sectionNamed } from './sections';
+import { allergyCommands, type AllergyInput } from './sections/allergies';
+import { immunizationCommands, type ImmunizationInput } from './sections/immunizations';
+import { labCommands, type LabInput } from './sections/labs';
+import { medicationCommands } from './sections/medications';
+import { noteCommands, type NoteEntry } from './sections/notes';
 import { problemCommands, type ProblemInput } from './sections/problems';
+import { vitalsCommands } from './sections/vitals';
 import type { EntryStore } from './sections/section';
-import { Checker, bmi, checkVitals, ValidationError } from './validate';
+import { Checker } from './validate';
 import {
   SHAREABLE_SECTIONS,
   SHARE_PURPOSES,
-  SOAP_FIELDS,
   type Addendum,
   type Allergy,
   type Consent,
@@ -24,7 +28,6 @@ import {
   type Immunization,
   type LabResult,
   type Medication,
-  type Note,
   type Patient,
   type Problem,
   type Section,
@@ -162,9 +165,7 @@ export class ChartModel {
   /** Marks any entry as entered in error (it stays visible in history, struck through). */
   markEnteredInError(id: string): void {
     const entry = this.#entry(id);
-    const key =
-      sectionNamed(entry.section)?.errorField ??
-      (entry.section === 'allergy' ? 'verificationStatus' : 'status');
+    const key = sectionNamed(entry.section)?.errorField ?? 'status';
     this.#update(id, { [key]: 'entered-in-error' });
   }
 
@@ -175,7 +176,7 @@ export class ChartModel {
     return this.#list<T>(name, section.sortBy);
   }
 
-  // Problems (Condition)
+  // The sections' commands (sections/<name>.ts), run on this chart's entries.
   problems(): Entry<Problem>[] {
     return problemCommands.list(this.#store);
   }
@@ -186,184 +187,77 @@ export class ChartModel {
     problemCommands.resolve(this.#store, id, abatementDate);
   }
 
-  // Medications (MedicationRequest)
   medications(): Entry<Medication>[] {
-    return this.#list<Medication>('medication', 'startDate');
+    return medicationCommands.list(this.#store);
   }
   addMedication(input: Omit<Medication, 'status'>): string {
-    new Checker()
-      .required('drug', input.drug, 'Medication')
-      .maxLength('drug', input.drug, 200, 'Medication')
-      .date('startDate', input.startDate, 'Start date', { past: false })
-      .date('endDate', input.endDate, 'End date', { past: false })
-      .done();
-    if (input.startDate && input.endDate && input.endDate < input.startDate) {
-      throw new ValidationError([
-        { field: 'endDate', message: 'End date is before the start date.' },
-      ]);
-    }
-    return this.#add('medication', { ...input, status: 'active' });
+    return medicationCommands.add(this.#store, input);
   }
   stopMedication(id: string, endDate: string): void {
-    new Checker().date('endDate', endDate, 'Stop date', { required: true, past: false }).done();
-    this.#entry(id, 'medication');
-    this.#update(id, { status: 'stopped', endDate });
+    medicationCommands.stop(this.#store, id, endDate);
   }
 
-  // Allergies (AllergyIntolerance)
   allergies(): Entry<Allergy>[] {
-    return this.#list<Allergy>('allergy', 'createdAt');
+    return allergyCommands.list(this.#store);
   }
   /** Active, confirmed allergies (what the banner shows). */
   activeAllergies(): Entry<Allergy>[] {
-    return this.allergies().filter(
-      (a) => a.data.clinicalStatus === 'active' && a.data.verificationStatus === 'confirmed',
-    );
+    return allergyCommands.active(this.#store);
   }
-  addAllergy(
-    input: Omit<Allergy, 'clinicalStatus' | 'verificationStatus' | 'noKnownAllergies'>,
-  ): string {
-    new Checker()
-      .required('substance', input.substance, 'Substance')
-      .maxLength('substance', input.substance, 200, 'Substance')
-      .oneOf(
-        'criticality',
-        input.criticality ?? 'unable-to-assess',
-        ['low', 'high', 'unable-to-assess'],
-        'Criticality',
-      )
-      .done();
-    // A real allergy refutes an earlier "no known allergies".
-    for (const nka of this.activeAllergies().filter((a) => a.data.noKnownAllergies)) {
-      this.#update(nka.id, { clinicalStatus: 'inactive', verificationStatus: 'refuted' });
-    }
-    return this.#add('allergy', {
-      ...input,
-      clinicalStatus: 'active',
-      verificationStatus: 'confirmed',
-    });
+  addAllergy(input: AllergyInput): string {
+    return allergyCommands.add(this.#store, input);
   }
   /** Records "no known allergies" explicitly. @throws ChartError('has-active-allergies') */
   recordNoKnownAllergies(): string {
-    if (this.activeAllergies().some((a) => !a.data.noKnownAllergies)) {
-      throw new ChartError('has-active-allergies', 'This patient has active allergies recorded.');
-    }
-    return this.#add('allergy', {
-      substance: 'No known allergies',
-      noKnownAllergies: true,
-      clinicalStatus: 'active',
-      verificationStatus: 'confirmed',
-    });
+    return allergyCommands.recordNoKnownAllergies(this.#store);
   }
 
-  // Immunizations
   immunizations(): Entry<Immunization>[] {
-    return this.#list<Immunization>('immunization', 'occurrenceDate');
+    return immunizationCommands.list(this.#store);
   }
-  addImmunization(input: { cvx: string; occurrenceDate: string; lotNumber?: string }): string {
-    const c = new Checker().date('occurrenceDate', input.occurrenceDate, 'Date given', {
-      required: true,
-    });
-    const vaccine = vaccineByCode(input.cvx);
-    if (!vaccine) c.issues.push({ field: 'cvx', message: 'Choose a vaccine from the CVX list.' });
-    c.maxLength('lotNumber', input.lotNumber, 40, 'Lot number').done();
-    return this.#add('immunization', {
-      ...input,
-      vaccine: vaccine!.name,
-      status: 'completed',
-    });
+  addImmunization(input: ImmunizationInput): string {
+    return immunizationCommands.add(this.#store, input);
   }
 
-  // Vitals
   vitals(): Entry<Vitals>[] {
-    return this.#list<Vitals>('vitals', 'effectiveDate');
+    return vitalsCommands.list(this.#store);
   }
   latestVitals(): Entry<Vitals> | undefined {
-    return this.vitals().find((v) => v.data.status !== 'entered-in-error');
+    return vitalsCommands.latest(this.#store);
   }
   recordVitals(
     input: Omit<Vitals, 'status' | 'bmi'>,
     options: { confirmOutliers?: boolean } = {},
   ): string {
-    checkVitals(input, options.confirmOutliers);
-    return this.#add('vitals', {
-      ...input,
-      bmi: bmi(input.weightKg, input.heightCm),
-      status: 'final',
-    });
+    return vitalsCommands.record(this.#store, input, options);
   }
 
-  // Labs
   labs(): Entry<LabResult>[] {
-    return this.#list<LabResult>('lab', 'effectiveDate');
+    return labCommands.list(this.#store);
   }
-  addLab(input: Omit<LabResult, 'status' | 'interpretation'>): string {
-    const c = new Checker()
-      .required('loinc', input.loinc, 'LOINC code')
-      .required('name', input.name, 'Test')
-      .date('effectiveDate', input.effectiveDate, 'Date', { required: true });
-    if (input.loinc && !/^\d{1,7}-\d$/.test(input.loinc))
-      c.issues.push({ field: 'loinc', message: 'LOINC codes look like 2345-7.' });
-    if (input.low !== undefined && input.high !== undefined && input.low > input.high) {
-      c.issues.push({ field: 'low', message: 'The reference range is reversed.' });
-    }
-    c.done();
-    const v = typeof input.value === 'number' ? input.value : Number.NaN;
-    const interpretation =
-      Number.isFinite(v) && (input.low !== undefined || input.high !== undefined)
-        ? input.high !== undefined && v > input.high
-          ? 'H'
-          : input.low !== undefined && v < input.low
-            ? 'L'
-            : 'N'
-        : undefined;
-    return this.#add('lab', { ...input, interpretation, status: 'final' });
+  addLab(input: LabInput): string {
+    return labCommands.add(this.#store, input);
   }
 
-  // Notes
-  notes(): Entry<Note & Record<SoapField, string>>[] {
-    return this.#list<Note & Record<SoapField, string>>('note', 'date');
+  notes(): NoteEntry[] {
+    return noteCommands.list(this.#store);
   }
   newNote(input: { date: string; title: string }): string {
-    new Checker()
-      .date('date', input.date, 'Visit date', { required: true })
-      .required('title', input.title, 'Title')
-      .done();
-    const texts = Object.fromEntries(SOAP_FIELDS.map((f) => [f, '']));
-    return this.#add('note', { ...input, status: 'draft' }, texts);
+    return noteCommands.add(this.#store, input);
   }
   /** The live text of a draft note section. @throws ChartError('note-signed') */
   noteText(id: string, field: SoapField): TextHandle {
-    const note = this.#entry(id, 'note');
-    if (note.fields.status !== 'draft') {
-      throw new ChartError('note-signed', 'A signed note changes only by addendum.');
-    }
-    return this.#doc.text(id, field);
+    return noteCommands.text(this.#store, id, field);
   }
   /** Signs a note: its text is frozen as signed; later changes go in addenda. */
   signNote(id: string): void {
-    const note = this.#entry(id, 'note');
-    if (note.fields.status !== 'draft')
-      throw new ChartError('note-signed', 'This note is already signed.');
-    const signedText = Object.fromEntries(
-      SOAP_FIELDS.map((f) => [f, this.#doc.text(id, f).value()]),
-    );
-    this.#update(id, { status: 'signed', signedAt: this.#now(), signedText });
+    noteCommands.sign(this.#store, id);
   }
   addAddendum(noteId: string, text: string): string {
-    const note = this.#entry(noteId, 'note');
-    if (note.fields.status !== 'signed')
-      throw new ChartError('note-signed', 'Addenda are for signed notes.');
-    new Checker()
-      .required('text', text, 'Addendum')
-      .maxLength('text', text, 20_000, 'Addendum')
-      .done();
-    return this.#add('addendum', { noteId, text });
+    return noteCommands.addAddendum(this.#store, noteId, text);
   }
   addenda(noteId: string): Entry<Addendum>[] {
-    return this.#list<Addendum>('addendum', 'createdAt')
-      .filter((a) => a.data.noteId === noteId)
-      .reverse();
+    return noteCommands.addenda(this.#store, noteId);
   }
 
   // Consent and share links

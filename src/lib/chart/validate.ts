@@ -1,10 +1,9 @@
 /**
  * Input validation for chart commands. Problems are collected per field and reported together;
  * hard errors block the command, outliers (implausible but possible values) need the user's
- * explicit confirmation.
+ * explicit confirmation. Each section's own checks live in its module (sections/<name>.ts).
  */
 import { isCalendarDate, today } from './dates';
-import type { Vitals } from './types';
 
 export interface Issue {
   field: string;
@@ -109,58 +108,4 @@ export class Checker {
       throw new ValidationError(this.issues, this.outliers);
     }
   }
-}
-
-/** Plausibility limits: [impossible below, unusual below, unusual above, impossible above]. */
-export const VITAL_LIMITS = {
-  systolic: { label: 'Systolic BP', unit: 'mmHg', limits: [40, 70, 200, 300] },
-  diastolic: { label: 'Diastolic BP', unit: 'mmHg', limits: [20, 40, 130, 200] },
-  heartRate: { label: 'Heart rate', unit: '/min', limits: [20, 40, 150, 300] },
-  respiratoryRate: { label: 'Respiratory rate', unit: '/min', limits: [4, 8, 30, 80] },
-  temperatureC: { label: 'Temperature', unit: '°C', limits: [25, 35, 40, 45] },
-  spo2: { label: 'SpO₂', unit: '%', limits: [50, 88, 100, 100] },
-  weightKg: { label: 'Weight', unit: 'kg', limits: [0.3, 2, 250, 500] },
-  heightCm: { label: 'Height', unit: 'cm', limits: [20, 45, 220, 260] },
-} as const satisfies Record<
-  string,
-  { label: string; unit: string; limits: [number, number, number, number] }
->;
-
-export type VitalKey = keyof typeof VITAL_LIMITS;
-
-export function checkVitals(v: Partial<Vitals>, confirmOutliers = false): void {
-  const c = new Checker().date('effectiveDate', v.effectiveDate, 'Date', { required: true });
-  let any = false;
-  for (const [key, spec] of Object.entries(VITAL_LIMITS) as [
-    VitalKey,
-    (typeof VITAL_LIMITS)[VitalKey],
-  ][]) {
-    if (v[key] !== undefined) any = true;
-    c.range(
-      key,
-      v[key],
-      spec.label,
-      spec.unit,
-      spec.limits as unknown as [number, number, number, number],
-    );
-  }
-  if (!any) c.issues.push({ field: 'systolic', message: 'Enter at least one measurement.' });
-  if ((v.systolic === undefined) !== (v.diastolic === undefined)) {
-    c.issues.push({
-      field: 'diastolic',
-      message: 'Blood pressure needs both systolic and diastolic values.',
-    });
-  } else if (v.systolic !== undefined && v.diastolic !== undefined && v.diastolic >= v.systolic) {
-    c.issues.push({
-      field: 'diastolic',
-      message: 'Diastolic pressure must be lower than systolic.',
-    });
-  }
-  c.done(confirmOutliers);
-}
-
-/** BMI from kg and cm, one decimal; undefined unless both are present. */
-export function bmi(weightKg?: number, heightCm?: number): number | undefined {
-  if (!weightKg || !heightCm) return undefined;
-  return Math.round((weightKg / (heightCm / 100) ** 2) * 10) / 10;
 }

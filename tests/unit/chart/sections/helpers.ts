@@ -1,3 +1,9 @@
+import 'fake-indexeddb/auto';
+import { ChartModel } from '../../../../src/lib/chart/model.ts';
+import { ChartDoc } from '../../../../src/lib/crdt/chart-doc.ts';
+import { openEnvelopeStore } from '../../../../src/lib/crdt/envelope-store.ts';
+import { SealedDoc } from '../../../../src/lib/crdt/sealed-doc.ts';
+import { ADA, fakePort } from '../../crdt/fake-port.ts';
 import { ValidationError } from '../../../../src/lib/chart/validate.ts';
 import type { Entry } from '../../../../src/lib/chart/types.ts';
 import type { ExportContext } from '../../../../src/lib/chart/sections/index.ts';
@@ -28,3 +34,23 @@ export const context: ExportContext = {
   subject: { reference: 'Patient/p1' },
   addenda: () => [],
 };
+
+let n = 0;
+/** A fresh chart (patient Ines Okafor) on an in-memory sealed document. */
+export async function openChart(): Promise<ChartModel> {
+  const sealed = await SealedDoc.open({
+    docId: new Uint8Array(16),
+    port: fakePort(ADA),
+    store: await openEnvelopeStore(`chart-section-${++n}`),
+    self: ADA,
+  });
+  const chart = new ChartModel(new ChartDoc(sealed));
+  chart.create({
+    given: 'Ines',
+    family: 'Okafor',
+    birthDate: '1961-04-12',
+    gender: 'female',
+    mrn: 'MRN-1',
+  });
+  return chart;
+}

@@ -1,0 +1,134 @@
+/** Lab results (FHIR Observation, category laboratory): validation, commands, FHIR out and in. */
+import type { FhirResource } from '../fhir-codes';
+import { SYSTEMS, type Entry, type LabResult } from '../types';
+import { Checker } from '../validate';
+import { arr, codingOf, conceptText, dateOf, firstCode, isCategory, obj, str } from './fhir-read';
+import { compact, loinc, OBSERVATION_CATEGORY, quantity, TERMINOLOGY } from './fhir-write';
+import { defineSection, oneToOne, type EntryStore, type ExportContext } from './section';
+
+export type LabInput = Omit<LabResult, 'status' | 'interpretation'>;
+
+/** @throws ValidationError */
+export function checkLab(input: LabInput): void {
+  const c = new Checker()
+    .required('loinc', input.loinc, 'LOINC code')
+    .required('name', input.name, 'Test')
+    .date('effectiveDate', input.effectiveDate, 'Date', { required: true });
+  if (input.loinc && !/^\d{1,7}-\d$/.test(input.loinc))
+    c.issues.push({ field: 'loinc', message: 'LOINC codes look like 2345-7.' });
+  if (input.low !== undefined && input.high !== undefined && input.low > input.high) {
+    c.issues.push({ field: 'low', message: 'The reference range is reversed.' });
+  }
+  c.done();
+}
+
+/** H, L or N from a numeric value and its reference range (undefined without either). */
+export function interpret(input: LabInput): LabResult['interpretation'] {
+  const v = typeof input.value === 'number' ? input.value : Number.NaN;
+  return Number.isFinite(v) && (input.low !== undefined || input.high !== undefined)
+    ? input.high !== undefined && v > input.high
+      ? 'H'
+      : input.low !== undefined && v < input.low
+        ? 'L'
+        : 'N'
+    : undefined;
+}
+
+export const labCommands = {
+  list: (store: EntryStore) => store.list<LabResult>('lab', 'effectiveDate'),
+  add(store: EntryStore, input: LabInput): string {
+    checkLab(input);
+    return store.add('lab', { ...input, interpretation: interpret(input), status: 'final' });
+  },
+};
+
+export function labToFhir(e: Entry<LabResult>, { subject }: ExportContext): FhirResource {
+  const d = e.data;
+  const numeric = typeof d.value === 'number';
+  return compact({
+    resourceType: 'Observation',
+    id: e.id,
+    status: d.status === 'entered-in-error' ? 'entered-in-error' : 'final',
+    category: [
+      {
+        coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }],
+      },
+    ],
+    code: loinc(d.loinc, d.name),
+    subject,
+    effectiveDateTime: d.effectiveDate,
+    valueQuantity: numeric
+      ? compact({ ...quantity(d.value as number, d.unit ?? ''), unit: d.unit, code: d.unit })
+      : undefined,
+    valueString: numeric ? undefined : String(d.value),
+    interpretation: d.interpretation
+      ? [
+          {
+            coding: [
+              {
+                system: `${TERMINOLOGY}/v3-ObservationInterpretation`,
+                code: d.interpretation,
+              },
+            ],
+          },
+        ]
+      : undefined,
+    referenceRange:
+      d.low !== undefined || d.high !== undefined
+        ? [
+            compact({
+              low: d.low !== undefined ? quantity(d.low, d.unit) : undefined,
+              high: d.high !== undefined ? quantity(d.high, d.unit) : undefined,
+            }),
+          ]
+        : undefined,
+  });
+}
+
+/** An imported laboratory Observation (null without a LOINC code, a date or a value). */
+export function labOf(r: FhirResource): LabResult | null {
+  const code = codingOf(r.code, [SYSTEMS.loinc]);
+  const date = dateOf(r.effectiveDateTime ?? obj(r.effectivePeriod).start);
+  if (!code || str(code.system) !== SYSTEMS.loinc || !date) return null;
+  const q = obj(r.valueQuantity);
+  const value =
+    typeof q.value === 'number'
+      ? q.value
+      : str(r.valueString) || conceptText(r.valueCodeableConcept);
+  if (value === '') return null;
+  const range = obj(arr(r.referenceRange)[0]);
+  const low = obj(range.low).value;
+  const high = obj(range.high).value;
+  const flag = firstCode(arr(r.interpretation)[0]);
+  return {
+    loinc: code.code,
+    name: conceptText(r.code) || code.display,
+    value,
+    ...(str(q.unit) || str(q.code) ? { unit: str(q.unit) || str(q.code) } : {}),
+    ...(typeof low === 'number' ? { low } : {}),
+    ...(typeof high === 'number' ? { high } : {}),
+    ...(flag === 'H' || flag === 'L' || flag === 'N' ? { interpretation: flag } : {}),
+    effectiveDate: date,
+    status: str(r.status) === 'entered-in-error' ? 'entered-in-error' : 'final',
+  };
+}
+
+export const labs = defineSection<LabResult>({
+  name: 'lab',
+  label: 'Labs',
+  tab: 'Labs',
+  viewKey: 'labs',
+  sortBy: 'effectiveDate',
+  errorField: 'status',
+  summaryLine: (e) =>
+    `${e.data.name} ${e.data.value}${e.data.unit ? ` ${e.data.unit}` : ''} (${e.data.effectiveDate})`,
+  fhirOut: {
+    types: ['Observation'],
+    render: (e, context) => [labToFhir(e, context)],
+  },
+  fhirIn: {
+    types: ['Observation'],
+    matches: (r) => isCategory(r, 'laboratory'),
+    importer: oneToOne(labOf),
+  },
+});

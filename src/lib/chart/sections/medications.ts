@@ -1,0 +1,122 @@
+/** Medications (FHIR MedicationRequest; MedicationStatement on import): validation, commands, FHIR. */
+import type { FhirResource } from '../fhir-codes';
+import { SYSTEMS, type Entry, type Medication } from '../types';
+import { Checker, ValidationError } from '../validate';
+import { arr, codingOf, conceptText, dateOf, obj, str } from './fhir-read';
+import { compact, concept } from './fhir-write';
+import { defineSection, oneToOne, type EntryStore, type ExportContext } from './section';
+
+/** @throws ValidationError */
+export function checkMedication(input: Partial<Medication>): void {
+  new Checker()
+    .required('drug', input.drug, 'Medication')
+    .maxLength('drug', input.drug, 200, 'Medication')
+    .date('startDate', input.startDate, 'Start date', { past: false })
+    .date('endDate', input.endDate, 'End date', { past: false })
+    .done();
+  if (input.startDate && input.endDate && input.endDate < input.startDate) {
+    throw new ValidationError([
+      { field: 'endDate', message: 'End date is before the start date.' },
+    ]);
+  }
+}
+
+export const medicationCommands = {
+  list: (store: EntryStore) => store.list<Medication>('medication', 'startDate'),
+  add(store: EntryStore, input: Omit<Medication, 'status'>): string {
+    checkMedication(input);
+    return store.add('medication', { ...input, status: 'active' });
+  },
+  stop(store: EntryStore, id: string, endDate: string): void {
+    new Checker().date('endDate', endDate, 'Stop date', { required: true, past: false }).done();
+    store.entry(id, 'medication');
+    store.update(id, { status: 'stopped', endDate });
+  },
+};
+
+export function medicationToFhir(e: Entry<Medication>, { subject }: ExportContext): FhirResource {
+  const d = e.data;
+  return compact({
+    resourceType: 'MedicationRequest',
+    id: e.id,
+    status: d.status,
+    intent: 'order',
+    medicationCodeableConcept: concept(d.drug, d.code),
+    subject,
+    authoredOn: e.createdAt,
+    dosageInstruction: [
+      compact({
+        text: [d.dose, d.route, d.frequency].filter(Boolean).join(' '),
+        route: d.route ? { text: d.route } : undefined,
+        timing:
+          d.frequency || d.startDate || d.endDate
+            ? compact({
+                code: d.frequency ? { text: d.frequency } : undefined,
+                repeat:
+                  d.startDate || d.endDate
+                    ? { boundsPeriod: compact({ start: d.startDate, end: d.endDate }) }
+                    : undefined,
+              })
+            : undefined,
+      }),
+    ],
+  });
+}
+
+const MED_STATUS: Record<string, Medication['status']> = {
+  active: 'active',
+  'on-hold': 'active',
+  intended: 'active',
+  completed: 'completed',
+  stopped: 'stopped',
+  cancelled: 'stopped',
+  'not-taken': 'stopped',
+  'entered-in-error': 'entered-in-error',
+};
+
+/** An imported MedicationRequest or MedicationStatement (null without a drug or known status). */
+export function medicationOf(r: FhirResource): Medication | null {
+  const drug = conceptText(r.medicationCodeableConcept) || str(obj(r.medicationReference).display);
+  const status = MED_STATUS[str(r.status)];
+  if (!drug || !status) return null;
+  const dosage = obj(arr(r.dosageInstruction ?? r.dosage)[0]);
+  const bounds = obj(obj(obj(dosage.timing).repeat).boundsPeriod);
+  const period = obj(r.effectivePeriod);
+  const start = dateOf(bounds.start ?? period.start ?? r.authoredOn ?? r.effectiveDateTime);
+  const end = dateOf(bounds.end ?? period.end);
+  const code = codingOf(r.medicationCodeableConcept, [SYSTEMS.rxnorm]);
+  return {
+    drug,
+    ...(code ? { code } : {}),
+    dose: str(dosage.text),
+    route: conceptText(dosage.route),
+    frequency: conceptText(obj(dosage.timing).code),
+    ...(start ? { startDate: start } : {}),
+    ...(end ? { endDate: end } : {}),
+    status,
+  };
+}
+
+export const medications = defineSection<Medication>({
+  name: 'medication',
+  label: 'Medications',
+  tab: 'Medications',
+  viewKey: 'medications',
+  sortBy: 'startDate',
+  errorField: 'status',
+  summaryLine: (e) => `${e.data.drug} ${e.data.dose} ${e.data.frequency}`,
+  summary: {
+    title: 'Active medications',
+    empty: 'None',
+    as: 'list',
+    pick: (entries) => entries.filter((m) => m.data.status === 'active'),
+  },
+  fhirOut: {
+    types: ['MedicationRequest'],
+    render: (e, context) => [medicationToFhir(e, context)],
+  },
+  fhirIn: {
+    types: ['MedicationRequest', 'MedicationStatement'],
+    importer: oneToOne(medicationOf),
+  },
+});

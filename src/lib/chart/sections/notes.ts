@@ -1,0 +1,134 @@
+/**
+ * Notes (an encounter with its SOAP note: FHIR Encounter + DocumentReference whose attachment
+ * holds the note text, signed text once signed, plus addenda): validation, commands, FHIR out.
+ * A signed note changes only by addendum.
+ */
+import { ChartError } from '../errors';
+import type { FhirResource } from '../fhir-codes';
+import { SOAP_FIELDS, type Addendum, type Entry, type Note, type SoapField } from '../types';
+import { Checker } from '../validate';
+import { base64Utf8, compact, loinc } from './fhir-write';
+import { defineSection, type EntryStore, type ExportContext } from './section';
+
+export type NoteEntry = Entry<Note & Record<SoapField, string>>;
+
+/** @throws ValidationError */
+export function checkNote(input: { date: string; title: string }): void {
+  new Checker()
+    .date('date', input.date, 'Visit date', { required: true })
+    .required('title', input.title, 'Title')
+    .done();
+}
+
+/** @throws ValidationError */
+export function checkAddendum(text: string): void {
+  new Checker()
+    .required('text', text, 'Addendum')
+    .maxLength('text', text, 20_000, 'Addendum')
+    .done();
+}
+
+export const noteCommands = {
+  list: (store: EntryStore) => store.list<Note & Record<SoapField, string>>('note', 'date'),
+  add(store: EntryStore, input: { date: string; title: string }): string {
+    checkNote(input);
+    const texts = Object.fromEntries(SOAP_FIELDS.map((f) => [f, '']));
+    return store.add('note', { ...input, status: 'draft' }, texts);
+  },
+  /** The live text of a draft note section. @throws ChartError('note-signed') */
+  text(store: EntryStore, id: string, field: SoapField) {
+    const note = store.entry(id, 'note');
+    if (note.fields.status !== 'draft') {
+      throw new ChartError('note-signed', 'A signed note changes only by addendum.');
+    }
+    return store.text(id, field);
+  },
+  /** Signs a note: its text is frozen as signed; later changes go in addenda. */
+  sign(store: EntryStore, id: string): void {
+    const note = store.entry(id, 'note');
+    if (note.fields.status !== 'draft')
+      throw new ChartError('note-signed', 'This note is already signed.');
+    const signedText = Object.fromEntries(SOAP_FIELDS.map((f) => [f, store.text(id, f).value()]));
+    store.update(id, { status: 'signed', signedAt: store.now(), signedText });
+  },
+  addAddendum(store: EntryStore, noteId: string, text: string): string {
+    const note = store.entry(noteId, 'note');
+    if (note.fields.status !== 'signed')
+      throw new ChartError('note-signed', 'Addenda are for signed notes.');
+    checkAddendum(text);
+    return store.add('addendum', { noteId, text });
+  },
+  addenda(store: EntryStore, noteId: string): Entry<Addendum>[] {
+    return store
+      .list<Addendum>('addendum', 'createdAt')
+      .filter((a) => a.data.noteId === noteId)
+      .reverse();
+  },
+};
+
+/** The note's text as exported: each SOAP section (as signed, once signed), then addenda. */
+export function noteText(e: NoteEntry, addenda: Entry<Addendum>[]): string {
+  const d = e.data;
+  const text = SOAP_FIELDS.map((f) => {
+    const value = d.status === 'signed' && d.signedText ? d.signedText[f] : d[f];
+    return `${f[0]!.toUpperCase()}${f.slice(1)}:\n${value ?? ''}`;
+  }).join('\n\n');
+  return [text, ...addenda.map((a) => `Addendum (${a.createdAt}): ${a.data.text}`)].join('\n\n');
+}
+
+export function noteToFhir(e: NoteEntry, { subject, addenda }: ExportContext): FhirResource[] {
+  const d = e.data;
+  const encounterId = `${e.id}-enc`;
+  return [
+    {
+      resourceType: 'Encounter',
+      id: encounterId,
+      status: d.status === 'entered-in-error' ? 'entered-in-error' : 'finished',
+      class: {
+        system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+        code: 'AMB',
+        display: 'ambulatory',
+      },
+      subject,
+      period: { start: d.date },
+      reasonCode: [{ text: d.title }],
+    },
+    compact({
+      resourceType: 'DocumentReference',
+      id: e.id,
+      status: d.status === 'entered-in-error' ? 'entered-in-error' : 'current',
+      docStatus: d.status === 'signed' ? 'final' : 'preliminary',
+      type: loinc('11506-3', 'Progress note'),
+      subject,
+      date: d.signedAt ?? e.createdAt,
+      description: d.title,
+      content: [
+        {
+          attachment: {
+            contentType: 'text/plain; charset=utf-8',
+            data: base64Utf8(noteText(e, addenda(e.id))),
+            title: d.title,
+          },
+        },
+      ],
+      context: {
+        encounter: [{ reference: `Encounter/${encounterId}` }],
+        period: { start: d.date },
+      },
+    }),
+  ];
+}
+
+export const notes = defineSection<Note & Record<SoapField, string>>({
+  name: 'note',
+  label: 'Notes',
+  tab: 'Notes',
+  viewKey: 'notes',
+  sortBy: 'date',
+  errorField: 'status',
+  summaryLine: (e) => `${e.data.date} ${e.data.title} (${e.data.status})`,
+  fhirOut: {
+    types: ['Encounter', 'DocumentReference'],
+    render: noteToFhir,
+  },
+});

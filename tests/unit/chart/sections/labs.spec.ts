@@ -1,0 +1,79 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ChartModel } from '../../../../src/lib/chart/model.ts';
+import { today } from '../../../../src/lib/chart/dates.ts';
+import { interpret, labOf, labs } from '../../../../src/lib/chart/sections/labs.ts';
+import { context, entry, issues, openChart } from './helpers.ts';
+
+let chart: ChartModel;
+beforeEach(async () => {
+  chart = await openChart();
+});
+
+describe('labs', () => {
+  it('labs derive their interpretation from the reference range', () => {
+    chart.addLab({
+      loinc: '2345-7',
+      name: 'Glucose',
+      value: 180,
+      unit: 'mg/dL',
+      low: 70,
+      high: 99,
+      effectiveDate: today(),
+    });
+    expect(chart.labs()[0]!.data.interpretation).toBe('H');
+    expect(
+      issues(() => chart.addLab({ loinc: 'abc', name: 'X', value: 1, effectiveDate: today() })),
+    ).toEqual(['loinc: LOINC codes look like 2345-7.']);
+  });
+
+  it('need a LOINC code, a test name, a date and a range that is not reversed', () => {
+    expect(
+      issues(() =>
+        chart.addLab({ loinc: '', name: '', value: 1, low: 5, high: 1, effectiveDate: '' }),
+      ),
+    ).toEqual([
+      'loinc: LOINC code is required.',
+      'name: Test is required.',
+      'effectiveDate: Date is required.',
+      'low: The reference range is reversed.',
+    ]);
+    const base = { loinc: '1-1', name: 'X', effectiveDate: '2024-01-01' };
+    expect(interpret({ ...base, value: 50, low: 70 })).toBe('L');
+    expect(interpret({ ...base, value: 80, low: 70, high: 99 })).toBe('N');
+    expect(interpret({ ...base, value: 'pos', low: 70 })).toBeUndefined();
+    expect(interpret({ ...base, value: 80 })).toBeUndefined();
+  });
+
+  it('export a laboratory Observation and import it back', () => {
+    const glucose = entry({
+      loinc: '2345-7',
+      name: 'Glucose',
+      value: 180,
+      unit: 'mg/dL',
+      low: 70,
+      high: 99,
+      interpretation: 'H' as const,
+      effectiveDate: '2024-01-01',
+      status: 'final' as const,
+    });
+    const [resource] = labs.fhirOut.render(glucose, context);
+    expect(resource).toMatchObject({
+      resourceType: 'Observation',
+      category: [{ coding: [{ code: 'laboratory' }] }],
+      valueQuantity: {
+        value: 180,
+        unit: 'mg/dL',
+        system: 'http://unitsofmeasure.org',
+        code: 'mg/dL',
+      },
+      interpretation: [{ coding: [{ code: 'H' }] }],
+      referenceRange: [{ low: { value: 70 }, high: { value: 99 } }],
+    });
+    expect(labs.fhirIn!.matches!(resource!)).toBe(true);
+    expect(labOf(resource!)).toEqual(glucose.data);
+    const text = labs.fhirOut.render(entry({ ...glucose.data, value: 'positive' }), context)[0]!;
+    expect(text.valueString).toBe('positive');
+    expect(text.valueQuantity).toBeUndefined();
+    expect(labOf({ ...resource!, valueQuantity: undefined })).toBeNull();
+  });
+});
