@@ -54,7 +54,15 @@ export type {
   TextHandle,
   Vitals,
 };
-export { SOAP_FIELDS, VACCINES, VITAL_LIMITS, formatAge, today } from '$lib/chart';
+export {
+  SECTIONS,
+  SOAP_FIELDS,
+  VACCINES,
+  VITAL_LIMITS,
+  formatAge,
+  today,
+  type SectionDescriptor,
+} from '$lib/chart';
 
 export interface ChartView {
   patient: Patient;
