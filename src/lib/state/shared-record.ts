@@ -1,10 +1,18 @@
 /**
  * A shared FHIR Bundle (from any SMART Health Link) as a read-only view model. The content is
  * untrusted: only plain values are read (strings and numbers, by known paths), never narrative
- * markup; anything unexpected is skipped rather than thrown, and counted so the reader knows.
+ * markup; anything unexpected is skipped rather than thrown, and counted so the reader knows. The
+ * values are read with the chart's readers of untrusted FHIR (lib/chart/sections/fhir-read.ts), the
+ * same ones `Import FHIR` uses.
  */
-
-type Json = Record<string, unknown>;
+import {
+  arr,
+  conceptLabel as conceptText,
+  firstCodeText as firstCode,
+  isCategory,
+  obj,
+  text as str,
+} from '$lib/chart/sections/fhir-read';
 
 export interface SharedRecord {
   patient: { name: string; birthDate: string; gender: string } | null;
@@ -21,24 +29,6 @@ export interface SharedRecord {
   skipped: number;
 }
 
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-const obj = (v: unknown): Json =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/** CodeableConcept → readable text (text, else first display, else first code). */
-function conceptText(v: unknown): string {
-  const c = obj(v);
-  if (str(c.text)) return str(c.text);
-  for (const coding of arr(c.coding)) {
-    const d = str(obj(coding).display) || str(obj(coding).code);
-    if (d) return d;
-  }
-  return '';
-}
-const firstCode = (v: unknown) => str(obj(arr(obj(v).coding)[0]).code);
-
 function decodeBase64Text(data: string): string {
   try {
     const binary = atob(data);
@@ -51,8 +41,6 @@ function decodeBase64Text(data: string): string {
 }
 
 const VITAL_CATEGORY = 'vital-signs';
-const isCategory = (r: Json, code: string) =>
-  arr(r.category).some((c) => arr(obj(c).coding).some((x) => str(obj(x).code) === code));
 
 export function readSharedBundle(bundle: unknown): SharedRecord {
   const out: SharedRecord = {

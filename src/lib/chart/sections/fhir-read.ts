@@ -36,3 +36,21 @@ export function codingOf(v: unknown, systems: string[] = []): Coding | undefined
 
 export const isCategory = (r: Json, code: string) =>
   arr(r.category).some((c) => codings(c).some((x) => str(x.code) === code));
+
+/** A string, or a number as text (untrusted values shown as they are; anything else is ''). */
+export const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+
+/** A concept as readable text: its text, else the first coding with a display or a code. */
+export function conceptLabel(v: unknown): string {
+  const c = obj(v);
+  if (text(c.text)) return text(c.text);
+  for (const coding of arr(c.coding)) {
+    const d = text(obj(coding).display) || text(obj(coding).code);
+    if (d) return d;
+  }
+  return '';
+}
+
+/** The first coding's code as text ('' when absent). */
+export const firstCodeText = (v: unknown) => text(obj(arr(obj(v).coding)[0]).code);
