@@ -17,6 +17,9 @@
  * limited rate per address. FOLIO_PRACTICE_QUOTA_GB — storage one practice's rooms may use
  * (default 64).
  *
+ * FOLIO_REDIS_URL: redis://host:port shared by several relay processes on this host that use
+ * the same FOLIO_DATA_DIR (relay/scale-out.ts); default none (one process).
+ *
  * FOLIO_METRICS_TOKEN: a bearer token that lets Prometheus read /metrics from another machine;
  * without it, /metrics answers only requests from this machine.
  */
@@ -35,6 +38,8 @@ export interface RelayConfig {
   publicUrl?: string;
   /** FOLIO_METRICS_TOKEN, when set. */
   metricsToken?: string;
+  /** FOLIO_REDIS_URL, when set. */
+  redisUrl?: string;
   /** FOLIO_PRACTICES and FOLIO_PRACTICE_QUOTA_GB, when set. */
   practiceLimits?: { allow?: string[]; quotaBytes?: number };
 }
@@ -48,7 +53,8 @@ export class ConfigError extends Error {
       | 'bad-public-url'
       | 'bad-practices'
       | 'bad-metrics-token'
-      | 'bad-tls',
+      | 'bad-tls'
+      | 'bad-redis-url',
     message: string,
   ) {
     super(message);
@@ -111,7 +117,26 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
     publicUrl: publicOrigin(env.FOLIO_PUBLIC_URL),
     practiceLimits: practiceSettings(env),
     metricsToken: metricsToken(env.FOLIO_METRICS_TOKEN),
+    redisUrl: redisUrl(env.FOLIO_REDIS_URL),
   };
+}
+
+/** FOLIO_REDIS_URL: a redis:// URL; throws ConfigError('bad-redis-url'). */
+export function redisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (!url || url.protocol !== 'redis:' || !url.hostname) {
+    throw new ConfigError(
+      'bad-redis-url',
+      `FOLIO_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379, not "${raw}"`,
+    );
+  }
+  return raw;
 }
 
 /** FOLIO_METRICS_TOKEN: at least 32 characters; throws ConfigError('bad-metrics-token'). */

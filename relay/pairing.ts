@@ -22,6 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
+import type { MailboxStore } from './pairing-store.ts';
 import { PROOF_HEADER, refusalAnswer, type Practices } from './practices.ts';
 
 export interface PairingLimits {
@@ -42,16 +43,6 @@ export const DEFAULT_PAIRING_LIMITS: PairingLimits = {
   maxBodyBytes: 64 * 1024,
 };
 
-interface Mailbox {
-  ownerHash: Buffer;
-  /** Who created it (remote address, practice), for the caps. */
-  client: string;
-  practice: string;
-  expires: number;
-  request?: Buffer;
-  response?: Buffer;
-}
-
 const ID = /^[0-9a-f]{32}$/;
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
@@ -66,6 +57,8 @@ export interface PairingEndpoint {
 export function createPairing(options: {
   log: Logger;
   practices: Practices;
+  /** Where mailboxes live (pairing-store.ts): shared by every relay process on the host. */
+  store: MailboxStore;
   limits?: Partial<PairingLimits>;
   /** The clock (tests inject one, so expiry is tested without waiting). */
   now?: () => number;
@@ -73,20 +66,16 @@ export function createPairing(options: {
   const limits = { ...DEFAULT_PAIRING_LIMITS, ...options.limits };
   const { log } = options;
   const clock = options.now ?? Date.now;
-  const boxes = new Map<string, Mailbox>();
-  const sweep = setInterval(() => {
-    const now = clock();
-    for (const [id, box] of boxes) if (box.expires <= now) boxes.delete(id);
-  }, 30_000);
+  const boxes = options.store;
+  const sweep = setInterval(() => boxes.sweep(clock()), 30_000);
   sweep.unref();
 
   return {
     get size() {
-      return boxes.size;
+      return boxes.count();
     },
     close() {
       clearInterval(sweep);
-      boxes.clear();
     },
     async handle(req, res) {
       const path = (req.url ?? '').split('?')[0]!;
@@ -129,31 +118,28 @@ export function createPairing(options: {
           reply(res, status, message);
         } else if (box) {
           reply(res, 409, 'Mailbox exists');
-        } else if (
-          [...boxes.values()].filter((b) => b.client === clientOf(req)).length >=
-          limits.mailboxesPerClient
-        ) {
+        } else if (boxes.countFor({ client: clientOf(req) }) >= limits.mailboxesPerClient) {
           log('warn', 'pair.refused', { reason: 'client-mailboxes' });
           res.setHeader('Retry-After', String(Math.ceil(limits.ttlMs / 1000)));
           reply(res, 429, 'Too many pairings in progress from this address');
-        } else if (
-          [...boxes.values()].filter((b) => b.practice === admitted.practice).length >=
-          limits.mailboxesPerPractice
-        ) {
+        } else if (boxes.countFor({ practice: admitted.practice }) >= limits.mailboxesPerPractice) {
           log('warn', 'pair.refused', { reason: 'practice-mailboxes' });
           res.setHeader('Retry-After', String(Math.ceil(limits.ttlMs / 1000)));
           reply(res, 429, 'Too many pairings in progress for this practice');
-        } else if (boxes.size >= limits.maxMailboxes) {
-          log('warn', 'pair.full', { open: boxes.size });
+        } else if (boxes.count() >= limits.maxMailboxes) {
+          log('warn', 'pair.full', { open: boxes.count() });
           reply(res, 503, 'Too many pairings in progress');
-        } else {
-          boxes.set(id, {
+        } else if (
+          !boxes.create(id, {
             ownerHash,
             client: clientOf(req),
             practice: admitted.practice,
             expires: clock() + limits.ttlMs,
-          });
-          log('info', 'pair.created', { open: boxes.size });
+          })
+        ) {
+          reply(res, 409, 'Mailbox exists'); // opened meanwhile, through another process
+        } else {
+          log('info', 'pair.created', { open: boxes.count() });
           reply(res, 201);
         }
         return true;
@@ -171,7 +157,7 @@ export function createPairing(options: {
         }
         if (slot === 'response') {
           boxes.delete(id); // one-time: the link is used up once the new device has its answer
-          log('info', 'pair.completed', { open: boxes.size });
+          log('info', 'pair.completed', { open: boxes.count() });
         }
         reply(res, 200, value);
         return true;
@@ -202,7 +188,11 @@ export function createPairing(options: {
         reply(res, 400, 'Empty');
         return true;
       }
-      box[slot] = body;
+      // Write-once in storage too: a second writer through another process gets 409.
+      if (!boxes.write(id, slot, body)) {
+        reply(res, 409, 'Already written');
+        return true;
+      }
       reply(res, 204);
       return true;
     },

@@ -15,6 +15,7 @@ import { contentSecurityPolicies, securityHeaders } from './headers.ts';
 import { rateLimited, type Logger } from './log.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 import { createPairing, type PairingEndpoint, type PairingLimits } from './pairing.ts';
+import { openMailboxStore } from './pairing-store.ts';
 import { createPractices, type PracticeLimits } from './practices.ts';
 import { createShl, type ShlLimits } from './shl.ts';
 import { openLinkStore } from './shl-store.ts';
@@ -52,6 +53,8 @@ export interface RelayOptions {
   metricsToken?: string;
   /** Certificate and key (PEM) to serve HTTPS with (FOLIO_TLS_CERT/KEY, relay/tls.ts). */
   tls?: TlsFiles;
+  /** Redis shared by several relay processes on this host (FOLIO_REDIS_URL, scale-out.ts). */
+  redisUrl?: string;
 }
 
 export interface Relay {
@@ -78,7 +81,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   // can trigger refusals at will).
   const log = metrics.counting(rateLimited(options.log));
   await mkdir(options.dataDir, { recursive: true });
-  const signaling = createSignaling({ log, limits: options.signalingLimits });
+  const signaling = createSignaling({
+    log,
+    limits: options.signalingLimits,
+    redis: options.redisUrl,
+  });
   const rooms = openRoomStore(options.dataDir);
   const practices = createPractices({
     store: rooms,
@@ -86,14 +93,22 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     limits: options.practiceLimits,
     now: options.now,
   });
+  const mailboxes = openMailboxStore(options.dataDir);
   const pairing = createPairing({
     log,
     practices,
+    store: mailboxes,
     limits: options.pairingLimits,
     now: options.now,
   });
   const changeFeed = createChangeFeed({ store: rooms, log });
-  const sync = createSync({ store: rooms, practices, log, limits: options.syncLimits });
+  const sync = createSync({
+    store: rooms,
+    practices,
+    log,
+    limits: options.syncLimits,
+    redis: options.redisUrl,
+  });
   const links = openLinkStore(options.dataDir);
   let url = '';
   const shl = createShl({
@@ -230,6 +245,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         shl.close();
         links.close();
         pairing.close();
+        mailboxes.close();
         server.closeAllConnections();
         await stopped;
         log('info', 'relay.stopped');

@@ -14,12 +14,15 @@
  * - a connection that misses a ping interval's pong is terminated;
  * - one client (remote address) holds ≤ connectionsPerClient connections (429 beyond, per-client.ts);
  * - nothing a client sends can throw out of a handler, and bodies are never logged.
+ * With several relay processes (FOLIO_REDIS_URL), publishes fan out to the other processes'
+ * subscribers through Redis (signal-fan-out.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from './log.ts';
 import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
+import { redisFanOut } from './signal-fan-out.ts';
 
 export interface SignalingLimits {
   /** Largest accepted frame, in bytes. */
@@ -124,6 +127,8 @@ export function parseSignal(
 export function createSignaling(options: {
   log: Logger;
   limits?: Partial<SignalingLimits>;
+  /** Redis shared by several relay processes (FOLIO_REDIS_URL). */
+  redis?: string;
 }): SignalingEndpoint {
   const limits: SignalingLimits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
   const perClient = new PerClient(() => limits.connectionsPerClient);
@@ -131,6 +136,20 @@ export function createSignaling(options: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const peers = new Map<WebSocket, Peer>();
   const subscribers = new Map<string, Set<WebSocket>>();
+  /** Delivers a publish to this process's subscribers of `topic`. */
+  const deliver = (topic: string, message: string) => {
+    const receivers = subscribers.get(topic);
+    if (!receivers) return;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(message) as Record<string, unknown>;
+    } catch {
+      return; // not from a relay process of ours
+    }
+    const payload = JSON.stringify({ ...parsed, clients: receivers.size });
+    for (const receiver of receivers) send(receiver, payload);
+  };
+  const fanOut = options.redis ? redisFanOut(options.redis, deliver, log) : null;
 
   const send = (ws: WebSocket, payload: string) => {
     if (ws.readyState !== ws.OPEN) return;
@@ -146,7 +165,10 @@ export function createSignaling(options: {
     const set = subscribers.get(topic);
     if (!set) return;
     set.delete(ws);
-    if (set.size === 0) subscribers.delete(topic);
+    if (set.size === 0) {
+      subscribers.delete(topic);
+      fanOut?.follow(topic, false);
+    }
   };
 
   const reject = (ws: WebSocket, peer: Peer, reason: string) => {
@@ -189,7 +211,10 @@ export function createSignaling(options: {
         for (const topic of fresh) {
           peer.topics.add(topic);
           let set = subscribers.get(topic);
-          if (!set) subscribers.set(topic, (set = new Set()));
+          if (!set) {
+            subscribers.set(topic, (set = new Set()));
+            fanOut?.follow(topic, true);
+          }
           set.add(ws);
         }
         return;
@@ -202,9 +227,9 @@ export function createSignaling(options: {
           reject(ws, peer, 'publish-without-subscribe');
           return;
         }
-        const receivers = subscribers.get(parsed.topic)!;
-        const payload = JSON.stringify({ ...parsed.message, clients: receivers.size });
-        for (const receiver of receivers) send(receiver, payload);
+        const text = JSON.stringify(parsed.message);
+        deliver(parsed.topic, text);
+        fanOut?.publish(parsed.topic, text);
         return;
       }
       case 'ping':
@@ -284,6 +309,7 @@ export function createSignaling(options: {
     },
     close() {
       clearInterval(pinger);
+      void fanOut?.close();
       for (const ws of peers.keys()) ws.close(CLOSE.goingAway, 'shutting-down');
       return new Promise((resolve) => {
         // Sockets that do not finish the closing handshake promptly are cut.

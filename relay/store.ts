@@ -32,6 +32,12 @@ export interface RoomStore {
   store(room: string, state: Uint8Array): void;
   /** Appends one Yjs update to a room (and moves its change number). */
   append(room: string, update: Uint8Array): void;
+  /**
+   * Appends what `doc` holds that the stored room lacks (by the stored state vector), in one
+   * immediate transaction; returns the bytes appended (0: nothing new). Idempotent, so several
+   * relay processes holding the same room store each update once between them.
+   */
+  appendNew(room: string, doc: Y.Doc): number;
   /** Bytes the room occupies (base state and appended updates). */
   bytes(room: string): number;
   capability(room: string): string | null;
@@ -62,6 +68,8 @@ export function openRoomStore(dataDir: string): RoomStore {
   const db = new Database(join(dataDir, 'relay.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // Several relay processes may share this file (scale-out): a writer waits for another's lock.
+  db.pragma('busy_timeout = 5000');
   db.exec(
     'CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, state BLOB, cap TEXT, updated_at INTEGER NOT NULL)',
   );
@@ -79,6 +87,9 @@ export function openRoomStore(dataDir: string): RoomStore {
   );
   db.exec('CREATE INDEX IF NOT EXISTS updates_room ON updates (room, id)');
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  if (!columns.some((c) => c.name === 'sv')) {
+    db.exec('ALTER TABLE rooms ADD COLUMN sv BLOB');
+  }
   if (!columns.some((c) => c.name === 'practice')) {
     db.exec('ALTER TABLE rooms ADD COLUMN practice TEXT');
   }
@@ -150,6 +161,27 @@ export function openRoomStore(dataDir: string): RoomStore {
     setOwner.run(room, practice, Date.now());
     addBytes.run(bytes, practice);
   });
+  const svOf = db.prepare<[string], { sv: Buffer | null }>('SELECT sv FROM rooms WHERE room = ?');
+  const setSv = db.prepare('UPDATE rooms SET sv = ? WHERE room = ?');
+  /** The stored room's state vector (computed once for rooms stored before it was kept). */
+  const storedVector = (room: string): Map<number, number> => {
+    const kept = svOf.get(room)?.sv;
+    if (kept) return Y.decodeStateVector(new Uint8Array(kept));
+    const state = whole(room);
+    return state ? Y.decodeStateVector(Y.encodeStateVectorFromUpdate(state)) : new Map();
+  };
+  const appendNew = db.transaction((room: string, doc: Y.Doc): number => {
+    const stored = storedVector(room);
+    const diff = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(stored));
+    const { structs, ds } = Y.decodeUpdate(diff);
+    if (structs.length === 0 && ds.clients.size === 0) return 0;
+    append(room, diff);
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) {
+      if ((stored.get(client) ?? 0) < clock) stored.set(client, clock);
+    }
+    setSv.run(Buffer.from(Y.encodeStateVector(stored)), room);
+    return diff.length;
+  });
   const totals = db.prepare<[], { rooms: number; bytes: number; practices: number }>(
     'SELECT count(*) AS rooms, coalesce(sum(bytes), 0) AS bytes, (SELECT count(*) FROM practices) AS practices FROM rooms',
   );
@@ -167,6 +199,7 @@ export function openRoomStore(dataDir: string): RoomStore {
   const append = db.transaction((room: string, update: Uint8Array) =>
     accounted(room, () => {
       addUpdate.run(room, Buffer.from(update));
+      setSv.run(null, room); // recomputed when next needed (appendNew sets it again)
       touch.run({ room, bytes: update.length, now: Date.now() });
       if (countUpdates.get(room)!.n >= COMPACT_AFTER) {
         const merged = Buffer.from(whole(room)!);
@@ -179,6 +212,7 @@ export function openRoomStore(dataDir: string): RoomStore {
     accounted(room, () => {
       dropUpdates.run(room);
       put.run({ room, state: Buffer.from(state), now: Date.now() });
+      setSv.run(null, room);
     }),
   );
   return {
@@ -189,6 +223,7 @@ export function openRoomStore(dataDir: string): RoomStore {
       replace(room, state);
     },
     append: (room, update) => append(room, update),
+    appendNew: (room, doc) => appendNew.immediate(room, doc),
     bytes: (room) => bytesOf.get(room)?.bytes ?? 0,
     capability: (room) => get.get(room)?.cap ?? null,
     setCapability: (room, hash) => {

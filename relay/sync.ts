@@ -38,6 +38,7 @@ import { clientOf, PerClient, refuseUpgrade } from './per-client.ts';
 import type { Practices } from './practices.ts';
 import type { RoomStore } from './store.ts';
 import { SyncGate } from './sync-gate.ts';
+import { REDIS_ORIGIN, scaleOut } from './scale-out.ts';
 import { TokenBuckets } from './token-buckets.ts';
 
 export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
@@ -121,6 +122,8 @@ export function createSync(options: {
   store: RoomStore;
   practices: Practices;
   log: Logger;
+  /** Redis that several relay processes share rooms through (FOLIO_REDIS_URL; scale-out.ts). */
+  redis?: string;
   limits?: Partial<SyncLimits>;
 }): SyncEndpoint {
   const { store, practices } = options;
@@ -148,8 +151,16 @@ export function createSync(options: {
     intervalMs: 60_000,
   }));
   const mayCreate = (client: string): boolean => creations.take(client);
-  /** Updates applied to each room since its last store (appended on the next store). */
-  const pending = new Map<string, Uint8Array[]>();
+  /** Bytes applied to each room since its last store (for the room quota). */
+  const queued = new Map<string, number>();
+  /** Rooms changed by another relay process (through Redis), stored here shortly after. */
+  const peerStores = new Map<string, ReturnType<typeof setTimeout>>();
+  const storeRoom = (documentName: string, document: Y.Doc) => {
+    addUnstored(documentName, -(queued.get(documentName) ?? 0));
+    queued.delete(documentName);
+    store.appendNew(documentName, document);
+  };
+  const redis = options.redis ? scaleOut(options.redis, options.log) : null;
   const roomsPerClient = new PerClient(() => limits.roomsPerClient);
   const hocuspocus = new Hocuspocus({
     name: 'folio-relay',
@@ -161,19 +172,32 @@ export function createSync(options: {
       const state = store.fetch(documentName);
       if (state) Y.applyUpdate(document, state);
     },
-    async onChange({ documentName, update, transactionOrigin }) {
+    ...(redis ? { extensions: [redis] } : {}),
+    async onChange({ documentName, document, update, transactionOrigin }) {
       if (!transactionOrigin) return; // loading, not a change
-      const list = pending.get(documentName) ?? [];
-      list.push(update);
-      pending.set(documentName, list);
+      if (transactionOrigin === REDIS_ORIGIN) {
+        // Applied from another process. It stores it too; storing here as well (idempotent:
+        // appendNew adds only what storage lacks) means a process killed before its store
+        // loses nothing.
+        clearTimeout(peerStores.get(documentName));
+        peerStores.set(
+          documentName,
+          setTimeout(() => {
+            peerStores.delete(documentName);
+            try {
+              storeRoom(documentName, document);
+            } catch {
+              log('error', 'sync.store-failed');
+            }
+          }, 500),
+        );
+        return;
+      }
+      queued.set(documentName, (queued.get(documentName) ?? 0) + update.length);
       addUnstored(documentName, update.length);
     },
-    async onStoreDocument({ documentName }) {
-      const list = pending.get(documentName);
-      pending.delete(documentName);
-      addUnstored(documentName, -(list ?? []).reduce((n, u) => n + u.length, 0));
-      if (list?.length)
-        store.append(documentName, list.length === 1 ? list[0]! : Y.mergeUpdates(list));
+    async onStoreDocument({ documentName, document }) {
+      storeRoom(documentName, document);
     },
     async beforeHandleMessage({ update, documentName }) {
       const refused = refusal(update);
@@ -183,10 +207,10 @@ export function createSync(options: {
       }
       const carried = carriedUpdate(update);
       if (carried) {
-        const queued = (pending.get(documentName) ?? []).reduce((n, u) => n + u.length, 0);
         const owner = owners.get(documentName);
         if (
-          store.bytes(documentName) + queued + carried.length > limits.roomQuotaBytes ||
+          store.bytes(documentName) + (queued.get(documentName) ?? 0) + carried.length >
+            limits.roomQuotaBytes ||
           (owner !== undefined &&
             !practices.withinQuota(owner, (unstored.get(owner) ?? 0) + carried.length))
         ) {
@@ -312,6 +336,8 @@ export function createSync(options: {
       }
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const timer of peerStores.values()) clearTimeout(timer);
+      await redis?.onDestroy().catch(() => undefined);
       unguard();
     },
   };
