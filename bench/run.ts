@@ -9,6 +9,7 @@ import { benchBrowser } from './browser.ts';
 import { benchCharts } from './charts.ts';
 import { benchEnvelopes } from './envelope.ts';
 import { benchFhirImport } from './fhir.ts';
+import { benchLoad } from './load.ts';
 import { benchSync } from './sync.ts';
 import { machine } from './report.ts';
 
@@ -16,6 +17,12 @@ console.log(`Folio benchmarks — ${machine()} — ${new Date().toISOString()}`)
 await benchEnvelopes();
 // The relay under one abusive client vs none (issue 11 item 7); needs no build.
 await benchAbuse({ seconds: process.env.FOLIO_BENCH_QUICK ? 3 : 5 });
+// 1,000 devices across 100 practices, one relay process vs two over Redis (issue 14 item 4).
+await benchLoad(
+  process.env.FOLIO_BENCH_QUICK
+    ? { practices: 20, devicesPerPractice: 10, waves: 3 }
+    : { practices: 100, devicesPerPractice: 10, waves: 5 },
+);
 if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   await benchBrowser();
   // FOLIO_BENCH_QUICK=1 skips the 42,000-envelope case (about a minute).
