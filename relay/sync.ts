@@ -156,9 +156,23 @@ export function createSync(options: {
   /** Rooms changed by another relay process (through Redis), stored here shortly after. */
   const peerStores = new Map<string, ReturnType<typeof setTimeout>>();
   const storeRoom = (documentName: string, document: Y.Doc) => {
+    try {
+      store.appendNew(documentName, document);
+    } catch (error) {
+      // Disk full, or the data folder unwritable: what the devices sent is not durable here.
+      // Their rooms are closed with a reason they show; they keep everything and offer it again
+      // when they reconnect.
+      log('error', 'sync.store-failed', { code: (error as { code?: string }).code ?? 'error' });
+      const doc = document as unknown as {
+        connections?: Map<unknown, { connection: { close(e: { reason: string }): void } }>;
+      };
+      for (const { connection } of [...(doc.connections?.values() ?? [])]) {
+        connection.close({ reason: 'storage-failed' });
+      }
+      return;
+    }
     addUnstored(documentName, -(queued.get(documentName) ?? 0));
     queued.delete(documentName);
-    store.appendNew(documentName, document);
   };
   const redis = options.redis ? scaleOut(options.redis, options.log) : null;
   const roomsPerClient = new PerClient(() => limits.roomsPerClient);

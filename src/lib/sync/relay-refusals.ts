@@ -7,6 +7,8 @@ export const RELAY_REFUSALS: Readonly<Record<string, string>> = {
   'quota-exceeded':
     "the relay's storage for an open document is full: its changes stay on this device and reach others only over direct connections",
   'append-only': 'the relay refused a change from this device as not append-only',
+  'storage-failed':
+    "the relay could not store this device's changes (its disk may be full): they stay on this device and are offered again",
   'practice-proof':
     "the relay did not accept this practice's proof: check this device's date and time",
   'practice-not-admitted':

@@ -16,6 +16,7 @@ import { silentLogger } from '../../../relay/log.ts';
 import { createPractices } from '../../../relay/practices.ts';
 import { openRoomStore, type RoomStore } from '../../../relay/store.ts';
 import { createSync, type SyncEndpoint, type SyncLimits } from '../../../relay/sync.ts';
+import { RELAY_REFUSALS } from '../../../src/lib/sync/relay-refusals.ts';
 import { RawClient, SYNC, TYPE, env, syncFrame } from './frames.ts';
 import { until } from './helpers.ts';
 import { PRACTICE } from '../../kit/practice.ts';
@@ -215,4 +216,47 @@ it('refuses appends past the room quota with a clear reason, keeping what is sto
   const stored = new Y.Doc();
   Y.applyUpdate(stored, store.fetch(ROOM)!);
   expect(stored.getArray('envelopes').length).toBe(1);
+});
+
+it('a store that fails (disk full) closes the room with a reason the device shows; the relay goes on', async () => {
+  const real = openRoomStore(await tempDir());
+  cleanup.push(() => real.close());
+  let full = false;
+  const failing: RoomStore = {
+    ...real,
+    appendNew: (room, doc) => {
+      if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return real.appendNew(room, doc);
+    },
+  };
+  const url = await syncOver(failing);
+  const c = new RawClient(url);
+  cleanup.push(() => c.terminate());
+  await c.authenticate(ROOM, CAP);
+  const doc = new Y.Doc();
+  c.send(appendFrame(doc, env(1)));
+  await until(() => real.fetch(ROOM) !== null);
+  full = true;
+  c.send(appendFrame(doc, env(2)));
+  let reason = '';
+  await until(() => {
+    for (const m of c.received) {
+      const d = decoding.createDecoder(m);
+      if (decoding.readVarString(d) === ROOM && decoding.readVarUint(d) === TYPE.close) {
+        reason = decoding.readVarString(d);
+        return true;
+      }
+    }
+    return false;
+  }, 5000);
+  expect(reason).toBe('storage-failed');
+  expect(RELAY_REFUSALS['storage-failed']).toMatch(/disk may be full/);
+  // What was stored before stays; another room on the same relay still works once space is back.
+  const stored = new Y.Doc();
+  Y.applyUpdate(stored, real.fetch(ROOM)!);
+  expect(stored.getArray('envelopes').length).toBe(1);
+  full = false;
+  const other = new RawClient(url);
+  cleanup.push(() => other.terminate());
+  await other.authenticate('b'.repeat(32), CAP);
 });
