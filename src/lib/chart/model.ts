@@ -176,6 +176,13 @@ export class ChartModel {
     return this.#list<T>(name, section.sortBy);
   }
 
+  /** Adds an entry from a section's add-entry form (sections/<name>.ts `form`). */
+  addFromForm(name: ShareableSection, values: Record<string, string>): string {
+    const form = sectionNamed(name)?.form;
+    if (!form) throw new Error(`no form for ${name}`);
+    return form.submit(this.#store, values);
+  }
+
   // The sections' commands (sections/<name>.ts), run on this chart's entries.
   problems(): Entry<Problem>[] {
     return problemCommands.list(this.#store);

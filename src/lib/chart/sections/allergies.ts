@@ -131,6 +131,46 @@ export const allergies = defineSection<Allergy>({
     tone: 'alert',
     pick: (entries) => entries.filter(isActiveAllergy),
   },
+  form: {
+    title: 'New allergy',
+    addLabel: 'Add allergy',
+    fields: [
+      { key: 'substance', label: 'Substance', errors: true },
+      {
+        key: 'category',
+        label: 'Category',
+        kind: 'select',
+        initial: 'medication',
+        keep: true,
+        options: [
+          { value: 'medication', label: 'Medication' },
+          { value: 'food', label: 'Food' },
+          { value: 'environment', label: 'Environment' },
+          { value: 'biologic', label: 'Biologic' },
+        ],
+      },
+      {
+        key: 'criticality',
+        label: 'Criticality',
+        kind: 'select',
+        initial: 'unable-to-assess',
+        keep: true,
+        options: [
+          { value: 'unable-to-assess', label: 'Unable to assess' },
+          { value: 'low', label: 'Low' },
+          { value: 'high', label: 'High' },
+        ],
+      },
+      { key: 'reaction', label: 'Reaction' },
+    ],
+    submit: (store, v) =>
+      allergyCommands.add(store, {
+        substance: v.substance ?? '',
+        category: v.category as Allergy['category'],
+        criticality: v.criticality as Allergy['criticality'],
+        reaction: v.reaction || undefined,
+      }),
+  },
   fhirOut: {
     types: ['AllergyIntolerance'],
     render: (e, context) => [allergyToFhir(e, context)],

@@ -1,5 +1,5 @@
 /** Immunizations (FHIR Immunization, CVX codes): validation, commands, FHIR out and in. */
-import { vaccineByCode } from '../cvx';
+import { VACCINES, vaccineByCode } from '../cvx';
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type Immunization } from '../types';
 import { Checker } from '../validate';
@@ -73,6 +73,36 @@ export const immunizations = defineSection<Immunization>({
   sortBy: 'occurrenceDate',
   errorField: 'status',
   summaryLine: (e) => `${e.data.vaccine} (${e.data.occurrenceDate})`,
+  form: {
+    title: 'New immunization',
+    addLabel: 'Add immunization',
+    fields: [
+      {
+        key: 'cvx',
+        label: 'Vaccine (CVX)',
+        kind: 'select',
+        prompt: 'Choose…',
+        options: VACCINES.map((v) => ({ value: v.code, label: `${v.code} — ${v.name}` })),
+        errors: true,
+      },
+      {
+        key: 'occurrenceDate',
+        label: 'Date given',
+        kind: 'date',
+        initial: 'today',
+        past: true,
+        keep: true,
+        errors: true,
+      },
+      { key: 'lotNumber', label: 'Lot number' },
+    ],
+    submit: (store, v) =>
+      immunizationCommands.add(store, {
+        cvx: v.cvx ?? '',
+        occurrenceDate: v.occurrenceDate ?? '',
+        lotNumber: v.lotNumber || undefined,
+      }),
+  },
   fhirOut: {
     types: ['Immunization'],
     render: (e, context) => [immunizationToFhir(e, context)],

@@ -34,6 +34,9 @@ export function interpret(input: LabInput): LabResult['interpretation'] {
     : undefined;
 }
 
+/** A typed number ('' is none; a decimal comma is accepted). */
+const num = (s: string) => (s.trim() === '' ? undefined : Number(s.replace(',', '.')));
+
 export const labCommands = {
   list: (store: EntryStore) => store.list<LabResult>('lab', 'effectiveDate'),
   add(store: EntryStore, input: LabInput): string {
@@ -122,6 +125,40 @@ export const labs = defineSection<LabResult>({
   errorField: 'status',
   summaryLine: (e) =>
     `${e.data.name} ${e.data.value}${e.data.unit ? ` ${e.data.unit}` : ''} (${e.data.effectiveDate})`,
+  form: {
+    title: 'New lab result',
+    addLabel: 'Add lab result',
+    fields: [
+      { key: 'loinc', label: 'LOINC code', placeholder: 'e.g. 2345-7', errors: true },
+      { key: 'name', label: 'Test', errors: true },
+      { key: 'value', label: 'Value' },
+      { key: 'unit', label: 'Unit' },
+      { key: 'low', label: 'Reference low', kind: 'decimal', errors: true },
+      { key: 'high', label: 'Reference high', kind: 'decimal' },
+      {
+        key: 'effectiveDate',
+        label: 'Date',
+        kind: 'date',
+        initial: 'today',
+        past: true,
+        keep: true,
+        errors: true,
+      },
+    ],
+    submit(store, v) {
+      const value = v.value ?? '';
+      const numeric = num(value);
+      return labCommands.add(store, {
+        loinc: (v.loinc ?? '').trim(),
+        name: v.name ?? '',
+        value: numeric !== undefined && Number.isFinite(numeric) ? numeric : value.trim(),
+        unit: v.unit || undefined,
+        low: num(v.low ?? ''),
+        high: num(v.high ?? ''),
+        effectiveDate: v.effectiveDate ?? '',
+      });
+    },
+  },
   fhirOut: {
     types: ['Observation'],
     render: (e, context) => [labToFhir(e, context)],

@@ -63,6 +63,18 @@ export function medicationToFhir(e: Entry<Medication>, { subject }: ExportContex
   });
 }
 
+const ROUTES = [
+  'oral',
+  'sublingual',
+  'topical',
+  'inhaled',
+  'intramuscular',
+  'intravenous',
+  'subcutaneous',
+  'rectal',
+  'other',
+];
+
 const MED_STATUS: Record<string, Medication['status']> = {
   active: 'active',
   'on-hold': 'active',
@@ -110,6 +122,39 @@ export const medications = defineSection<Medication>({
     empty: 'None',
     as: 'list',
     pick: (entries) => entries.filter((m) => m.data.status === 'active'),
+  },
+  form: {
+    title: 'New medication',
+    addLabel: 'Add medication',
+    fields: [
+      { key: 'drug', label: 'Medication', errors: true },
+      { key: 'dose', label: 'Dose', placeholder: 'e.g. 10 mg' },
+      {
+        key: 'route',
+        label: 'Route',
+        kind: 'select',
+        initial: 'oral',
+        keep: true,
+        options: ROUTES.map((r) => ({ value: r, label: r })),
+      },
+      { key: 'frequency', label: 'Frequency', placeholder: 'e.g. once daily' },
+      {
+        key: 'startDate',
+        label: 'Start date',
+        kind: 'date',
+        initial: 'today',
+        keep: true,
+        errors: true,
+      },
+    ],
+    submit: (store, v) =>
+      medicationCommands.add(store, {
+        drug: v.drug ?? '',
+        dose: v.dose ?? '',
+        route: v.route ?? '',
+        frequency: v.frequency ?? '',
+        startDate: v.startDate || undefined,
+      }),
   },
   fhirOut: {
     types: ['MedicationRequest'],

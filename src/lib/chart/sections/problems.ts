@@ -99,6 +99,30 @@ export const problems = defineSection<Problem>({
         (p) => p.data.clinicalStatus === 'active' && p.data.verificationStatus === 'confirmed',
       ),
   },
+  form: {
+    title: 'New problem',
+    addLabel: 'Add problem',
+    fields: [
+      { key: 'text', label: 'Problem', errors: true },
+      { key: 'icd', label: 'ICD-10-CM code', placeholder: 'e.g. I10' },
+      { key: 'onsetDate', label: 'Onset date', kind: 'date', past: true, errors: true },
+    ],
+    submit(store, v) {
+      const icd = v.icd ?? '';
+      const code = icd.trim()
+        ? {
+            system: SYSTEMS.icd10cm,
+            code: icd.trim().toUpperCase(),
+            display: (v.text ?? '').trim(),
+          }
+        : undefined;
+      return problemCommands.add(store, {
+        text: v.text ?? '',
+        onsetDate: v.onsetDate || undefined,
+        code,
+      });
+    },
+  },
   fhirOut: {
     types: ['Condition'],
     render: (e, context) => [problemToFhir(e, context)],

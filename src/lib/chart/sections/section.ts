@@ -38,6 +38,33 @@ export interface SectionImporter {
   finish?(): PlannedFields[];
 }
 
+/** One field of a section's add-entry form (the UI renders them all with one component). */
+export interface FormField {
+  key: string;
+  label: string;
+  kind?: 'text' | 'date' | 'select' | 'decimal';
+  placeholder?: string;
+  options?: readonly { value: string; label: string }[];
+  /** A disabled first option asking for a choice. */
+  prompt?: string;
+  /** The value a new form starts with; `today` is today's date. */
+  initial?: string;
+  /** A date that cannot be in the future (the picker stops at today). */
+  past?: boolean;
+  /** Kept as entered after a save (other fields are cleared). */
+  keep?: boolean;
+  /** Validation messages for this field are shown under it. */
+  errors?: boolean;
+}
+
+export interface EntryForm {
+  title: string;
+  addLabel: string;
+  fields: readonly FormField[];
+  /** Runs the section's add command with the form's values. @throws ValidationError */
+  submit(store: EntryStore, values: Record<string, string>): string;
+}
+
 export interface SectionDescriptor<T = unknown> {
   /** The section name entries are stored under (the Yjs layout) and consents name. */
   name: ShareableSection;
@@ -63,6 +90,8 @@ export interface SectionDescriptor<T = unknown> {
     as: 'list' | 'text';
     tone?: 'alert';
   };
+  /** The add-entry form, for sections whose entries are added with a plain form. */
+  form?: EntryForm;
   fhirOut: {
     /** The resource types an entry is exported as. */
     types: readonly string[];

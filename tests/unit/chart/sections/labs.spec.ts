@@ -77,3 +77,86 @@ describe('labs', () => {
     expect(labOf({ ...resource!, valueQuantity: undefined })).toBeNull();
   });
 });
+
+describe('the lab form', () => {
+  it('reads numbers (decimal comma too) and keeps other values as text', () => {
+    chart.addFromForm('lab', {
+      loinc: ' 2345-7 ',
+      name: 'Glucose',
+      value: '5,5',
+      unit: 'mmol/L',
+      low: '3,9',
+      high: '',
+      effectiveDate: '2024-01-01',
+    });
+    chart.addFromForm('lab', {
+      loinc: '2345-7',
+      name: 'Glucose',
+      value: ' positive ',
+      unit: '',
+      low: '',
+      high: '',
+      effectiveDate: '2024-01-02',
+    });
+    expect(chart.labs().map((l) => l.data)).toEqual([
+      {
+        loinc: '2345-7',
+        name: 'Glucose',
+        value: 'positive',
+        effectiveDate: '2024-01-02',
+        status: 'final',
+      },
+      {
+        loinc: '2345-7',
+        name: 'Glucose',
+        value: 5.5,
+        unit: 'mmol/L',
+        low: 3.9,
+        interpretation: 'N',
+        effectiveDate: '2024-01-01',
+        status: 'final',
+      },
+    ]);
+    const keep = labs.form!.fields.filter((f) => f.keep).map((f) => f.key);
+    expect(keep).toEqual(['effectiveDate']);
+  });
+});
+
+describe('every section form', () => {
+  it('adds through the section command (other sections, one entry each)', () => {
+    chart.addFromForm('medication', {
+      drug: 'Aspirin',
+      dose: '75 mg',
+      route: 'oral',
+      frequency: 'daily',
+      startDate: '',
+    });
+    chart.addFromForm('allergy', {
+      substance: 'Latex',
+      category: 'environment',
+      criticality: 'low',
+      reaction: '',
+    });
+    chart.addFromForm('immunization', { cvx: '03', occurrenceDate: '2020-01-02', lotNumber: '' });
+    expect(chart.medications()[0]!.data).toEqual({
+      drug: 'Aspirin',
+      dose: '75 mg',
+      route: 'oral',
+      frequency: 'daily',
+      status: 'active',
+    });
+    expect(chart.allergies()[0]!.data).toEqual({
+      substance: 'Latex',
+      category: 'environment',
+      criticality: 'low',
+      clinicalStatus: 'active',
+      verificationStatus: 'confirmed',
+    });
+    expect(chart.immunizations()[0]!.data).toMatchObject({
+      cvx: '03',
+      occurrenceDate: '2020-01-02',
+      status: 'completed',
+    });
+    expect(() => chart.addFromForm('vitals', {})).toThrow('no form for vitals');
+  });
+});

@@ -5,7 +5,7 @@ import {
   problems,
   problemToFhir,
 } from '../../../../src/lib/chart/sections/problems.ts';
-import { context, entry, issues } from './helpers.ts';
+import { context, entry, issues, openChart } from './helpers.ts';
 
 describe('problems', () => {
   it('need a text of at most 300 characters and a real, past onset date', () => {
@@ -92,5 +92,32 @@ describe('problems', () => {
       verificationStatus: 'confirmed',
     });
     expect(problemOf({ resourceType: 'Condition', id: 'c2', code: {} })).toBeNull();
+  });
+});
+
+describe('the problem form', () => {
+  it('adds a problem with an upper-cased ICD-10-CM code, or none when the code is blank', async () => {
+    const chart = await openChart();
+    const form = problems.form!;
+    expect(form.fields.map((f) => f.key)).toEqual(['text', 'icd', 'onsetDate']);
+    chart.addFromForm('problem', { text: ' Hypertension ', icd: ' i10 ', onsetDate: '' });
+    chart.addFromForm('problem', { text: 'Asthma', icd: '', onsetDate: '2001-05-01' });
+    expect(chart.problems().map((p) => p.data)).toEqual([
+      {
+        text: 'Hypertension',
+        code: { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10', display: 'Hypertension' },
+        clinicalStatus: 'active',
+        verificationStatus: 'confirmed',
+      },
+      {
+        text: 'Asthma',
+        onsetDate: '2001-05-01',
+        clinicalStatus: 'active',
+        verificationStatus: 'confirmed',
+      },
+    ]);
+    expect(
+      issues(() => chart.addFromForm('problem', { text: '', icd: '', onsetDate: '' })),
+    ).toEqual(['text: Problem is required.']);
   });
 });
