@@ -137,6 +137,8 @@ export class DocumentRooms {
       const keys = await this.#options.keys(doc.docId);
       const connection = await this.#options.connectPeers(keys, transport);
       entry.connection = connection;
+      // Joined while the device is offline: its peers stay left until it is online again.
+      if (!this.#peersOnline) connection.pause();
       entry.cleanup.push(connection.onChange(() => this.#update()));
       const relay = await this.#options.connectRelay(keys, transport);
       entry.relay = relay;

@@ -299,6 +299,15 @@ describe('DocumentRooms', () => {
     rooms.setPeersOnline(true);
     expect(peers.map((p) => p.paused)).toEqual([false, false]);
   });
+
+  it('a room joined while the device is offline does not reach its peers until it is online', async () => {
+    const { rooms, peers } = setup();
+    rooms.setPeersOnline(false);
+    await rooms.attach(fakeDoc());
+    expect(peers.map((p) => p.paused)).toEqual([true]);
+    rooms.setPeersOnline(true);
+    expect(peers.map((p) => p.paused)).toEqual([false]);
+  });
 });
 
 describe('networkEdges', () => {
