@@ -37,6 +37,7 @@ import { practice } from './practice.svelte';
 import { ShareState } from './share.svelte';
 import { session } from './session.svelte';
 import { sync, type JoinedRoom } from './sync.svelte';
+import { ChartOpenError } from './chart-open-error';
 
 export type {
   Addendum,
@@ -121,7 +122,7 @@ export class ChartState {
     try {
       this.#doc = await practice.openChart(chartId);
     } catch (error) {
-      const code = (error as Error).message;
+      const code = error instanceof ChartOpenError ? error.code : null;
       this.#error =
         code === 'no-chart-key'
           ? 'This device cannot open this chart: your role holds no key for it.'

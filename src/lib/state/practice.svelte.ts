@@ -18,6 +18,7 @@ import { chartKeyWraps, IndexDoc, type IndexEntry } from '$lib/crdt/index-doc';
 import { SealedDoc } from '$lib/crdt/sealed-doc';
 import type { CatchUpDoc } from '$lib/sync/catch-up';
 import { removeFromPractice } from '$lib/sync/removal';
+import { ChartOpenError } from './chart-open-error';
 import { session } from './session.svelte';
 import { sync } from './sync.svelte';
 
@@ -298,7 +299,7 @@ class PracticeState {
 
   /**
    * Imports into an existing chart (the user confirmed an exact identifier match): adds only the
-   * resources it does not hold yet. @throws ValidationError, Error('no-chart-key')
+   * resources it does not hold yet. @throws ValidationError, ChartOpenError
    */
   async importInto(chartId: string, plan: ImportPlan): Promise<{ added: number }> {
     const doc = await this.openChart(chartId);
@@ -368,17 +369,17 @@ class PracticeState {
 
   /**
    * Opens a chart's sealed document.
-   * @throws Error('no-such-chart' | 'no-chart-key')
+   * @throws ChartOpenError('no-such-chart' | 'no-chart-key')
    */
   async openChart(chartId: string): Promise<SealedDoc> {
     const opened = await this.open();
     const entry = opened.index.entry(chartId);
-    if (!entry) throw new Error('no-such-chart');
+    if (!entry) throw new ChartOpenError('no-such-chart');
     const docId = fromBase64Url(chartId);
     const charts = chartKeyWraps(entry);
     const { failed } = await session.vault.call('loadChartKeys', { charts });
     // A removed device may hold only older keys: it opens what it had, nothing newer.
-    if (failed.length === charts.length) throw new Error('no-chart-key');
+    if (failed.length === charts.length) throw new ChartOpenError('no-chart-key');
     // After a removal, the first device to open a chart gives it a new key (lazy rotation).
     const rotated = await session.vault.call('rotateChartKeyIfStale', { docId });
     if (rotated) {
