@@ -414,13 +414,17 @@ class PracticeState {
       const key = toBase64Url(f.docId);
       failures[key] = (failures[key] ?? 0) + 1;
     }
+    const reachable = entries.filter(
+      (entry) => (failures[entry.chartId] ?? 0) < chartKeyWraps(entry).length,
+    );
+    const docIds = reachable.map((entry) => fromBase64Url(entry.chartId));
+    // One call for every chart (issue 15: one vault round trip per chart dominated a pass).
+    const rooms = await session.vault.call('roomsFor', { docIds, generation: 0 });
     const docs: CatchUpDoc[] = [];
-    for (const entry of entries) {
-      if ((failures[entry.chartId] ?? 0) >= chartKeyWraps(entry).length) continue;
-      const docId = fromBase64Url(entry.chartId);
-      const { room, capability } = await session.vault.call('roomFor', { docId, generation: 0 });
-      docs.push({ key: entry.chartId, docId, room, capability });
-    }
+    reachable.forEach((entry, i) => {
+      const found = rooms[i];
+      if (found) docs.push({ key: entry.chartId, docId: docIds[i]!, ...pick(found) });
+    });
     return docs;
   }
 
@@ -445,3 +449,5 @@ class PracticeState {
 }
 
 export const practice = new PracticeState();
+
+const pick = ({ room, capability }: { room: string; capability: string }) => ({ room, capability });

@@ -78,7 +78,11 @@ export function localLock(): LockFn {
 
 /** The unlocked member's keys and counters, in Worker memory only. */
 export interface Unlocked {
-  chartKeys: Map<string, Uint8Array>;
+  /**
+   * Loaded chart keys: document id (hex) → epoch → key. Keyed by document so every per-chart
+   * operation is O(1) in the number of charts (issue 15), not a scan of all loaded keys.
+   */
+  chartKeys: Map<string, Map<number, Uint8Array>>;
   /** For each loaded chart key: the clinical epoch it was wrapped under (lazy rotation). */
   chartWraps: Map<string, number>;
   /** A removal signed but not yet in force (its grants are published first). */
@@ -132,7 +136,9 @@ export class VaultContext {
   forget(): void {
     if (!this.#unlocked) return;
     this.#unlocked.vaultKey.fill(0);
-    for (const key of this.#unlocked.chartKeys.values()) key.fill(0);
+    for (const epochs of this.#unlocked.chartKeys.values()) {
+      for (const key of epochs.values()) key.fill(0);
+    }
     this.#unlocked = null;
   }
 

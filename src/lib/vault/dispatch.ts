@@ -43,6 +43,7 @@ export const VAULT_HANDLERS = {
   updateMemberLists: (p, s) => s.updateMemberLists(p),
   relayProof: (_, s) => s.relayProof(),
   roomFor: (p, s) => s.roomFor(p),
+  roomsFor: (p, s) => s.roomsFor(p),
   startPairing: (_, s) => s.startPairing(),
   openPairingRequest: (p, s) => s.openPairingRequest(p),
   answerPairing: (p, s) => s.answerPairing(p),

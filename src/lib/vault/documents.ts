@@ -221,6 +221,24 @@ export class Documents {
       capability: sodium().to_hex(deriveSubkey(key, 'capability')),
     };
   }
+
+  /** roomFor for many documents at once; null where this session holds no key. */
+  roomsFor(input: { docIds: Uint8Array[]; generation: number }): ({
+    room: string;
+    password: string;
+    capability: string;
+  } | null)[] {
+    this.#ctx.require();
+    if (!Array.isArray(input?.docIds)) throw new VaultError('bad-input', 'docIds must be a list');
+    return input.docIds.map((docId) => {
+      try {
+        return this.roomFor({ docId, generation: input.generation });
+      } catch (error) {
+        if (error instanceof CryptoError && error.code === 'unknown-key') return null;
+        throw error;
+      }
+    });
+  }
 }
 
 /** @throws VaultError('no-clinical-key') for roles that may not open charts. */
@@ -248,7 +266,7 @@ function loadNewChartKey(
     chartEpoch: epoch,
     chartKey,
   });
-  session.chartKeys.set(keyName(docId, epoch), chartKey);
+  putChartKey(session, docId, epoch, chartKey);
   session.chartWraps.set(keyName(docId, epoch), clinical.epoch);
   return { epoch, wrappedKey };
 }
@@ -264,7 +282,7 @@ function loadChartKey(session: Unlocked, chart: ChartWrap): void {
     chartEpoch: chart.epoch,
     wrapped: chart.wrappedKey,
   });
-  session.chartKeys.set(keyName(chart.docId, chart.epoch), key);
+  putChartKey(session, chart.docId, chart.epoch, key);
   session.chartWraps.set(keyName(chart.docId, chart.epoch), epoch);
 }
 
@@ -274,7 +292,14 @@ function keyFor(session: Unlocked, docId: Uint8Array, epoch: number): Uint8Array
   if (sodium().compare(docId, practice.indexDocId) === 0) {
     return practice.keys.find((k) => k.epoch === epoch)?.key ?? null;
   }
-  return session.chartKeys.get(keyName(docId, epoch)) ?? null;
+  return session.chartKeys.get(sodium().to_hex(docId))?.get(epoch) ?? null;
+}
+
+function putChartKey(session: Unlocked, docId: Uint8Array, epoch: number, key: Uint8Array): void {
+  const hex = sodium().to_hex(docId);
+  let epochs = session.chartKeys.get(hex);
+  if (!epochs) session.chartKeys.set(hex, (epochs = new Map()));
+  epochs.set(epoch, key);
 }
 
 /**
@@ -289,12 +314,8 @@ function documentKey(session: Unlocked, docId: Uint8Array, which: 'newest' | 'lo
     return practice.keys.reduce((a, b) => (better(b.epoch, a.epoch) ? b : a));
   }
   let best: EpochKey | null = null;
-  const hex = sodium().to_hex(docId);
-  for (const [name, key] of session.chartKeys) {
-    const [docHex, epoch] = name.split(':');
-    if (docHex === hex && (!best || better(Number(epoch), best.epoch))) {
-      best = { epoch: Number(epoch), key };
-    }
+  for (const [epoch, key] of session.chartKeys.get(sodium().to_hex(docId)) ?? []) {
+    if (!best || better(epoch, best.epoch)) best = { epoch, key };
   }
   if (!best) throw new CryptoError('unknown-key', 'chart key not loaded');
   return best;

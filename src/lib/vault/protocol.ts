@@ -59,6 +59,11 @@ export interface VaultApi {
     password: string;
     capability: string;
   };
+  roomsFor(input: { docIds: Uint8Array[]; generation: number }): ({
+    room: string;
+    password: string;
+    capability: string;
+  } | null)[];
   startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string };
   openPairingRequest(input: { sealed: Uint8Array }): {
     name: string;

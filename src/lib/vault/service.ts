@@ -337,4 +337,16 @@ export class VaultService {
   } {
     return this.#documents.roomFor(input);
   }
+
+  /**
+   * The rooms of many documents in one call (catch-up over every chart): null for a document
+   * whose key this session does not hold.
+   */
+  roomsFor(input: { docIds: Uint8Array[]; generation: number }): ({
+    room: string;
+    password: string;
+    capability: string;
+  } | null)[] {
+    return this.#documents.roomsFor(input);
+  }
 }

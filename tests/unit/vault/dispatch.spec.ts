@@ -84,6 +84,7 @@ const WIRE_METHODS: VaultMethod[] = [
   'updateMemberLists',
   'relayProof',
   'roomFor',
+  'roomsFor',
   'startPairing',
   'openPairingRequest',
   'answerPairing',
