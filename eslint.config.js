@@ -34,7 +34,18 @@ function layerRules() {
   });
   configs.push({
     files: ['src/routes/**', 'src/lib/ui/**', 'src/lib/pwa/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [yjs, providers, sodium] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [yjs, providers, sodium] }],
+      // Chart edits from the UI are named commands (`chart.do('signNote', id)`): the UI never
+      // receives the ChartModel itself.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='chart'][callee.property.name='run']",
+          message: "Use chart.do('<command>', …): the UI edits the chart by named commands only.",
+        },
+      ],
+    },
   });
   configs.push({
     files: ['src/**/*.ts', 'src/**/*.svelte'],

@@ -86,6 +86,19 @@ const PRESENCE_FRESH_MS = 45_000;
 export type CommandResult<T> =
   { ok: true; value: T } | { ok: false; message: string; issues: Issue[]; outliers: Issue[] };
 
+/** The chart edits the UI may make, by name: each is a command of ChartModel. */
+export type ChartCommandName =
+  | 'newNote'
+  | 'addAddendum'
+  | 'signNote'
+  | 'recordNoKnownAllergies'
+  | 'markEnteredInError'
+  | 'addFromForm'
+  | 'stopMedication'
+  | 'resolveProblem'
+  | 'recordVitals'
+  | 'updatePatient';
+
 export class ChartState {
   #doc: SealedDoc | null = null;
   #model: ChartModel | null = null;
@@ -277,7 +290,24 @@ export class ChartState {
       : 'Saving failed; Folio keeps retrying. Do not close this tab.';
   }
 
-  /** Runs a chart command; validation problems come back as data. */
+  /**
+   * Runs one named chart command (the edits the UI may make; the UI never holds the model):
+   * `chart.do('signNote', noteId)`. Validation problems come back as data.
+   */
+  do<N extends ChartCommandName>(
+    name: N,
+    ...args: Parameters<ChartModel[N]>
+  ): CommandResult<ReturnType<ChartModel[N]>> {
+    return this.run((model) => {
+      const command = model[name] as (...a: Parameters<ChartModel[N]>) => ReturnType<ChartModel[N]>;
+      return command.apply(model, args);
+    });
+  }
+
+  /**
+   * Runs a chart command given the model — for the state layer (e.g. sharing, which records a
+   * link and its audit entry in one command); the UI uses `do` (enforced by ESLint).
+   */
   run<T>(command: (model: ChartModel) => T): CommandResult<T> {
     if (!this.#model)
       return { ok: false, message: 'The chart is not open.', issues: [], outliers: [] };
