@@ -38,6 +38,7 @@ import { ShareState } from './share.svelte';
 import { session } from './session.svelte';
 import { sync, type JoinedRoom } from './sync.svelte';
 import { ChartOpenError } from './chart-open-error';
+import { decodePresence, encodePresence, PresenceTracker } from '$lib/sync/presence';
 
 export type {
   Addendum,
@@ -176,10 +177,8 @@ export class ChartState {
     return this.#others;
   }
 
-  /** The last presence announcement heard from each author device, by local receipt time. */
-  // Bookkeeping read only inside read(); the result goes to #others, which is state.
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  readonly #heard = new Map<string, { seq: number; at: number }>();
+  /** The presence announcements heard (lib/sync/presence.ts); the result goes to #others. */
+  readonly #heard = new PresenceTracker(PRESENCE_FRESH_MS);
 
   /** Announces this member's presence every 15 s (sealed) and reads others'. */
   #startPresence(doc: SealedDoc, room: JoinedRoom): void {
@@ -193,9 +192,7 @@ export class ChartState {
           kind: 'presence',
           payload,
         });
-        let binary = '';
-        for (const b of envelope) binary += String.fromCharCode(b);
-        room.setPresence(btoa(binary));
+        room.setPresence(encodePresence(envelope));
       } catch {
         // Locked or closing: no presence.
       }
@@ -206,7 +203,7 @@ export class ChartState {
         this.#others = [];
         return;
       }
-      const envelopes = blobs.map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+      const envelopes = blobs.map(decodePresence).filter((e) => e !== null);
       const me = session.self;
       // A local accumulator, not state (the result is assigned to #others below).
       // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -218,14 +215,9 @@ export class ChartState {
           (me && r.author.member === me.member && r.author.device === me.device)
         )
           continue;
-        // Fresh = a new announcement (a higher seq than this author's last) received within
-        // the window, timed by this device's clock only: a peer whose clock is wrong still
-        // shows, and a replayed old announcement (same or lower seq) never does.
         const author = `${r.author.member}:${r.author.device}`;
-        const last = this.#heard.get(author);
-        if (!last || r.seq > last.seq) this.#heard.set(author, { seq: r.seq, at: Date.now() });
-        const heard = this.#heard.get(author)!;
-        if (Date.now() - heard.at < PRESENCE_FRESH_MS) names.add(r.author.memberName);
+        this.#heard.heard(author, r.seq);
+        if (this.#heard.fresh(author)) names.add(r.author.memberName);
       }
       this.#others = [...names].sort();
     };

@@ -40,3 +40,46 @@ export function presenceOver(awareness: AwarenessLike): PresenceChannel {
     },
   };
 }
+
+/** A sealed presence envelope as the text carried in awareness (base64). */
+export function encodePresence(envelope: Uint8Array): string {
+  let binary = '';
+  for (const b of envelope) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** The envelope inside a presence blob, or null when the blob is not base64. */
+export function decodePresence(blob: string): Uint8Array | null {
+  try {
+    return Uint8Array.from(atob(blob), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Who is present, from verified presence announcements. Fresh = a new announcement (a higher seq
+ * than this author device's last) received within `freshMs`, timed by this device's clock only:
+ * a peer whose clock is wrong still shows, and a replayed old announcement (same or lower seq)
+ * never does.
+ */
+export class PresenceTracker {
+  readonly #heard = new Map<string, { seq: number; at: number }>();
+
+  constructor(
+    private readonly freshMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a verified announcement by `author` (member:device) with its seq. */
+  heard(author: string, seq: number): void {
+    const last = this.#heard.get(author);
+    if (!last || seq > last.seq) this.#heard.set(author, { seq, at: this.now() });
+  }
+
+  /** True when `author`'s latest new announcement arrived within the window. */
+  fresh(author: string): boolean {
+    const last = this.#heard.get(author);
+    return last !== undefined && this.now() - last.at < this.freshMs;
+  }
+}

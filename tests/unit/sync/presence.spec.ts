@@ -1,7 +1,12 @@
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { expect, it } from 'vitest';
-import { presenceOver } from '../../../src/lib/sync/presence.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  decodePresence,
+  encodePresence,
+  PresenceTracker,
+  presenceOver,
+} from '../../../src/lib/sync/presence.ts';
 
 it('puts only a sealed blob in awareness and reads only other peers’ blobs', () => {
   const mine = new Awareness(new Y.Doc());
@@ -15,4 +20,31 @@ it('puts only a sealed blob in awareness and reads only other peers’ blobs', (
   expect(channel.presence()).toEqual(['b3RoZXI=']);
   channel.setPresence(null);
   expect(mine.getLocalState()).toBeNull();
+});
+
+describe('presence announcements', () => {
+  it('encode to awareness text and back; a blob that is not base64 is dropped', () => {
+    const envelope = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+    expect(decodePresence(encodePresence(envelope))).toEqual(envelope);
+    expect(decodePresence('not base64 at all!')).toBeNull();
+  });
+
+  it('shows an author while new announcements arrive, by this clock; replays never refresh', () => {
+    let now = 1_000_000;
+    const tracker = new PresenceTracker(45_000, () => now);
+    expect(tracker.fresh('ada:laptop')).toBe(false);
+    tracker.heard('ada:laptop', 10);
+    expect(tracker.fresh('ada:laptop')).toBe(true);
+    now += 44_999;
+    expect(tracker.fresh('ada:laptop')).toBe(true);
+    now += 1;
+    expect(tracker.fresh('ada:laptop')).toBe(false);
+    // The same or an older announcement replayed later does not bring the author back.
+    tracker.heard('ada:laptop', 10);
+    tracker.heard('ada:laptop', 9);
+    expect(tracker.fresh('ada:laptop')).toBe(false);
+    tracker.heard('ada:laptop', 11);
+    expect(tracker.fresh('ada:laptop')).toBe(true);
+    expect(tracker.fresh('bo:tablet')).toBe(false);
+  });
 });
