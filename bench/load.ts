@@ -16,7 +16,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -24,6 +23,7 @@ import { TransportDoc } from '../src/lib/crdt/transport-doc.ts';
 import { attachRelayRoom, type RelayRoom } from '../src/lib/sync/relay-client.ts';
 import { testPractice } from '../tests/kit/practice.ts';
 import { line } from './report.ts';
+import { freePort } from '../tests/kit/net.ts';
 
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 const pct = (xs: number[], p: number) =>
@@ -35,14 +35,6 @@ async function until(test: () => boolean, timeout = 120_000): Promise<void> {
     if (Date.now() > deadline) throw new Error('bench: condition not met in time');
     await sleep(2);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const statOf = (pid: number) => {

@@ -16,7 +16,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -37,6 +36,7 @@ import { attachRelayRoom, type RelayRoom } from '../src/lib/sync/relay-client.ts
 import { withBrowser } from './chromium.ts';
 import { line } from './report.ts';
 import { PRACTICE } from '../tests/kit/practice.ts';
+import { freePort } from '../tests/kit/net.ts';
 
 /** One practice for every room the benchmark opens (the relay needs a practice proof). */
 const proof = async () => PRACTICE.proof();
@@ -317,14 +317,6 @@ async function catchUpPractice(charts: number, perChart: number): Promise<void> 
   } finally {
     await done();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const rssOf = (pid: number) =>

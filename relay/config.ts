@@ -69,12 +69,7 @@ export class ConfigError extends Error {
 export function readOrigins(name: string, raw: string | undefined): string[] {
   const origins: string[] = [];
   for (const item of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
-    let url: URL | null = null;
-    try {
-      url = new URL(item);
-    } catch {
-      url = null;
-    }
+    const url = parseUrl(item);
     const origin = url?.origin;
     if (
       !url ||
@@ -89,6 +84,15 @@ export function readOrigins(name: string, raw: string | undefined): string[] {
     origins.push(origin!);
   }
   return [...new Set(origins)];
+}
+
+/** `raw` as a URL, or null when it is not one. */
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
 }
 
 const optional = (list: string[]) => (list.length > 0 ? list : undefined);
@@ -124,12 +128,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
 /** FOLIO_REDIS_URL: a redis:// URL; throws ConfigError('bad-redis-url'). */
 export function redisUrl(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  let url: URL | null = null;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = null;
-  }
+  const url = parseUrl(raw);
   if (!url || url.protocol !== 'redis:' || !url.hostname) {
     throw new ConfigError(
       'bad-redis-url',
@@ -184,12 +183,7 @@ export function practiceSettings(
 /** FOLIO_PUBLIC_URL as an origin (no path, query or credentials); throws ConfigError. */
 export function publicOrigin(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  let url: URL | null = null;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = null;
-  }
+  const url = parseUrl(raw);
   if (
     !url ||
     (url.protocol !== 'https:' && url.protocol !== 'http:') ||

@@ -10,7 +10,6 @@ import { chromium, type Browser } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../relay/log.ts';
@@ -18,14 +17,7 @@ import { startRelay, type Relay } from '../../relay/server.ts';
 import { readTls } from '../../relay/tls.ts';
 import { BUILD_DIR, CHROMIUM_ARGS, CHROMIUM_PATH, expect, test } from './fixtures.ts';
 import { createPractice, newPatient, pairDevice } from './helpers.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../kit/net.ts';
 
 let root = '';
 let relay: Relay;

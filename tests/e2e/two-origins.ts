@@ -5,12 +5,12 @@
  * folder; both are stopped and removed after the test. `baseURL` is the app's origin.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../relay/log.ts';
 import { startRelay, type Relay } from '../../relay/server.ts';
 import { BUILD_DIR, expect, test as base } from './fixtures.ts';
+import { freePort } from '../kit/net.ts';
 
 export interface Served {
   server: Relay;
@@ -28,14 +28,6 @@ export interface TwoOrigins {
   app: Served;
   /** The relay, on another origin. */
   relay: Served;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 async function serve(options: {

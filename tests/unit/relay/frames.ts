@@ -173,3 +173,14 @@ export function roomClosed(client: RawClient, room: string): boolean {
     return decoding.readVarString(d) === room && decoding.readVarUint(d) === TYPE.close;
   });
 }
+
+/** The reason of the Close message the relay sent for `room`, or null before one arrived. */
+export function closeReason(client: RawClient, room: string): string | null {
+  for (const m of client.received) {
+    const d = decoding.createDecoder(m);
+    if (decoding.readVarString(d) === room && decoding.readVarUint(d) === TYPE.close) {
+      return decoding.readVarString(d);
+    }
+  }
+  return null;
+}

@@ -9,7 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -21,19 +20,12 @@ import { TransportDoc } from '../../../src/lib/crdt/transport-doc.ts';
 import { attachRelayRoom, type RelayRoom } from '../../../src/lib/sync/relay-client.ts';
 import { PRACTICE } from '../../kit/practice.ts';
 import { until } from './helpers.ts';
+import { freePort } from '../../kit/net.ts';
 
 const REDIS = '/usr/bin/redis-server';
 const available = existsSync(REDIS);
 if (!available && process.env.CI) throw new Error(`${REDIS} is missing: .ci/run installs it`);
 if (!available) console.warn(`scale-out tests skipped: no ${REDIS} (apt-get install redis-server)`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let redis: ChildProcess | null = null;
 let redisUrl = '';

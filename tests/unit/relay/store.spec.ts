@@ -10,14 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { silentLogger } from '../../../relay/log.ts';
 import { createPractices } from '../../../relay/practices.ts';
 import { openRoomStore, type RoomStore } from '../../../relay/store.ts';
 import { createSync, type SyncEndpoint, type SyncLimits } from '../../../relay/sync.ts';
 import { RELAY_REFUSALS } from '../../../src/lib/sync/relay-refusals.ts';
-import { RawClient, SYNC, TYPE, env, syncFrame } from './frames.ts';
+import { closeReason, RawClient, SYNC, TYPE, env, syncFrame } from './frames.ts';
 import { until } from './helpers.ts';
 import { PRACTICE } from '../../kit/practice.ts';
 
@@ -200,18 +199,8 @@ it('refuses appends past the room quota with a clear reason, keeping what is sto
   c.send(appendFrame(doc, big(40 * 1024, 1)));
   await until(() => c.acks(ROOM) > 0);
   c.send(appendFrame(doc, big(40 * 1024, 2)));
-  let reason = '';
-  await until(() => {
-    for (const m of c.received) {
-      const d = decoding.createDecoder(m);
-      if (decoding.readVarString(d) === ROOM && decoding.readVarUint(d) === TYPE.close) {
-        reason = decoding.readVarString(d);
-        return true;
-      }
-    }
-    return false;
-  });
-  expect(reason).toBe('quota-exceeded');
+  await until(() => closeReason(c, ROOM) !== null);
+  expect(closeReason(c, ROOM)).toBe('quota-exceeded');
   await until(() => store.fetch(ROOM) !== null);
   const stored = new Y.Doc();
   Y.applyUpdate(stored, store.fetch(ROOM)!);
@@ -238,18 +227,8 @@ it('a store that fails (disk full) closes the room with a reason the device show
   await until(() => real.fetch(ROOM) !== null);
   full = true;
   c.send(appendFrame(doc, env(2)));
-  let reason = '';
-  await until(() => {
-    for (const m of c.received) {
-      const d = decoding.createDecoder(m);
-      if (decoding.readVarString(d) === ROOM && decoding.readVarUint(d) === TYPE.close) {
-        reason = decoding.readVarString(d);
-        return true;
-      }
-    }
-    return false;
-  }, 5000);
-  expect(reason).toBe('storage-failed');
+  await until(() => closeReason(c, ROOM) !== null);
+  expect(closeReason(c, ROOM)).toBe('storage-failed');
   expect(RELAY_REFUSALS['storage-failed']).toMatch(/disk may be full/);
   // What was stored before stays; another room on the same relay still works once space is back.
   const stored = new Y.Doc();
