@@ -2,16 +2,24 @@
  * The practice: the patient list (practice index document), search, new patients and opening
  * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
  */
-import { PatientSearch, type AdministrativeGender, type Patient } from '$lib/chart';
+import { PatientSearch } from '$lib/chart/search';
+import type { AdministrativeGender, Patient } from '$lib/chart/types';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
 import type { Signer } from '$lib/crdt/sealed-doc';
 import type { GrantJson } from '$lib/vault/service';
 import { nowIso } from '$lib/chart/dates';
 import type { ImportPlan } from '$lib/chart/fhir-in';
-import { chartToFhir, type FhirResource } from '$lib/chart/fhir-out';
+import type { FhirResource } from '$lib/chart/fhir-out';
 import { patientFhirId } from './fhir-id';
-import { ChartModel, checkPatient } from '$lib/chart/model';
+/**
+ * The chart model (every section's validation and FHIR mapping, the CVX table) loads when a chart
+ * is created, imported or exported — not with the patient list before unlock (the initial-JS
+ * budget, bench/browser.ts).
+ */
+const chartModel = () => import('$lib/chart/model');
+
+export { formatAge } from '$lib/chart/dates';
 import { ChartDoc } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
 import { chartKeyWraps, IndexDoc, type IndexEntry } from '$lib/crdt/index-doc';
@@ -254,6 +262,7 @@ class PracticeState {
 
   /** Creates the chart and its index entry. @throws ValidationError */
   async createPatient(patient: Patient): Promise<string> {
+    const { ChartModel, checkPatient } = await chartModel();
     checkPatient(patient);
     const opened = await this.open();
     const { docId, epoch, wrappedKey } = await session.vault.call('createChartKey');
@@ -269,6 +278,7 @@ class PracticeState {
    * a new one (the source identifiers stay in the imported Patient). @throws ValidationError
    */
   async importChart(plan: ImportPlan, source: string): Promise<{ chartId: string; added: number }> {
+    const { ChartModel, checkPatient } = await chartModel();
     const opened = await this.open();
     const taken = new Set(this.#patients.map((p) => p.mrn));
     const mrn =
@@ -302,6 +312,7 @@ class PracticeState {
    * resources it does not hold yet. @throws ValidationError, ChartOpenError
    */
   async importInto(chartId: string, plan: ImportPlan): Promise<{ added: number }> {
+    const { ChartModel } = await chartModel();
     const doc = await this.openChart(chartId);
     try {
       const model = new ChartModel(new ChartDoc(doc));
@@ -315,6 +326,10 @@ class PracticeState {
 
   /** A chart's FHIR resources (for the practice export); the chart is opened and closed. */
   async chartResources(chartId: string): Promise<FhirResource[]> {
+    const [{ ChartModel }, { chartToFhir }] = await Promise.all([
+      chartModel(),
+      import('$lib/chart/fhir-out'),
+    ]);
     const doc = await this.openChart(chartId);
     try {
       const model = new ChartModel(new ChartDoc(doc));
