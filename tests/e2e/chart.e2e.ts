@@ -94,6 +94,7 @@ async function fillChart(page: Page) {
   await page.getByLabel('Subjective', { exact: true }).fill(U.subjective);
   await page.getByLabel('Plan', { exact: true }).fill(U.plan);
   await page.getByRole('button', { name: 'Sign note' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Sign', exact: true }).click();
   await expect(page.getByText(U.subjective, { exact: true })).toBeVisible();
   await page.getByLabel('Addendum', { exact: true }).fill(U.addendum);
   await page.getByRole('button', { name: 'Add addendum' }).click();

@@ -1,7 +1,14 @@
 /** Errors of chart commands that are not validation problems (those are ValidationError). */
 export class ChartError extends Error {
   constructor(
-    readonly code: 'no-entry' | 'note-signed' | 'has-active-allergies' | 'no-consent',
+    readonly code:
+      | 'no-entry'
+      | 'note-signed'
+      | 'note-empty'
+      | 'not-active'
+      | 'entered-in-error'
+      | 'has-active-allergies'
+      | 'no-consent',
     message: string,
   ) {
     super(message);

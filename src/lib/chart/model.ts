@@ -7,6 +7,7 @@ import type { ChartDoc, EntryRecord, Fields, TextHandle } from '$lib/crdt/chart-
 import { today } from './dates';
 import type { FhirResource } from './fhir-codes';
 import type { ImportPlan } from './fhir-in';
+import { checkReason } from './destructive';
 import { ChartError } from './errors';
 import { sectionNamed } from './sections';
 import { allergyCommands, type AllergyInput } from './sections/allergies';
@@ -162,11 +163,17 @@ export class ChartModel {
     now: () => this.#now(),
   };
 
-  /** Marks any entry as entered in error (it stays visible in history, struck through). */
-  markEnteredInError(id: string): void {
+  /**
+   * Marks any entry as entered in error, with the clinician's reason (it stays visible in
+   * history, struck through). @throws ValidationError without a reason, ChartError if retracted
+   */
+  markEnteredInError(id: string, reason: string): void {
+    const why = checkReason(reason);
     const entry = this.#entry(id);
     const key = sectionNamed(entry.section)?.errorField ?? 'status';
-    this.#update(id, { [key]: 'entered-in-error' });
+    if (entry.fields[key] === 'entered-in-error')
+      throw new ChartError('entered-in-error', 'This entry is already marked entered in error.');
+    this.#update(id, { [key]: 'entered-in-error', enteredInErrorReason: why });
   }
 
   /** A registry section's entries, newest first by its clinical date. */
@@ -200,8 +207,8 @@ export class ChartModel {
   addMedication(input: Omit<Medication, 'status'>): string {
     return medicationCommands.add(this.#store, input);
   }
-  stopMedication(id: string, endDate: string): void {
-    medicationCommands.stop(this.#store, id, endDate);
+  stopMedication(id: string, endDate: string, reason: string): void {
+    medicationCommands.stop(this.#store, id, endDate, reason);
   }
 
   allergies(): Entry<Allergy>[] {

@@ -143,6 +143,8 @@ export interface Immunization {
   cvx: string;
   vaccine: string;
   occurrenceDate: string;
+  /** Why it was stopped (FHIR statusReason), given when stopping it. */
+  statusReason?: string;
   lotNumber?: string;
   status: 'completed' | 'entered-in-error';
 }
@@ -211,3 +213,4 @@ export interface Entry<T> {
   changedBy?: Actor;
   history: { at: string; by?: Actor; changes: Record<string, unknown> }[];
 }
+  /** The section's fields; any section's may also hold `enteredInErrorReason`. */

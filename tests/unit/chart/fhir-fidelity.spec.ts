@@ -133,8 +133,8 @@ describe('an imported chart exported again', () => {
     const problem = (id: string) =>
       chart.problems().find((p) => (p.data as unknown as { fhir: FhirResource }).fhir.id === id)!;
     chart.resolveProblem(problem('c-provisional').id, '2026-11-20');
-    chart.markEnteredInError(problem('c-remission').id);
-    chart.stopMedication(chart.medications()[0]!.id, '2026-11-21');
+    chart.markEnteredInError(problem('c-remission').id, 'Duplicate');
+    chart.stopMedication(chart.medications()[0]!.id, '2026-11-21', 'Side effects');
     const out = chartToFhir(chart, 'x');
     const get = (id: string) => out.find((r) => r.id === id)!;
 

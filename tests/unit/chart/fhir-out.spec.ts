@@ -51,7 +51,7 @@ it('exports every section as the FHIR resource it mirrors, codes and statuses in
     onsetDate: '2019-03-01',
   });
   const wrong = chart.addProblem({ text: 'Charted on the wrong patient' });
-  chart.markEnteredInError(wrong);
+  chart.markEnteredInError(wrong, 'Wrong patient');
   chart.addMedication({
     drug: 'Metformin 500 mg tablet',
     dose: '500 mg',

@@ -86,7 +86,7 @@ it('an edit made after import appears in the next export, over the source resour
   chart.applyImport(planImport(resources));
   const problem = chart.problems()[0]!;
   chart.resolveProblem(problem.id, '2026-11-20');
-  chart.markEnteredInError(chart.immunizations()[0]!.id);
+  chart.markEnteredInError(chart.immunizations()[0]!.id, 'Wrong vaccine recorded');
   chart.addProblem({ text: 'Added in Folio after import' });
 
   const out = chartToFhir(chart, 'x');

@@ -92,7 +92,7 @@ describe('patients', () => {
 describe('entries', () => {
   it('are never deleted: entered-in-error keeps the entry and its history', () => {
     const id = chart.addProblem({ text: 'Asthma', onsetDate: '2001-05-01' });
-    chart.markEnteredInError(id);
+    chart.markEnteredInError(id, 'Wrong patient');
     const [problem] = chart.problems();
     expect(problem!.data.verificationStatus).toBe('entered-in-error');
     expect(problem!.history.map((h) => h.changes)).toEqual([
@@ -102,7 +102,7 @@ describe('entries', () => {
         clinicalStatus: 'active',
         verificationStatus: 'confirmed',
       },
-      { verificationStatus: 'entered-in-error' },
+      { verificationStatus: 'entered-in-error', enteredInErrorReason: 'Wrong patient' },
     ]);
     expect(problem!.history.every((h) => h.by === ADA || h.by?.member === ADA.member)).toBe(true);
   });

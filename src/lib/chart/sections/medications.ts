@@ -1,4 +1,6 @@
 /** Medications (FHIR MedicationRequest; MedicationStatement on import): validation, commands, FHIR. */
+import { checkReason } from '../destructive';
+import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type Medication } from '../types';
 import { Checker, ValidationError } from '../validate';
@@ -27,10 +29,19 @@ export const medicationCommands = {
     checkMedication(input);
     return store.add('medication', { ...input, status: 'active' });
   },
-  stop(store: EntryStore, id: string, endDate: string): void {
+  /** Stops an active medication with the date and the clinician's reason (FHIR statusReason). */
+  stop(store: EntryStore, id: string, endDate: string, reason: string): void {
     new Checker().date('endDate', endDate, 'Stop date', { required: true, past: false }).done();
-    store.entry(id, 'medication');
-    store.update(id, { status: 'stopped', endDate });
+    const statusReason = checkReason(reason, 'Reason for stopping');
+    const med = store.entry(id, 'medication');
+    if (med.fields.status !== 'active')
+      throw new ChartError('not-active', 'Only an active medication can be stopped.');
+    const start = med.fields.startDate;
+    if (typeof start === 'string' && endDate < start)
+      throw new ValidationError([
+        { field: 'endDate', message: 'Stop date is before the start date.' },
+      ]);
+    store.update(id, { status: 'stopped', endDate, statusReason });
   },
 };
 
@@ -40,6 +51,7 @@ export function medicationToFhir(e: Entry<Medication>, { subject }: ExportContex
     resourceType: 'MedicationRequest',
     id: e.id,
     status: d.status,
+    statusReason: d.statusReason ? { text: d.statusReason } : undefined,
     intent: 'order',
     medicationCodeableConcept: concept(d.drug, d.code),
     subject,
@@ -97,6 +109,7 @@ export function medicationOf(r: FhirResource): Medication | null {
   const start = dateOf(bounds.start ?? period.start ?? r.authoredOn ?? r.effectiveDateTime);
   const end = dateOf(bounds.end ?? period.end);
   const code = codingOf(r.medicationCodeableConcept, [SYSTEMS.rxnorm]);
+  const statusReason = conceptText(r.statusReason);
   return {
     drug,
     ...(code ? { code } : {}),
@@ -106,6 +119,7 @@ export function medicationOf(r: FhirResource): Medication | null {
     ...(start ? { startDate: start } : {}),
     ...(end ? { endDate: end } : {}),
     status,
+    ...(statusReason ? { statusReason } : {}),
   };
 }
 

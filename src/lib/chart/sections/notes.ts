@@ -3,6 +3,7 @@
  * holds the note text, signed text once signed, plus addenda): validation, commands, FHIR out.
  * A signed note changes only by addendum.
  */
+import { isBlankNote } from '../destructive';
 import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
 import { SOAP_FIELDS, type Addendum, type Entry, type Note, type SoapField } from '../types';
@@ -49,6 +50,8 @@ export const noteCommands = {
     if (note.fields.status !== 'draft')
       throw new ChartError('note-signed', 'This note is already signed.');
     const signedText = Object.fromEntries(SOAP_FIELDS.map((f) => [f, store.text(id, f).value()]));
+    if (isBlankNote(Object.values(signedText)))
+      throw new ChartError('note-empty', 'An empty note cannot be signed.');
     store.update(id, { status: 'signed', signedAt: store.now(), signedText });
   },
   addAddendum(store: EntryStore, noteId: string, text: string): string {

@@ -1,4 +1,5 @@
 /** Problems (FHIR Condition, problem-list item): validation, commands, FHIR out and in. */
+import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type Problem } from '../types';
 import { Checker } from '../validate';
@@ -29,8 +30,18 @@ export const problemCommands = {
     });
   },
   resolve(store: EntryStore, id: string, abatementDate?: string): void {
-    new Checker().date('abatementDate', abatementDate, 'Resolved date').done();
-    store.entry(id, 'problem');
+    const problem = store.entry(id, 'problem');
+    const onset = problem.fields.onsetDate;
+    new Checker()
+      .date('abatementDate', abatementDate, 'Resolved date', {
+        notBefore: typeof onset === 'string' ? onset : undefined,
+      })
+      .done();
+    if (
+      problem.fields.clinicalStatus === 'resolved' ||
+      problem.fields.verificationStatus === 'entered-in-error'
+    )
+      throw new ChartError('not-active', 'This problem is already resolved or entered in error.');
     store.update(id, { clinicalStatus: 'resolved', abatementDate });
   },
 };

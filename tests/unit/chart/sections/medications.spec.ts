@@ -21,7 +21,7 @@ describe('medications', () => {
       frequency: 'once daily',
       startDate: '2025-01-01',
     });
-    chart.stopMedication(id, '2026-01-01');
+    chart.stopMedication(id, '2026-01-01', 'Course complete');
     expect(chart.medications()[0]!.data).toMatchObject({
       status: 'stopped',
       endDate: '2026-01-01',
