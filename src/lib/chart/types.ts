@@ -115,10 +115,20 @@ export interface Problem {
   verificationStatus: 'confirmed' | 'entered-in-error';
 }
 
+/** RxNorm term types a medication can be picked as: ingredient, clinical/branded drug, pack. */
+export type RxNormTty = 'IN' | 'SCD' | 'SBD' | 'GPCK' | 'BPCK';
+
 /** FHIR MedicationRequest. */
 export interface Medication {
   drug: string;
   code?: Coding;
+  /** The RxNorm term type of `code` when it was picked from RxNorm. */
+  rxnormTty?: RxNormTty;
+  /**
+   * The RxNorm ingredients (IN RxCUIs and names) of `code` when it was picked from RxNorm;
+   * drug-allergy and interaction checks read these.
+   */
+  ingredients?: { rxcui: string; name: string }[];
   dose: string;
   route: string;
   frequency: string;
