@@ -1,7 +1,9 @@
 /** Lab results (FHIR Observation, category laboratory): validation, commands, FHIR out and in. */
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type LabResult } from '../types';
-import { Checker } from '../validate';
+import { labEntryIssues } from '../lab-entry';
+import { loadedUnits } from '../units';
+import { Checker, ValidationError, type Issue } from '../validate';
 import { arr, codingOf, conceptText, dateOf, firstCode, isCategory, obj, str } from './fhir-read';
 import { compact, loinc, OBSERVATION_CATEGORY, quantity, TERMINOLOGY } from './fhir-write';
 import { defineSection, oneToOne, type EntryStore, type ExportContext } from './section';
@@ -131,8 +133,8 @@ export const labs = defineSection<LabResult>({
     fields: [
       { key: 'loinc', label: 'LOINC code', placeholder: 'e.g. 2345-7', errors: true },
       { key: 'name', label: 'Test', errors: true },
-      { key: 'value', label: 'Value' },
-      { key: 'unit', label: 'Unit' },
+      { key: 'value', label: 'Value', errors: true },
+      { key: 'unit', label: 'Unit', placeholder: 'UCUM, e.g. mg/dL', errors: true },
       { key: 'low', label: 'Reference low', kind: 'decimal', errors: true },
       { key: 'high', label: 'Reference high', kind: 'decimal' },
       {
@@ -148,15 +150,31 @@ export const labs = defineSection<LabResult>({
     submit(store, v) {
       const value = v.value ?? '';
       const numeric = num(value);
-      return labCommands.add(store, {
+      const input: LabInput = {
         loinc: (v.loinc ?? '').trim(),
         name: v.name ?? '',
         value: numeric !== undefined && Number.isFinite(numeric) ? numeric : value.trim(),
-        unit: v.unit || undefined,
+        unit: v.unit?.trim() || undefined,
         low: num(v.low ?? ''),
         high: num(v.high ?? ''),
         effectiveDate: v.effectiveDate ?? '',
-      });
+      };
+      // Typed results also get their value and unit checked (lab-entry.ts); imports do not.
+      const previousUnit = labCommands
+        .list(store)
+        .find((l) => l.data.loinc === input.loinc && l.data.unit)?.data.unit;
+      const entryIssues = labEntryIssues(input, { units: loadedUnits(), previousUnit });
+      if (entryIssues.length > 0) {
+        let others: Issue[] = [];
+        try {
+          checkLab(input);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          others = error.issues;
+        }
+        throw new ValidationError([...others, ...entryIssues]);
+      }
+      return labCommands.add(store, input);
     },
   },
   fhirOut: {
