@@ -31,6 +31,13 @@ export const VITAL_MEASURES: VitalMeasure[] = [
   { key: 'weightKg', loinc: '29463-7', display: 'Body weight', unit: 'kg', ucum: 'kg' },
   { key: 'heightCm', loinc: '8302-2', display: 'Body height', unit: 'cm', ucum: 'cm' },
   {
+    key: 'headCircumferenceCm',
+    loinc: '9843-4',
+    display: 'Head Occipital-frontal circumference',
+    unit: 'cm',
+    ucum: 'cm',
+  },
+  {
     key: 'bmi',
     loinc: '39156-5',
     display: 'Body mass index (BMI) [Ratio]',

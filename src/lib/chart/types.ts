@@ -170,6 +170,8 @@ export interface Vitals {
   spo2?: number;
   weightKg?: number;
   heightCm?: number;
+  /** Occipital-frontal head circumference (LOINC 9843-4), for growth charts. */
+  headCircumferenceCm?: number;
   /** Derived from weight and height, never typed. */
   bmi?: number;
   status: 'final' | 'entered-in-error';

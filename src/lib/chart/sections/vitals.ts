@@ -11,6 +11,7 @@ import {
   type FhirResource,
 } from '../fhir-codes';
 import { SYSTEMS, type Entry, type Vitals } from '../types';
+import { formatBloodPressure, formatVital } from '../precision';
 import { Checker } from '../validate';
 import { arr, codingOf, dateOf, isCategory, obj, str, type Json } from './fhir-read';
 import { loinc, OBSERVATION_CATEGORY, quantity } from './fhir-write';
@@ -26,6 +27,7 @@ export const VITAL_LIMITS = {
   spo2: { label: 'SpO₂', unit: '%', limits: [50, 88, 100, 100] },
   weightKg: { label: 'Weight', unit: 'kg', limits: [0.3, 2, 250, 500] },
   heightCm: { label: 'Height', unit: 'cm', limits: [20, 45, 220, 260] },
+  headCircumferenceCm: { label: 'Head circumference', unit: 'cm', limits: [20, 30, 62, 75] },
 } as const satisfies Record<
   string,
   { label: string; unit: string; limits: [number, number, number, number] }
@@ -215,15 +217,15 @@ function vitalsImporter() {
   };
 }
 
-/** The latest set in a few words (e.g. `2024-01-01: BP 120/80  HR 70`). */
+/** The latest set in a few words at clinical precision (e.g. `2024-01-01: BP 120/80  HR 70`). */
 export function vitalsLine(v: Vitals): string {
   return [
     `${v.effectiveDate}:`,
-    v.systolic ? `BP ${v.systolic}/${v.diastolic}` : '',
-    v.heartRate ? ` HR ${v.heartRate}` : '',
-    v.temperatureC ? ` T ${v.temperatureC} °C` : '',
-    v.spo2 ? ` SpO₂ ${v.spo2}%` : '',
-    v.bmi ? ` BMI ${v.bmi}` : '',
+    v.systolic ? `BP ${formatBloodPressure(v.systolic, v.diastolic)}` : '',
+    v.heartRate ? ` HR ${formatVital('heartRate', v.heartRate)}` : '',
+    v.temperatureC ? ` T ${formatVital('temperatureC', v.temperatureC)} °C` : '',
+    v.spo2 ? ` SpO₂ ${formatVital('spo2', v.spo2)}%` : '',
+    v.bmi ? ` BMI ${formatVital('bmi', v.bmi)}` : '',
   ].join(' ');
 }
 
