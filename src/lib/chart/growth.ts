@@ -301,3 +301,73 @@ export function percentileCurves(
     };
   });
 }
+
+/** The chart tables a measure's curves need over [from, to] months, as [table, from, to]. */
+export function curveSegments(
+  measure: GrowthMeasure,
+  fromMonths: number,
+  toMonths: number,
+): [GrowthTableName, number, number][] {
+  const out: [GrowthTableName, number, number][] = [];
+  const from = Math.max(0, fromMonths);
+  const to = Math.min(GROWTH_MAX_MONTHS, toMonths);
+  if (measure === 'head') {
+    if (from <= 36) out.push(['hcageinf', from, Math.min(to, 36)]);
+  } else {
+    const infant = tableFor(measure, from);
+    // The infant part stops just short of 24 months, where the 2–20 y part starts.
+    if (from < 24 && infant) out.push([infant, from, Math.min(to, 23.99)]);
+    const older = tableFor(measure, Math.max(from, 24));
+    if (to >= 24 && older) out.push([older, Math.max(from, 24), to]);
+  }
+  return out.filter(([, a, b]) => b > a);
+}
+
+/** Months of margin drawn around a child's measurements. */
+const WINDOW_MARGIN = 6;
+
+export interface GrowthChart extends GrowthSeries {
+  label: string;
+  unit: string;
+  /** P5, P50, P95 over the measurements' ages (infant and 2–20 y parts joined). */
+  curves: PercentileCurve[];
+}
+
+/** Every table a child's growth charts need (points and curves). */
+export function growthTablesFor(
+  birthDate: string,
+  vitals: readonly Pick<Vitals, 'effectiveDate' | GrowthKey>[],
+): GrowthTableName[] {
+  const names = new Set<GrowthTableName>(tablesNeeded(birthDate, vitals));
+  for (const { measure, key } of GROWTH_MEASURES) {
+    const ages = vitals
+      .filter((v) => v[key] !== undefined || (key === 'bmi' && v.weightKg && v.heightCm))
+      .map((v) => ageInMonths(birthDate, v.effectiveDate))
+      .filter((a) => a >= 0 && a <= GROWTH_MAX_MONTHS);
+    if (ages.length === 0) continue;
+    const from = Math.min(...ages) - WINDOW_MARGIN;
+    const to = Math.max(...ages) + WINDOW_MARGIN;
+    for (const [table] of curveSegments(measure, from, to)) names.add(table);
+  }
+  return [...names].sort();
+}
+
+/** The growth charts with at least one charted point: points, and P5/P50/P95 around them. */
+export function growthCharts(options: Parameters<typeof growthSeries>[0]): GrowthChart[] {
+  return growthSeries(options).flatMap((series) => {
+    if (series.points.length === 0) return [];
+    const meta = GROWTH_MEASURES.find((m) => m.measure === series.measure)!;
+    const ages = series.points.map((p) => p.ageMonths);
+    const from = Math.min(...ages) - WINDOW_MARGIN;
+    const to = Math.max(...ages) + WINDOW_MARGIN;
+    const parts = curveSegments(series.measure, from, to).flatMap(([table, a, b]) => {
+      const rows = options.tables[table];
+      return rows ? [percentileCurves(rows, options.sex, a, b)] : [];
+    });
+    const curves = [5, 50, 95].map((percentile, i) => ({
+      percentile,
+      points: parts.flatMap((part) => part[i]!.points),
+    }));
+    return [{ ...series, label: meta.label, unit: meta.unit, curves }];
+  });
+}

@@ -12,6 +12,9 @@ import {
   percentileCurves,
   tableFor,
   tablesNeeded,
+  growthCharts,
+  growthTablesFor,
+  curveSegments,
   valueAtZ,
   zScore,
   type GrowthTableName,
@@ -194,5 +197,49 @@ describe('a child measured over time', () => {
       '99.2',
       '>99.9',
     ]);
+  });
+});
+
+describe('growth charts of a Synthea child (Mao Kilback, born 2018-08-14, female)', () => {
+  const bundle = JSON.parse(
+    readFileSync(
+      new URL(
+        '../../fixtures/fhir/synthea-r4/Mao_Kilback_93cfa114-ace6-4e01-b30b-73863b9339a5.json',
+        import.meta.url,
+      ),
+      'utf8',
+    ),
+  ) as { entry: { resource: Record<string, unknown> }[] };
+  const byDate = new Map<string, { effectiveDate: string; weightKg?: number; heightCm?: number }>();
+  for (const { resource: r } of bundle.entry) {
+    if (r.resourceType !== 'Observation') continue;
+    const code = (r.code as { coding: { code: string }[] }).coding[0]!.code;
+    const key = code === '29463-7' ? 'weightKg' : code === '8302-2' ? 'heightCm' : null;
+    if (!key) continue;
+    const date = String(r.effectiveDateTime).slice(0, 10);
+    const v = byDate.get(date) ?? { effectiveDate: date };
+    v[key] = (r.valueQuantity as { value: number }).value;
+    byDate.set(date, v);
+  }
+  const vitals = [...byDate.values()];
+
+  it('charts every weight and length against infant then 2–20 y tables, with curves across both', () => {
+    const names = growthTablesFor('2018-08-14', vitals);
+    expect(names).toEqual(expect.arrayContaining(['wtageinf', 'lenageinf', 'wtage', 'statage']));
+    const charts = growthCharts({ birthDate: '2018-08-14', sex: 2, vitals, tables: TABLES });
+    const weight = charts.find((c) => c.measure === 'weight')!;
+    expect(weight.points).toHaveLength(vitals.filter((v) => v.weightKg).length);
+    for (const p of weight.points) {
+      expect(Math.abs(p.z)).toBeLessThan(4);
+      expect(p.percentile).toBeGreaterThan(0);
+    }
+    const [p5, p50, p95] = weight.curves;
+    expect(p50!.points[0]!.ageMonths).toBe(0);
+    expect(p50!.points.some((p) => p.ageMonths >= 24)).toBe(true);
+    for (let i = 0; i < p50!.points.length; i++)
+      expect(p5!.points[i]!.value).toBeLessThan(p95!.points[i]!.value);
+    // No head circumference recorded: no head chart.
+    expect(charts.some((c) => c.measure === 'head')).toBe(false);
+    expect(curveSegments('head', 30, 50)).toEqual([['hcageinf', 30, 36]]);
   });
 });
