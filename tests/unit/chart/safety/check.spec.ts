@@ -283,17 +283,18 @@ describe('chart review (imported charts)', () => {
         new URL('../../../fixtures/fhir/synthea-r4/Trey_Berge_med-safety.json', import.meta.url),
         'utf8',
       ),
-    ) as { entry: { resource: Record<string, never> }[] };
+    ) as {
+      entry: {
+        resource: {
+          resourceType: string;
+          id: string;
+          status: string;
+          medicationCodeableConcept?: { text: string };
+        };
+      }[];
+    };
     return bundle.entry
-      .map(
-        (e) =>
-          e.resource as {
-            resourceType: string;
-            id: string;
-            status: string;
-            medicationCodeableConcept?: { text: string };
-          },
-      )
+      .map((e) => e.resource)
       .filter((r) => r.resourceType === 'MedicationRequest' && r.status === 'active')
       .map((r) => med(r.id, r.medicationCodeableConcept!.text));
   }
