@@ -118,6 +118,18 @@ export interface Problem {
 /** RxNorm term types a medication can be picked as: ingredient, clinical/branded drug, pack. */
 export type RxNormTty = 'IN' | 'SCD' | 'SBD' | 'GPCK' | 'BPCK';
 
+/** A medication-safety alert a prescriber overrode, as the model recorded it. */
+export interface MedicationOverride {
+  /** The alert's key (lib/chart/safety: relative to the new medication). */
+  alert: string;
+  kind: 'allergy' | 'interaction' | 'duplicate' | 'record';
+  severity: 'high' | 'moderate' | 'low';
+  title: string;
+  why: string;
+  reason: string;
+  at: string;
+}
+
 /** FHIR MedicationRequest. */
 export interface Medication {
   drug: string;
@@ -129,6 +141,11 @@ export interface Medication {
    * drug-allergy and interaction checks read these.
    */
   ingredients?: { rxcui: string; name: string }[];
+  /**
+   * Medication-safety alerts overridden when it was prescribed, each with the prescriber's reason
+   * (lib/chart/safety); stored in the entry, so signed and shown in its history.
+   */
+  overrides?: MedicationOverride[];
   dose: string;
   route: string;
   frequency: string;
