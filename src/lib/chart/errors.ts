@@ -8,7 +8,8 @@ export class ChartError extends Error {
       | 'not-active'
       | 'entered-in-error'
       | 'has-active-allergies'
-      | 'no-consent',
+      | 'no-consent'
+      | 'safety-override-needed',
     message: string,
   ) {
     super(message);

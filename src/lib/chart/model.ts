@@ -17,7 +17,7 @@ import { medicationCommands } from './sections/medications';
 import { noteCommands, type NoteEntry } from './sections/notes';
 import { problemCommands, type ProblemInput } from './sections/problems';
 import { vitalsCommands } from './sections/vitals';
-import type { EntryStore } from './sections/section';
+import type { EntryStore, SubmitOptions } from './sections/section';
 import { Checker } from './validate';
 import {
   SHAREABLE_SECTIONS,
@@ -184,10 +184,14 @@ export class ChartModel {
   }
 
   /** Adds an entry from a section's add-entry form (sections/<name>.ts `form`). */
-  addFromForm(name: ShareableSection, values: Record<string, string>): string {
+  addFromForm(
+    name: ShareableSection,
+    values: Record<string, string>,
+    options?: SubmitOptions,
+  ): string {
     const form = sectionNamed(name)?.form;
     if (!form) throw new Error(`no form for ${name}`);
-    return form.submit(this.#store, values);
+    return form.submit(this.#store, values, options);
   }
 
   // The sections' commands (sections/<name>.ts), run on this chart's entries.
@@ -204,8 +208,9 @@ export class ChartModel {
   medications(): Entry<Medication>[] {
     return medicationCommands.list(this.#store);
   }
-  addMedication(input: Omit<Medication, 'status'>): string {
-    return medicationCommands.add(this.#store, input);
+  /** @throws ValidationError, ChartError('safety-override-needed') (lib/chart/safety) */
+  addMedication(input: Omit<Medication, 'status'>, options?: SubmitOptions): string {
+    return medicationCommands.add(this.#store, input, options);
   }
   stopMedication(id: string, endDate: string, reason: string): void {
     medicationCommands.stop(this.#store, id, endDate, reason);

@@ -1,6 +1,7 @@
 /** Allergies (FHIR AllergyIntolerance): validation, commands, FHIR out and in. */
 import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
+import { allergySafety } from '../safety/chart-items';
 import { SYSTEMS, type Allergy, type Entry } from '../types';
 import { Checker } from '../validate';
 import { arr, codings, conceptText, firstCode, obj, str } from './fhir-read';
@@ -116,6 +117,14 @@ export function allergyOf(r: FhirResource): Allergy | null {
   };
 }
 
+/** The allergy the add form describes. */
+const allergyInput = (v: Record<string, string>): AllergyInput => ({
+  substance: v.substance ?? '',
+  category: v.category as Allergy['category'],
+  criticality: v.criticality as Allergy['criticality'],
+  reaction: v.reaction || undefined,
+});
+
 export const allergies = defineSection<Allergy>({
   name: 'allergy',
   label: 'Allergies',
@@ -163,13 +172,15 @@ export const allergies = defineSection<Allergy>({
       },
       { key: 'reaction', label: 'Reaction' },
     ],
-    submit: (store, v) =>
-      allergyCommands.add(store, {
-        substance: v.substance ?? '',
-        category: v.category as Allergy['category'],
-        criticality: v.criticality as Allergy['criticality'],
-        reaction: v.reaction || undefined,
-      }),
+    submit: (store, v) => allergyCommands.add(store, allergyInput(v)),
+    // Recording an allergy is never stopped: conflicts with active medications only inform.
+    safety: {
+      interruptive: false,
+      check: (v, chart) =>
+        (v.substance ?? '').trim() === ''
+          ? { alerts: [], unchecked: [] }
+          : allergySafety(allergyInput(v), chart),
+    },
   },
   fhirOut: {
     types: ['AllergyIntolerance'],

@@ -2,11 +2,19 @@
 import { checkReason } from '../destructive';
 import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
-import { SYSTEMS, type Entry, type Medication } from '../types';
+import { medicationSafety } from '../safety/chart-items';
+import { unacknowledged } from '../safety/check';
+import { SYSTEMS, type Entry, type Medication, type MedicationOverride } from '../types';
 import { Checker, ValidationError } from '../validate';
 import { arr, codingOf, conceptText, dateOf, obj, str } from './fhir-read';
 import { compact, concept } from './fhir-write';
-import { defineSection, oneToOne, type EntryStore, type ExportContext } from './section';
+import {
+  defineSection,
+  oneToOne,
+  type EntryStore,
+  type ExportContext,
+  type SubmitOptions,
+} from './section';
 
 /** @throws ValidationError */
 export function checkMedication(input: Partial<Medication>): void {
@@ -23,11 +31,59 @@ export function checkMedication(input: Partial<Medication>): void {
   }
 }
 
+const MAX_REASON = 500;
+
+/**
+ * The safety check of a new medication against the chart's active medications and allergies:
+ * every high-severity alert needs an override with a reason, or nothing is stored. Returns the
+ * overrides to record, with the alert as the model sees it (never the caller's wording).
+ * @throws ValidationError (reason too long), ChartError('safety-override-needed')
+ */
+function safetyOverrides(
+  store: EntryStore,
+  input: Omit<Medication, 'status'>,
+  options: SubmitOptions,
+): MedicationOverride[] {
+  const given = (Array.isArray(options.overrides) ? options.overrides : []).filter(
+    (o) => typeof o?.alert === 'string' && typeof o.reason === 'string',
+  );
+  if (given.some((o) => o.reason.trim().length > MAX_REASON))
+    throw new ValidationError([
+      { field: 'overrides', message: `The reason is longer than ${MAX_REASON} characters.` },
+    ]);
+  const report = medicationSafety(input, {
+    medications: medicationCommands.list(store),
+    allergies: store.list('allergy', 'createdAt'),
+  });
+  const missing = unacknowledged(report, given);
+  if (missing.length > 0)
+    throw new ChartError(
+      'safety-override-needed',
+      `${input.drug.trim()} raises a high-severity alert that needs a reason to override: ${missing.map((a) => a.title).join('; ')}.`,
+    );
+  const at = store.now();
+  return report.alerts.flatMap((a) => {
+    const o = given.find((g) => g.alert === a.key && g.reason.trim() !== '');
+    if (!o) return [];
+    const { kind, severity, title, why } = a;
+    return [{ alert: a.key, kind, severity, title, why, reason: o.reason.trim(), at }];
+  });
+}
+
 export const medicationCommands = {
   list: (store: EntryStore) => store.list<Medication>('medication', 'startDate'),
-  add(store: EntryStore, input: Omit<Medication, 'status'>): string {
+  /**
+   * Adds an active medication after the safety checks (lib/chart/safety).
+   * @throws ValidationError, ChartError('safety-override-needed')
+   */
+  add(store: EntryStore, input: Omit<Medication, 'status'>, options: SubmitOptions = {}): string {
     checkMedication(input);
-    return store.add('medication', { ...input, status: 'active' });
+    const overrides = safetyOverrides(store, input, options);
+    return store.add('medication', {
+      ...input,
+      ...(overrides.length > 0 ? { overrides } : {}),
+      status: 'active',
+    });
   },
   /** Stops an active medication with the date and the clinician's reason (FHIR statusReason). */
   stop(store: EntryStore, id: string, endDate: string, reason: string): void {
@@ -123,6 +179,15 @@ export function medicationOf(r: FhirResource): Medication | null {
   };
 }
 
+/** The medication the add form describes. */
+const formInput = (v: Record<string, string>): Omit<Medication, 'status'> => ({
+  drug: v.drug ?? '',
+  dose: v.dose ?? '',
+  route: v.route ?? '',
+  frequency: v.frequency ?? '',
+  startDate: v.startDate || undefined,
+});
+
 export const medications = defineSection<Medication>({
   name: 'medication',
   label: 'Medications',
@@ -161,14 +226,14 @@ export const medications = defineSection<Medication>({
         errors: true,
       },
     ],
-    submit: (store, v) =>
-      medicationCommands.add(store, {
-        drug: v.drug ?? '',
-        dose: v.dose ?? '',
-        route: v.route ?? '',
-        frequency: v.frequency ?? '',
-        startDate: v.startDate || undefined,
-      }),
+    submit: (store, v, options) => medicationCommands.add(store, formInput(v), options),
+    safety: {
+      interruptive: true,
+      check: (v, chart) =>
+        (v.drug ?? '').trim() === ''
+          ? { alerts: [], unchecked: [] }
+          : medicationSafety(formInput(v), chart),
+    },
   },
   fhirOut: {
     types: ['MedicationRequest'],

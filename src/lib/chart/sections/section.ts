@@ -6,6 +6,8 @@
 import type { EntryRecord, TextHandle } from '$lib/crdt/chart-doc';
 import type { FhirResource } from '../fhir-codes';
 import type { Addendum, Entry, Section, ShareableSection } from '../types';
+import type { SafetyContext } from '../safety/chart-items';
+import type { SafetyReport } from '../safety/check';
 
 /** The entry store a section's commands write through (ChartModel provides it). */
 export interface EntryStore {
@@ -57,12 +59,30 @@ export interface FormField {
   errors?: boolean;
 }
 
+/** Options a form's submit passes to its add command. */
+export interface SubmitOptions {
+  /** Medication-safety alerts the clinician overrode, by key, each with a reason. */
+  overrides?: readonly { alert: string; reason: string }[];
+}
+
 export interface EntryForm {
   title: string;
   addLabel: string;
   fields: readonly FormField[];
-  /** Runs the section's add command with the form's values. @throws ValidationError */
-  submit(store: EntryStore, values: Record<string, string>): string;
+  /**
+   * Runs the section's add command with the form's values.
+   * @throws ValidationError, ChartError('safety-override-needed')
+   */
+  submit(store: EntryStore, values: Record<string, string>, options?: SubmitOptions): string;
+  /**
+   * Medication-safety checks of the entry the form would add, against the chart (shown before
+   * saving). `interruptive`: a high-severity alert stops the save until overridden with a reason
+   * (the add command enforces it too); otherwise alerts only inform.
+   */
+  safety?: {
+    interruptive: boolean;
+    check(values: Record<string, string>, chart: SafetyContext): SafetyReport;
+  };
 }
 
 export interface SectionDescriptor<T = unknown> {
