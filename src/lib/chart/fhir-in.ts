@@ -10,9 +10,13 @@
  * stay as they came in the source.
  */
 import type { FhirResource } from './fhir-codes';
+import { checkImport, type ImportWarning } from './import-checks';
+import { annotateImport } from './origin';
+import { patientOf } from './patient-fhir';
 import { SECTIONS } from './sections';
-import { arr, codings, conceptText, dateOf, obj, str, type Json } from './sections/fhir-read';
-import type { AdministrativeGender, Patient, Section } from './types';
+import type { Patient, Section } from './types';
+
+export { patientOf };
 
 export interface PlannedEntry {
   section: Section;
@@ -28,48 +32,18 @@ export interface ImportPlan {
   kept: FhirResource[];
   /** Per resource type: how many were mapped into sections and how many kept verbatim. */
   counts: Record<string, { mapped: number; kept: number }>;
-}
-
-/** A FHIR Patient's demographics as Folio keeps them. */
-export function patientOf(r: Json): Patient {
-  const name = obj(arr(r.name).find((n) => str(obj(n).use) === 'official') ?? arr(r.name)[0]);
-  const identifiers = arr(r.identifier).map(obj);
-  const mrn =
-    identifiers.find((i) => codings(i.type).some((c) => str(c.code) === 'MR')) ??
-    identifiers.find((i) => str(i.system) === 'urn:folio:mrn') ??
-    identifiers[0];
-  const telecom = arr(r.telecom).map(obj);
-  const address = obj(arr(r.address)[0]);
-  const gender = str(r.gender);
-  return {
-    given: arr(name.given).map(str).join(' ') || str(name.text),
-    family: str(name.family),
-    birthDate: dateOf(r.birthDate),
-    gender: (['female', 'male', 'other', 'unknown'].includes(gender)
-      ? gender
-      : 'unknown') as AdministrativeGender,
-    mrn: str(mrn?.value),
-    ...(str(telecom.find((t) => t.system === 'phone')?.value)
-      ? { phone: str(telecom.find((t) => t.system === 'phone')?.value) }
-      : {}),
-    ...(str(telecom.find((t) => t.system === 'email')?.value)
-      ? { email: str(telecom.find((t) => t.system === 'email')?.value) }
-      : {}),
-    ...(arr(address.line).length ? { addressLine: arr(address.line).map(str).join(', ') } : {}),
-    ...(str(address.city) ? { city: str(address.city) } : {}),
-    ...(str(address.state) ? { state: str(address.state) } : {}),
-    ...(str(address.postalCode) ? { postalCode: str(address.postalCode) } : {}),
-    ...(conceptText(obj(arr(r.communication)[0]).language)
-      ? { language: conceptText(obj(arr(r.communication)[0]).language) }
-      : {}),
-  };
+  /** Values that do not add up (imported as they are; shown beside them and after the import). */
+  warnings: ImportWarning[];
 }
 
 /**
  * Plans the import of one patient's resources (the Patient plus everything in its compartment).
  * @throws Error when there is no Patient resource.
  */
-export function planImport(resources: readonly FhirResource[]): ImportPlan {
+export function planImport(
+  resources: readonly FhirResource[],
+  options: { importedFrom?: string } = {},
+): ImportPlan {
   const patientResource = resources.find((r) => r.resourceType === 'Patient');
   if (!patientResource) throw new Error('no Patient resource');
   const plan: ImportPlan = {
@@ -78,6 +52,7 @@ export function planImport(resources: readonly FhirResource[]): ImportPlan {
     entries: [],
     kept: [],
     counts: {},
+    warnings: [],
   };
   const count = (type: string, how: 'mapped' | 'kept') => {
     plan.counts[type] ??= { mapped: 0, kept: 0 };
@@ -109,5 +84,8 @@ export function planImport(resources: readonly FhirResource[]): ImportPlan {
     for (const fields of reader.importer.finish?.() ?? [])
       plan.entries.push({ section: reader.section.name, fields });
   }
+  // Where each entry came from (origin.ts) and what does not add up (import-checks.ts).
+  annotateImport(plan.entries, resources, options.importedFrom);
+  plan.warnings = checkImport(plan);
   return plan;
 }

@@ -14,11 +14,11 @@
  */
 import type { FhirResource } from './fhir-codes';
 import { exportReferenceMap, rewriteReferences } from '../fhir/r4/references';
-import { patientOf } from './fhir-in';
 import { fromSource as sourceOf } from './fhir-source';
+import { mergePatient, patientResource } from './patient-fhir';
 import type { ChartModel } from './model';
 import { SECTIONS, type ExportContext } from './sections';
-import { compact, status } from './sections/fhir-write';
+import { status } from './sections/fhir-write';
 import { SHARE_PURPOSES, SYSTEMS, type Consent, type Entry, type ShareableSection } from './types';
 
 export type { FhirResource } from './fhir-codes';
@@ -61,24 +61,6 @@ function consentResource(e: Entry<Consent>, subject: { reference: string }): Fhi
   };
 }
 
-/** An imported Patient with the demographics edited in Folio laid over it. */
-function mergePatient(
-  source: FhirResource,
-  generated: FhirResource,
-  current: ReturnType<ChartModel['patient']>,
-): FhirResource {
-  const before = patientOf(source);
-  const changed = (keys: (keyof typeof current)[]) => keys.some((k) => before[k] !== current[k]);
-  const merged: FhirResource = { ...source };
-  if (changed(['given', 'family'])) merged.name = generated.name;
-  if (changed(['gender'])) merged.gender = generated.gender;
-  if (changed(['birthDate'])) merged.birthDate = generated.birthDate;
-  if (changed(['phone', 'email'])) merged.telecom = generated.telecom;
-  if (changed(['addressLine', 'city', 'state', 'postalCode'])) merged.address = generated.address;
-  if (changed(['mrn'])) merged.identifier = generated.identifier;
-  return merged;
-}
-
 /** The chart's resources; `patientId` is the Patient resource id (FHIR id syntax). */
 export function chartToFhir(
   model: ChartModel,
@@ -98,44 +80,7 @@ export function chartToFhir(
     return sourceOf(e, rendered) ?? rendered;
   };
   const out: FhirResource[] = [];
-  const generatedPatient: FhirResource = compact({
-    resourceType: 'Patient',
-    id: pid,
-    identifier: p.mrn
-      ? [{ system: 'urn:folio:mrn', value: p.mrn, type: { text: 'MRN' } }]
-      : undefined,
-    name: [{ family: p.family, given: [p.given] }],
-    gender: p.gender,
-    birthDate: p.birthDate,
-    telecom:
-      p.phone || p.email
-        ? [
-            ...(p.phone ? [{ system: 'phone', value: p.phone }] : []),
-            ...(p.email ? [{ system: 'email', value: p.email }] : []),
-          ]
-        : undefined,
-    address:
-      p.addressLine || p.city || p.state || p.postalCode
-        ? [
-            compact({
-              line: p.addressLine ? [p.addressLine] : undefined,
-              city: p.city,
-              state: p.state,
-              postalCode: p.postalCode,
-            }),
-          ]
-        : undefined,
-    communication: p.language ? [{ language: { text: p.language } }] : undefined,
-    contact: p.contactName
-      ? [
-          compact({
-            name: { text: p.contactName },
-            telecom: p.contactPhone ? [{ system: 'phone', value: p.contactPhone }] : undefined,
-          }),
-        ]
-      : undefined,
-  });
-  out.push(source ? mergePatient(source, generatedPatient, p) : generatedPatient);
+  out.push(source ? mergePatient(source, p, model.patientEdits()) : patientResource(p, pid));
 
   const context: ExportContext = { subject, addenda: (id) => model.addenda(id) };
   for (const section of SECTIONS) {

@@ -6,3 +6,8 @@ export * from './search';
 export * from './sections';
 export * from './types';
 export * from './validate';
+export * from './deceased';
+export { GENDER_IDENTITIES, LANGUAGES, PRONOUNS, labelOf, type Choice } from './demographics';
+export { patientConflicts } from './import-checks';
+export { entryOrigin, type EntryOrigin } from './origin';
+export { encounterKey, filterVisits, groupItems, type VisitItem } from './visits';

@@ -8,6 +8,14 @@ import { today } from './dates';
 import type { FhirResource } from './fhir-codes';
 import type { ImportPlan } from './fhir-in';
 import { checkReason } from './destructive';
+import {
+  demographicChanges,
+  demographicIssues,
+  editedSinceImport,
+  withSourceFields,
+} from './demographics';
+import { patientOf } from './patient-fhir';
+import { coverageCommands } from './sections/coverage';
 import { ChartError } from './errors';
 import { sectionNamed } from './sections';
 import { allergyCommands, type AllergyInput } from './sections/allergies';
@@ -18,7 +26,7 @@ import { noteCommands, type NoteEntry } from './sections/notes';
 import { problemCommands, type ProblemInput } from './sections/problems';
 import { vitalsCommands } from './sections/vitals';
 import type { EntryStore, SubmitOptions } from './sections/section';
-import { Checker } from './validate';
+import { Checker, ValidationError } from './validate';
 import {
   SHAREABLE_SECTIONS,
   SHARE_PURPOSES,
@@ -125,12 +133,56 @@ export class ChartModel {
   }
 
   patient(): Patient {
-    return this.#doc.patient() as unknown as Patient;
+    const stored = this.#doc.patient() as unknown as Patient;
+    const source = this.sourcePatient();
+    return source
+      ? withSourceFields(stored, patientOf(source), this.#doc.patientHistory())
+      : stored;
   }
 
-  updatePatient(changes: Partial<Patient>): void {
-    checkPatient({ ...this.patient(), ...changes });
-    this.#doc.setPatient(clean(changes));
+  /**
+   * Edits demographics (an emptied field is cleared); the change goes to the patient's change log
+   * (`patientHistory`). Format checks apply to the fields changed. @throws ValidationError
+   */
+  updatePatient(edit: Partial<Patient>): void {
+    const current = this.patient();
+    const changes = demographicChanges(current, edit);
+    const next = { ...current } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    const c = new Checker();
+    try {
+      checkPatient(next as Partial<Patient>);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      c.issues.push(...error.issues);
+    }
+    c.issues.push(...demographicIssues(next as Partial<Patient>, new Set(Object.keys(changes))));
+    c.done();
+    if (Object.keys(changes).length) this.#doc.setPatient(changes, this.#now());
+  }
+
+  /** The demographic edits, oldest first, each with its verified author. */
+  patientHistory(): {
+    at: string;
+    by?: Entry<unknown>['createdBy'];
+    changes: Record<string, unknown>;
+  }[] {
+    return this.#doc.patientHistory();
+  }
+
+  /** Demographic fields changed in Folio since the import (laid over the source on export). */
+  patientEdits(): Set<string> {
+    const source = this.sourcePatient();
+    if (!source) return new Set();
+    return editedSinceImport(this.#doc.patientHistory(), patientOf(source), this.patient());
+  }
+
+  /** Ends an insurance coverage on `end`. @throws ValidationError */
+  endCoverage(id: string, end: string): void {
+    coverageCommands.end(this.#store, id, end);
   }
 
   #list<T>(section: Section, dateKey: string): Entry<T>[] {

@@ -38,6 +38,20 @@ export interface Patient {
   language?: string;
   contactName?: string;
   contactPhone?: string;
+  /** Address country (FHIR Address.country). */
+  country?: string;
+  /** BCP-47 code of the preferred language (Patient.communication.language). */
+  languageCode?: string;
+  /** The emergency contact's relationship to the patient (Patient.contact.relationship text). */
+  contactRelationship?: string;
+  /** Code of the gender identity (SNOMED CT or v3 NullFlavor; individual-genderIdentity). */
+  genderIdentityCode?: string;
+  /** Pronouns as shown, and their LOINC answer code (individual-pronouns). */
+  pronouns?: string;
+  pronounsCode?: string;
+  /** Date of death (Patient.deceasedDateTime, calendar date) or only that the patient died. */
+  deceasedDate?: string;
+  deceased?: boolean;
 }
 
 export type Section =
@@ -51,7 +65,9 @@ export type Section =
   | 'addendum'
   | 'consent'
   | 'share'
-  | 'source';
+  | 'source'
+  | 'encounter'
+  | 'coverage';
 
 /** What a patient may consent to share (the clinical sections). */
 export const SHAREABLE_SECTIONS = [
@@ -62,6 +78,8 @@ export const SHAREABLE_SECTIONS = [
   'vitals',
   'lab',
   'note',
+  'encounter',
+  'coverage',
 ] as const;
 export type ShareableSection = (typeof SHAREABLE_SECTIONS)[number];
 

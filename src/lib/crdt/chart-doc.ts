@@ -3,6 +3,8 @@
  * type). Layout of the Y.Doc — flat, so a chart of thousands of observations loads fast:
  *   meta:    Y.Map   { schemaVersion }
  *   patient: Y.Map   demographic fields (JSON values)
+ *   patientChanges: Y.Array { at, changes }  append-only log of demographic edits (a field set
+ *                    to null was cleared); who made each is its verified signer
  *   entries: Y.Map   id → { section, fields, createdAt, texts: [field names] }   (written once)
  *   changes: Y.Array { id, at, changes }  append-only; an entry's state is its fields with its
  *                    changes applied in array order (the same order on every device)
@@ -116,6 +118,9 @@ export class ChartDoc {
   get #texts() {
     return this.#doc.getMap<Y.Text>('texts');
   }
+  get #patientChanges() {
+    return this.#doc.getArray<{ at: string; changes: Fields }>('patientChanges');
+  }
   get #audit() {
     return this.#doc.getArray<Fields>('audit');
   }
@@ -137,9 +142,32 @@ export class ChartDoc {
     return this.#patient.toJSON() as Fields;
   }
 
-  setPatient(fields: Fields): void {
+  /**
+   * Changes demographic fields (null clears one). With `at`, the change is also appended to the
+   * patient's change log (`patientHistory`).
+   */
+  setPatient(fields: Fields, at?: string): void {
     this.#doc.transact(() => {
-      for (const [k, v] of Object.entries(fields)) this.#patient.set(k, v);
+      for (const [k, v] of Object.entries(fields)) {
+        if (v === null) this.#patient.delete(k);
+        else this.#patient.set(k, v);
+      }
+      if (at) this.#patientChanges.push([{ at, changes: fields }]);
+    });
+  }
+
+  /** The demographic edits, oldest first, each with its verified author. */
+  patientHistory(): HistoryRecord[] {
+    return arrayItems(this.#patientChanges as Y.Array<unknown>).flatMap(({ value, client }) => {
+      const change = value as { at?: unknown; changes?: unknown } | null;
+      if (!change || typeof change.changes !== 'object' || change.changes === null) return [];
+      return [
+        {
+          at: String(change.at ?? ''),
+          by: this.#sealed.signerOf(client),
+          changes: change.changes as Fields,
+        },
+      ];
     });
   }
 

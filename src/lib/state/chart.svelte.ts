@@ -10,6 +10,8 @@ import {
   type Addendum,
   type Allergy,
   type Consent,
+  type Coverage,
+  type Encounter,
   type Entry,
   type Immunization,
   type Issue,
@@ -22,6 +24,7 @@ import {
   type ShareableSection,
   type SoapField,
   type Vitals,
+  type VisitItem,
 } from '$lib/chart';
 import {
   CHART_SCHEMA_VERSION,
@@ -32,6 +35,7 @@ import {
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { nowIso } from '$lib/chart/dates';
 import { chartToFhir, collectionBundle, type FhirResource } from '$lib/chart/fhir-out';
+import { recordedInVisits } from '$lib/chart/visits';
 import { patientFhirId } from './fhir-id';
 import { practice } from './practice.svelte';
 import { ShareState } from './share.svelte';
@@ -44,6 +48,8 @@ export type {
   Addendum,
   Allergy,
   AuditRecord,
+  Coverage,
+  Encounter,
   Entry,
   Immunization,
   Issue,
@@ -55,8 +61,23 @@ export type {
   SoapField,
   TextHandle,
   Vitals,
+  VisitItem,
 };
 export {
+  GENDER_IDENTITIES,
+  LANGUAGES,
+  PRONOUNS,
+  ageLabel,
+  encounterKey,
+  entryOrigin,
+  filterVisits,
+  groupItems,
+  isDeceased,
+  labelOf,
+  panelTitle,
+  patientConflicts,
+  statusLabel,
+  type EntryOrigin,
   SECTIONS,
   SOAP_FIELDS,
   VACCINES,
@@ -76,6 +97,10 @@ export interface ChartView {
   vitals: Entry<Vitals>[];
   labs: Entry<LabResult>[];
   notes: Entry<Note & Record<SoapField, string>>[];
+  encounters: Entry<Encounter>[];
+  coverage: Entry<Coverage>[];
+  /** Demographic edits, oldest first, with their verified authors. */
+  patientHistory: ReturnType<ChartModel['patientHistory']>;
   consents: Entry<Consent>[];
   shareLinks: Entry<ShareLink>[];
   audit: AuditRecord[];
@@ -98,7 +123,8 @@ export type ChartCommandName =
   | 'stopMedication'
   | 'resolveProblem'
   | 'recordVitals'
-  | 'updatePatient';
+  | 'updatePatient'
+  | 'endCoverage';
 
 export class ChartState {
   #doc: SealedDoc | null = null;
@@ -132,7 +158,14 @@ export class ChartState {
     return this.#share;
   }
 
+  #chartId = '';
+  /** The open chart's id ('' before `open`). */
+  get chartId(): string {
+    return this.#chartId;
+  }
+
   async open(chartId: string): Promise<void> {
+    this.#chartId = chartId;
     try {
       this.#doc = await practice.openChart(chartId);
     } catch (error) {
@@ -256,6 +289,9 @@ export class ChartState {
       vitals: m.vitals(),
       labs: m.labs(),
       notes: m.notes(),
+      encounters: m.entries<Encounter>('encounter'),
+      coverage: m.entries<Coverage>('coverage'),
+      patientHistory: m.patientHistory(),
       consents: m.consents(),
       shareLinks: m.shareLinks(),
       audit: m.audit(),
@@ -360,6 +396,18 @@ export class ChartState {
       blob: new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/fhir+json' }),
       filename: `${name}-fhir-${at.slice(0, 10)}.json`,
     };
+  }
+
+  #visits: { view: ChartView; items: ReadonlyMap<string, VisitItem[]> } | null = null;
+
+  /** What was recorded in each visit (visit key → items); computed once per chart change. */
+  recordedInVisits(): ReadonlyMap<string, VisitItem[]> {
+    const view = this.#view;
+    // A read-only empty answer, not state (it is recomputed with each new view).
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    if (!this.#model || !view) return new Map();
+    if (this.#visits?.view !== view) this.#visits = { view, items: recordedInVisits(this.#model) };
+    return this.#visits.items;
   }
 
   addenda(noteId: string): Entry<Addendum>[] {

@@ -34,7 +34,16 @@ export class FhirImportState {
   progress = $state({ done: 0, total: 0 });
   fileIssues = $state<OutcomeIssue[]>([]);
   patients = $state<PreviewPatient[]>([]);
-  results = $state<{ name: string; chartId?: string; added: number; error?: string }[]>([]);
+  results = $state<
+    {
+      name: string;
+      chartId?: string;
+      added: number;
+      error?: string;
+      /** Values that do not add up, imported as they are (lib/chart/import-checks.ts). */
+      warnings?: string[];
+    }[]
+  >([]);
   message = $state('');
   #prepared: PreparedImport | null = null;
   #controller: AbortController | null = null;
@@ -111,16 +120,20 @@ export class FhirImportState {
       }
       const group = this.#prepared.patients[p.index]!;
       try {
-        const plan = planImport(group.resources);
+        const plan = planImport(group.resources, { importedFrom: this.#fileName });
+        const warnings = plan.warnings.map((w) => `${w.where}: ${w.message}`);
         if (p.action === 'update' && p.match) {
           const { added } = await practice.importInto(p.match.chartId, plan);
-          this.results = [...this.results, { name: p.name, chartId: p.match.chartId, added }];
+          this.results = [
+            ...this.results,
+            { name: p.name, chartId: p.match.chartId, added, warnings },
+          ];
         } else {
           const { chartId, added } = await practice.importChart(
             plan,
             `FHIR import: ${this.#fileName}`,
           );
-          this.results = [...this.results, { name: p.name, chartId, added }];
+          this.results = [...this.results, { name: p.name, chartId, added, warnings }];
         }
       } catch (error) {
         this.results = [

@@ -6,6 +6,8 @@
  */
 import type { ShareableSection } from '../types';
 import { allergies } from './allergies';
+import { coverage } from './coverage';
+import { encounters } from './encounters';
 import { immunizations } from './immunizations';
 import { labs } from './labs';
 import { medications } from './medications';
@@ -16,6 +18,8 @@ import { vitals } from './vitals';
 
 export type { ExportContext, SectionDescriptor, SectionImporter } from './section';
 export { VITAL_LIMITS, bmi, checkVitals, type VitalKey } from './vitals';
+export type { Coverage } from './coverage';
+export type { Encounter } from './encounters';
 
 export const SECTIONS: readonly SectionDescriptor[] = [
   problems,
@@ -25,6 +29,8 @@ export const SECTIONS: readonly SectionDescriptor[] = [
   vitals,
   labs,
   notes,
+  encounters,
+  coverage,
 ] as SectionDescriptor[];
 
 const BY_NAME = new Map(SECTIONS.map((s) => [s.name, s]));

@@ -43,5 +43,14 @@ it('dispatches imported resources by type to the section that reads them, keepin
     CarePlan: { mapped: 0, kept: 1 },
   });
   const readers = SECTIONS.filter((s) => s.fhirIn).map((s) => s.name);
-  expect(readers).toEqual(['problem', 'medication', 'allergy', 'immunization', 'vitals', 'lab']);
+  expect(readers).toEqual([
+    'problem',
+    'medication',
+    'allergy',
+    'immunization',
+    'vitals',
+    'lab',
+    'encounter',
+    'coverage',
+  ]);
 });
