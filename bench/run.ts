@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { benchAbuse } from './abuse.ts';
 import { benchBrowser } from './browser.ts';
+import { benchChartRender } from './chart-render.ts';
 import { benchCharts } from './charts.ts';
 import { benchEnvelopes } from './envelope.ts';
 import { benchFhirImport } from './fhir.ts';
@@ -25,6 +26,8 @@ await benchLoad(
 );
 if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   await benchBrowser();
+  // The heavy Synthea chart opened and every tab rendered in the real app (issue 13 item 8).
+  await benchChartRender();
   // FOLIO_BENCH_QUICK=1 skips the 42,000-envelope case (about a minute).
   const counts = process.env.FOLIO_BENCH_QUICK ? [1, 100, 1000] : [1, 100, 1000, 10_000, 42_000];
   await benchCharts({ envelopeCounts: counts });
