@@ -20,6 +20,7 @@ import { patientFhirId } from './fhir-id';
 const chartModel = () => import('$lib/chart/model');
 
 export { formatAge } from '$lib/chart/dates';
+import { autoCompact, type AutoCompaction } from '$lib/crdt/auto-compact';
 import { ChartDoc } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
 import { chartKeyWraps, IndexDoc, type IndexEntry } from '$lib/crdt/index-doc';
@@ -39,8 +40,13 @@ export interface PatientSummary {
   mrn: string;
 }
 
-/** Compaction threshold: a document with more envelopes than this is compacted after opening. */
+/**
+ * Compaction thresholds: a document whose current generation holds more envelopes than this is
+ * compacted (lib/crdt/auto-compact.ts) — a chart while it is open, the practice index (one
+ * envelope per patient added or changed) for the whole session.
+ */
 const COMPACT_AFTER = 200;
+const INDEX_COMPACT_AFTER = 500;
 
 /** The practice as opened after unlock (`practice.open()`). */
 export interface OpenedPractice {
@@ -94,6 +100,7 @@ class PracticeState {
       const { docId } = await session.vault.call('practiceIndex');
       const indexDoc = await SealedDoc.open({ docId, port: session.port, store, self });
       const index = new IndexDoc(indexDoc);
+      autoCompact(indexDoc, INDEX_COMPACT_AFTER);
       const opened: OpenedPractice = { store, index, indexDoc, self };
       this.#opened = opened;
       this.#open.add(indexDoc);
@@ -120,6 +127,7 @@ class PracticeState {
   }
 
   readonly #open = new Set<SealedDoc>();
+  readonly #compacting = new Map<SealedDoc, AutoCompaction>();
   /** How many list and grant candidates the index held when they were last given to the vault. */
   #knownCandidates = -1;
   #learning: Promise<void> = Promise.resolve();
@@ -217,6 +225,8 @@ class PracticeState {
   /** Stops tracking a chart document that was closed. */
   forget(doc: SealedDoc): void {
     this.#open.delete(doc);
+    this.#compacting.get(doc)?.stop();
+    this.#compacting.delete(doc);
   }
 
   #refresh({ index, indexDoc }: OpenedPractice): void {
@@ -406,7 +416,7 @@ class PracticeState {
       await opened.indexDoc.flush();
     }
     const doc = await this.#sealed(opened, docId);
-    if (doc.envelopeCount > COMPACT_AFTER) void doc.compact().catch(() => undefined);
+    this.#compacting.set(doc, autoCompact(doc, COMPACT_AFTER));
     doc.onSealed(() => sync.markDirty(chartId));
     this.#open.add(doc);
     return doc;
