@@ -46,15 +46,16 @@ export function importIndex(resources: readonly FhirResource[]): ImportIndex {
     // Bundles of Synthea and others name entries `urn:uuid:<id>`.
     byKey.set(`urn:uuid:${r.id}`, r);
   }
-  const targets = new Map<FhirResource, Json[]>();
+  const keyOf = (r: FhirResource) => `${r.resourceType}/${r.id}`;
+  const targets = new Map<string, Json[]>();
   for (const p of resources) {
     if (p?.resourceType !== 'Provenance') continue;
     for (const t of arr(p.target)) {
       const target = byKey.get(refKey(str(obj(t).reference)));
       if (!target) continue;
-      const list = targets.get(target) ?? [];
-      list.push(p);
-      targets.set(target, list);
+      const list = targets.get(keyOf(target)) ?? [];
+      if (!list.includes(p)) list.push(p);
+      targets.set(keyOf(target), list);
     }
   }
   return {
@@ -62,7 +63,7 @@ export function importIndex(resources: readonly FhirResource[]): ImportIndex {
       const ref = str(obj(reference).reference);
       return ref ? byKey.get(refKey(ref)) : undefined;
     },
-    provenance: (resource) => targets.get(resource) ?? [],
+    provenance: (resource) => targets.get(keyOf(resource)) ?? [],
   };
 }
 

@@ -100,7 +100,13 @@ describe('US Core patient 85', () => {
     expect(listed).toBe(naming.length);
     const kinds = new Set([...byVisit.values()].flat().map((i) => i.kind));
     expect([...kinds].sort()).toEqual(
-      expect.arrayContaining(['Documents', 'Immunizations', 'Medications', 'Procedures', 'Reports']),
+      expect.arrayContaining([
+        'Documents',
+        'Immunizations',
+        'Medications',
+        'Procedures',
+        'Reports',
+      ]),
     );
   });
 
@@ -156,7 +162,9 @@ describe('US Core patient 85', () => {
     const byKey = new Map(out.map((r) => [`${r.resourceType}/${r.id}`, r]));
     for (const r of resources) expect(byKey.get(`${r.resourceType}/${r.id}`), r.id).toEqual(r);
     // "Active at death" is display only: the MedicationRequest stays active.
-    const active = out.filter((r) => r.resourceType === 'MedicationRequest' && r.status === 'active');
+    const active = out.filter(
+      (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',
+    );
     expect(active.length).toBe(2);
   });
 
