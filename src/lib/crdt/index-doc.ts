@@ -22,6 +22,8 @@ export interface IndexDemographics {
   /** An AdministrativeGender code as written ('unknown' when the entry has none). */
   gender: string;
   mrn: string;
+  /** The date of death, when the patient died (absent otherwise; '' when not known). */
+  deceasedDate?: string;
 }
 
 /** One wrapped chart key of an entry: its epoch and the key wrapped under the clinical key. */
@@ -58,6 +60,7 @@ export function decodeIndexEntry(chartId: string, fields: unknown): IndexEntry |
     birthDate: text(f.birthDate),
     gender: typeof f.gender === 'string' ? f.gender : 'unknown',
     mrn: text(f.mrn),
+    ...(typeof f.deceasedDate === 'string' ? { deceasedDate: f.deceasedDate } : {}),
     key:
       typeof f.wrappedKey === 'string'
         ? { epoch: Number(f.keyEpoch ?? 0), wrappedKey: f.wrappedKey }
@@ -82,6 +85,7 @@ export function encodeIndexEntry(
     birthDate: demographics.birthDate,
     gender: demographics.gender,
     mrn: demographics.mrn,
+    ...(demographics.deceasedDate !== undefined ? { deceasedDate: demographics.deceasedDate } : {}),
     keyEpoch: key.epoch,
     wrappedKey: key.wrappedKey,
   };
@@ -144,18 +148,27 @@ export class IndexDoc {
     this.put(chartId, encodeIndexEntry(demographics, key));
   }
 
-  /** Rewrites an entry's demographics, keeping every other field; false when there is no entry. */
+  /**
+   * Rewrites an entry's demographics, keeping every other field; false when there is no entry or
+   * nothing changed (then nothing is written).
+   */
   updateDemographics(chartId: string, demographics: IndexDemographics): boolean {
     const current = this.get(chartId);
     if (!current) return false;
-    this.put(chartId, {
+    const next: Record<string, Json> = {
       ...current,
       given: demographics.given,
       family: demographics.family,
       birthDate: demographics.birthDate,
       gender: demographics.gender,
       mrn: demographics.mrn,
-    });
+    };
+    if (demographics.deceasedDate !== undefined) next.deceasedDate = demographics.deceasedDate;
+    else delete next.deceasedDate;
+    const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
+    if ([...keys].every((k) => JSON.stringify(current[k]) === JSON.stringify(next[k])))
+      return false;
+    this.put(chartId, next);
     return true;
   }
 

@@ -194,6 +194,9 @@ export class ChartState {
     addEventListener('pagehide', onHide);
     this.#cleanup.push(() => removeEventListener('pagehide', onHide));
     this.#model.recordAudit('view');
+    // The patient list shows what the chart holds (e.g. a death recorded on another device, or
+    // in a chart imported before the list kept it); nothing is written when it already does.
+    void practice.updateIndex(chartId, this.#model.patient());
     this.#share = new ShareState(this, chartId);
     this.#cleanup.push(() => this.#share?.destroy());
     const doc = this.#doc;

@@ -20,6 +20,7 @@ import { patientFhirId } from './fhir-id';
 const chartModel = () => import('$lib/chart/model');
 
 export { formatAge } from '$lib/chart/dates';
+export { ageLabel } from '$lib/chart/deceased';
 import { autoCompact, type AutoCompaction } from '$lib/crdt/auto-compact';
 import { ChartDoc } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
@@ -38,6 +39,8 @@ export interface PatientSummary {
   birthDate: string;
   gender: AdministrativeGender;
   mrn: string;
+  /** Present when the patient died: the date of death ('' when not known). */
+  deceasedDate?: string;
 }
 
 /**
@@ -68,8 +71,13 @@ function summaryOf(entry: IndexEntry): PatientSummary {
     birthDate: entry.birthDate,
     gender: entry.gender as AdministrativeGender,
     mrn: entry.mrn,
+    ...(entry.deceasedDate !== undefined ? { deceasedDate: entry.deceasedDate } : {}),
   };
 }
+
+/** The index's death field for a patient (absent when alive, '' when the date is unknown). */
+const deceasedOf = (p: Patient) =>
+  p.deceasedDate || p.deceased ? { deceasedDate: p.deceasedDate ?? '' } : {};
 
 class PracticeState {
   #opened: OpenedPractice | null = null;
@@ -374,6 +382,7 @@ class PracticeState {
         birthDate: patient.birthDate,
         gender: patient.gender,
         mrn: patient.mrn.trim(),
+        ...deceasedOf(patient),
       },
       { epoch, wrappedKey: toBase64Url(wrappedKey) },
     );
@@ -386,7 +395,8 @@ class PracticeState {
     const opened = this.#opened;
     if (!opened) return;
     const { given, family, birthDate, gender, mrn } = patient;
-    if (!opened.index.updateDemographics(chartId, { given, family, birthDate, gender, mrn })) {
+    const demographics = { given, family, birthDate, gender, mrn, ...deceasedOf(patient) };
+    if (!opened.index.updateDemographics(chartId, demographics)) {
       return;
     }
     await opened.indexDoc.flush();
