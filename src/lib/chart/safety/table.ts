@@ -134,9 +134,32 @@ function build(t: RawTable): SafetyTable {
     }
   }
   const salt = new Set(t.saltWords.split(' '));
+  const memo = new Map<string, { ingredients: string[]; classes: string[] }>();
 
   function longest(index: Map<string, Target[]>, words: string[], i: number): Target | undefined {
     return index.get(words[i]!)?.find((p) => p.words.every((w, k) => words[i + k] === w));
+  }
+
+  function matchText(text: string, options: { classes?: boolean }) {
+    const words = normalName(text).split(' ').filter(Boolean);
+    const ingredients = new Set<string>();
+    const found = new Set<string>();
+    let i = 0;
+    while (i < words.length) {
+      const a = longest(phrases, words, i);
+      const c = options.classes ? longest(classPhrases, words, i) : undefined;
+      const hit = a && (!c || a.words.length >= c.words.length) ? a : c;
+      if (!hit) {
+        i++;
+        continue;
+      }
+      for (const r of hit.ingredients) ingredients.add(r);
+      for (const k of hit.classes) found.add(k);
+      i += hit.words.length;
+      // "warfarin sodium", "verapamil hydrochloride": the salt is not a second ingredient.
+      while (i < words.length && salt.has(words[i]!)) i++;
+    }
+    return { ingredients: [...ingredients], classes: [...found] };
   }
 
   return {
@@ -148,25 +171,14 @@ function build(t: RawTable): SafetyTable {
     pairs: () => [...interactions.keys()],
     source: (key) => SHORT_SOURCES[key] ?? key,
     match(text, options = {}) {
-      const words = normalName(text).split(' ').filter(Boolean);
-      const ingredients = new Set<string>();
-      const found = new Set<string>();
-      let i = 0;
-      while (i < words.length) {
-        const a = longest(phrases, words, i);
-        const c = options.classes ? longest(classPhrases, words, i) : undefined;
-        const hit = a && (!c || a.words.length >= c.words.length) ? a : c;
-        if (!hit) {
-          i++;
-          continue;
-        }
-        for (const r of hit.ingredients) ingredients.add(r);
-        for (const k of hit.classes) found.add(k);
-        i += hit.words.length;
-        // "warfarin sodium", "verapamil hydrochloride": the salt is not a second ingredient.
-        while (i < words.length && salt.has(words[i]!)) i++;
-      }
-      return { ingredients: [...ingredients], classes: [...found] };
+      // Drug and allergy texts repeat on every check of a chart: remember their matches.
+      const memoKey = `${options.classes ? 'c' : 'i'}|${text}`;
+      const known = memo.get(memoKey);
+      if (known) return { ingredients: [...known.ingredients], classes: [...known.classes] };
+      const result = matchText(text, options);
+      if (memo.size >= 5000) memo.clear();
+      memo.set(memoKey, result);
+      return { ingredients: [...result.ingredients], classes: [...result.classes] };
     },
   };
 }
