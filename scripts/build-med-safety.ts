@@ -28,9 +28,8 @@
  *    both drugs mapped are kept, as unordered pairs. ONC high-priority = high (interruptive);
  *    ONC non-interruptive = moderate (informational). A small supplement from the FDA warfarin
  *    label (warfarin is not in the mapped high-priority list) is high.
- * 4. Brand names of SCD/SBD drugs with at least one ingredient the checks use (a class member or
- *    an interaction drug) become synonyms of their ingredients ("Zocor" -> simvastatin). Drug
- *    codes themselves are not shipped (see SOURCE.md).
+ * 4. Brand names of SBD drugs become synonyms of their ingredients ("Zocor" -> simvastatin,
+ *    "Lasix" -> furosemide). Drug codes themselves are not shipped (see SOURCE.md).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -488,11 +487,12 @@ for (const r of drugRows) {
       ...(supplementLinks.get(r.rxcui!) ?? []),
     ]),
   ];
-  if (!ins.some((i) => relevant.has(i))) continue;
-  drugs.set(
-    r.rxcui!,
-    ins.sort((x, y) => Number(x) - Number(y)),
-  );
+  if (ins.some((i) => relevant.has(i)))
+    drugs.set(
+      r.rxcui!,
+      ins.sort((x, y) => Number(x) - Number(y)),
+    );
+  // Every brand (duplicate therapy and direct allergies concern any ingredient: "Lasix").
   if (
     r.tty === 'SBD' &&
     r.bn_name &&
@@ -593,7 +593,7 @@ Built from:
 - Ingredients: ${inName.size} RxNorm INs (${[...inFrom.values()].filter((v) => v === 'rxnorm').length} from the extract, ${[...inFrom.values()].filter((v) => v !== 'rxnorm').length} from classes.tsv, the A* supplement and RxClass),
   ${[...synonyms.values()].reduce((n, s) => n + s.size, 0)} salt/anhydrous synonyms (${pinsMapped} of ${pins} PINs placed under an IN by name prefix;
   ${synonymsDropped} dropped as the IN name + salt words only: ${saltWords.length} salt words, which the matcher skips).
-- Brand names: ${brands.size} (brands of drugs with a checked ingredient).
+- Brand names: ${brands.size} (every SBD brand of the extract with its ingredients).
 - Drug codes are not shipped (${drugs.size} SCD/SBD RxCUIs have a checked ingredient: 25 KB
   gzip more). A drug picked from RxNorm carries its ingredients (Medication.ingredients); an
   imported one is matched by its name, which for RxNorm drugs names every ingredient.

@@ -4,7 +4,7 @@
  * data/LICENSE.med-safety.md), read once into lookup structures.
  *
  * Names are compared in one normal form (`normalName`: lower case, every run of other characters
- * one space) and matched as whole words, longest name first.
+ * one space, letters and digits apart) and matched as whole words, longest name first.
  */
 import raw from './data/med-safety.json?raw';
 
@@ -68,14 +68,18 @@ export interface SafetyTable {
   ): { ingredients: string[]; classes: string[] };
 }
 
-/** The form names are compared in. */
+/** The form names are compared in: lower case, no accents, words of letters or of digits. */
 export function normalName(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^a-z0-9]+/g, ' ')
+      // "B12" and "B 12", "40mg" and "40 mg" read the same.
+      .replace(/([a-z])(?=[0-9])|([0-9])(?=[a-z])/g, '$1$2 ')
+      .trim()
+  );
 }
 
 const SHORT_SOURCES: Record<string, string> = {

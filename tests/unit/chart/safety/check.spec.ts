@@ -51,6 +51,11 @@ describe('resolving ingredients', () => {
     expect(names('Advil 200mg')).toEqual(['ibuprofen']);
     // No ingredient inside another word.
     expect(names('Oral Tablet 10 MG')).toEqual([]);
+    // Real Synthea names: a brand written with its dose, a vitamin written apart from its number.
+    expect(names('Lasix 40mg')).toEqual(['furosemide']);
+    expect(names('Vitamin B 12 5 MG/ML Injectable Solution')).toEqual(['vitamin B12']);
+    // A misspelt name is not guessed at (it is reported as not checked).
+    expect(names('Simvistatin 10 MG')).toEqual([]);
   });
 
   it('prefers the picker’s ingredients, then an RxNorm ingredient code, then the text', () => {
