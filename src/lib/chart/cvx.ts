@@ -8,6 +8,8 @@ export interface Vaccine {
   code: string;
   name: string;
   shortName: string;
+  /** Other names (abbreviations such as MMR, trade names). */
+  synonyms: string[];
 }
 
 export const VACCINES: Vaccine[] = raw
@@ -16,7 +18,8 @@ export const VACCINES: Vaccine[] = raw
   .filter((line) => line.trim() !== '')
   .map((line) => {
     const [code = '', name = '', , synonyms = ''] = line.split('\t');
-    return { code, name, shortName: synonyms.split('|')[0] || name };
+    const names = synonyms.split('|').filter((s) => s !== '');
+    return { code, name, shortName: names[0] || name, synonyms: names };
   })
   .filter((v) => /^\d+$/.test(v.code));
 

@@ -2,6 +2,7 @@
 import { VACCINES, vaccineByCode } from '../cvx';
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type Immunization } from '../types';
+import { codeFormatProblem } from '../terminology/codes';
 import { Checker } from '../validate';
 import { codings, conceptText, dateOf, str } from './fhir-read';
 import { compact, concept } from './fhir-write';
@@ -19,7 +20,13 @@ export function checkImmunization(input: ImmunizationInput): { name: string } {
     required: true,
   });
   const vaccine = vaccineByCode(input.cvx);
-  if (!vaccine) c.issues.push({ field: 'cvx', message: 'Choose a vaccine from the CVX list.' });
+  if (!vaccine)
+    c.issues.push({
+      field: 'cvx',
+      message:
+        (input.cvx?.trim() && codeFormatProblem('cvx', input.cvx)) ||
+        'Choose a vaccine from the CVX list.',
+    });
   c.maxLength('lotNumber', input.lotNumber, 40, 'Lot number').done();
   return vaccine!;
 }
@@ -77,6 +84,12 @@ export const immunizations = defineSection<Immunization>({
     title: 'New immunization',
     addLabel: 'Add immunization',
     fields: [
+      {
+        key: 'search',
+        label: 'Search codes (CVX)',
+        kind: 'code',
+        code: { system: 'cvx', codeKey: 'cvx' },
+      },
       {
         key: 'cvx',
         label: 'Vaccine (CVX)',

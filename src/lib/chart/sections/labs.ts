@@ -3,6 +3,7 @@ import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type LabResult } from '../types';
 import { labEntryIssues } from '../lab-entry';
 import { loadedUnits } from '../units';
+import { codeFormatProblem } from '../terminology/codes';
 import { Checker, ValidationError, type Issue } from '../validate';
 import { arr, codingOf, conceptText, dateOf, firstCode, isCategory, obj, str } from './fhir-read';
 import { compact, loinc, OBSERVATION_CATEGORY, quantity, TERMINOLOGY } from './fhir-write';
@@ -16,8 +17,8 @@ export function checkLab(input: LabInput): void {
     .required('loinc', input.loinc, 'LOINC code')
     .required('name', input.name, 'Test')
     .date('effectiveDate', input.effectiveDate, 'Date', { required: true });
-  if (input.loinc && !/^\d{1,7}-\d$/.test(input.loinc))
-    c.issues.push({ field: 'loinc', message: 'LOINC codes look like 2345-7.' });
+  const loincProblem = input.loinc ? codeFormatProblem('loinc', input.loinc) : null;
+  if (loincProblem) c.issues.push({ field: 'loinc', message: loincProblem });
   if (input.low !== undefined && input.high !== undefined && input.low > input.high) {
     c.issues.push({ field: 'low', message: 'The reference range is reversed.' });
   }
@@ -131,6 +132,12 @@ export const labs = defineSection<LabResult>({
     title: 'New lab result',
     addLabel: 'Add lab result',
     fields: [
+      {
+        key: 'search',
+        label: 'Search codes (LOINC)',
+        kind: 'code',
+        code: { system: 'loinc', codeKey: 'loinc', textKey: 'name', fill: { unit: 'unit' } },
+      },
       { key: 'loinc', label: 'LOINC code', placeholder: 'e.g. 2345-7', errors: true },
       { key: 'name', label: 'Test', errors: true },
       { key: 'value', label: 'Value', errors: true },

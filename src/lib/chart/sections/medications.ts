@@ -5,6 +5,7 @@ import type { FhirResource } from '../fhir-codes';
 import { medicationSafety } from '../safety/chart-items';
 import { unacknowledged } from '../safety/check';
 import { SYSTEMS, type Entry, type Medication, type MedicationOverride } from '../types';
+import { rxnormFromForm, rxnormIssues } from '../terminology/picker';
 import { Checker, ValidationError } from '../validate';
 import { arr, codingOf, conceptText, dateOf, obj, str } from './fhir-read';
 import { compact, concept } from './fhir-write';
@@ -18,12 +19,13 @@ import {
 
 /** @throws ValidationError */
 export function checkMedication(input: Partial<Medication>): void {
-  new Checker()
+  const c = new Checker()
     .required('drug', input.drug, 'Medication')
     .maxLength('drug', input.drug, 200, 'Medication')
     .date('startDate', input.startDate, 'Start date', { past: false })
-    .date('endDate', input.endDate, 'End date', { past: false })
-    .done();
+    .date('endDate', input.endDate, 'End date', { past: false });
+  c.issues.push(...rxnormIssues(input));
+  c.done();
   if (input.startDate && input.endDate && input.endDate < input.startDate) {
     throw new ValidationError([
       { field: 'endDate', message: 'End date is before the start date.' },
@@ -182,6 +184,7 @@ export function medicationOf(r: FhirResource): Medication | null {
 /** The medication the add form describes. */
 const formInput = (v: Record<string, string>): Omit<Medication, 'status'> => ({
   drug: v.drug ?? '',
+  ...rxnormFromForm(v),
   dose: v.dose ?? '',
   route: v.route ?? '',
   frequency: v.frequency ?? '',
@@ -206,7 +209,19 @@ export const medications = defineSection<Medication>({
     title: 'New medication',
     addLabel: 'Add medication',
     fields: [
+      {
+        key: 'search',
+        label: 'Search codes (RxNorm)',
+        kind: 'code',
+        code: {
+          system: 'rxnorm',
+          codeKey: 'code',
+          textKey: 'drug',
+          fill: { tty: 'rxnormTty', ingredients: 'ingredients' },
+        },
+      },
       { key: 'drug', label: 'Medication', errors: true },
+      { key: 'code', label: 'RxNorm code (RxCUI)', placeholder: 'e.g. 197884', errors: true },
       { key: 'dose', label: 'Dose', placeholder: 'e.g. 10 mg' },
       {
         key: 'route',

@@ -2,6 +2,7 @@
 import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Entry, type Problem } from '../types';
+import { codingIssue, normalizeCode } from '../terminology/codes';
 import { Checker } from '../validate';
 import { codingOf, conceptText, dateOf, firstCode, obj } from './fhir-read';
 import { compact, concept, dateTime, status, TERMINOLOGY } from './fhir-write';
@@ -12,11 +13,14 @@ export type ProblemInput = Omit<Problem, 'clinicalStatus' | 'verificationStatus'
 
 /** @throws ValidationError */
 export function checkProblem(input: Partial<Problem>): void {
-  new Checker()
+  const c = new Checker()
     .required('text', input.text, 'Problem')
     .maxLength('text', input.text, 300, 'Problem')
-    .date('onsetDate', input.onsetDate, 'Onset date')
-    .done();
+    .date('onsetDate', input.onsetDate, 'Onset date');
+  // SNOMED CT codes arrive by import; the picker records ICD-10-CM.
+  const code = codingIssue('code', input.code, ['icd10cm', 'snomed'], 'Problem');
+  if (code) c.issues.push(code);
+  c.done();
 }
 
 export const problemCommands = {
@@ -114,16 +118,22 @@ export const problems = defineSection<Problem>({
     title: 'New problem',
     addLabel: 'Add problem',
     fields: [
+      {
+        key: 'search',
+        label: 'Search codes (ICD-10-CM)',
+        kind: 'code',
+        code: { system: 'icd10cm', codeKey: 'code', textKey: 'text' },
+      },
       { key: 'text', label: 'Problem', errors: true },
-      { key: 'icd', label: 'ICD-10-CM code', placeholder: 'e.g. I10' },
+      { key: 'code', label: 'ICD-10-CM code', placeholder: 'e.g. I10', errors: true },
       { key: 'onsetDate', label: 'Onset date', kind: 'date', past: true, errors: true },
     ],
     submit(store, v) {
-      const icd = v.icd ?? '';
+      const icd = v.code ?? '';
       const code = icd.trim()
         ? {
             system: SYSTEMS.icd10cm,
-            code: icd.trim().toUpperCase(),
+            code: normalizeCode('icd10cm', icd),
             display: (v.text ?? '').trim(),
           }
         : undefined;

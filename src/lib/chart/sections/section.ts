@@ -5,6 +5,7 @@
  */
 import type { EntryRecord, TextHandle } from '$lib/crdt/chart-doc';
 import type { FhirResource } from '../fhir-codes';
+import type { CodeFieldSpec } from '../terminology/picker';
 import type { Addendum, Entry, Section, ShareableSection } from '../types';
 import type { SafetyContext } from '../safety/chart-items';
 import type { SafetyReport } from '../safety/check';
@@ -44,7 +45,9 @@ export interface SectionImporter {
 export interface FormField {
   key: string;
   label: string;
-  kind?: 'text' | 'date' | 'select' | 'decimal';
+  kind?: 'text' | 'date' | 'select' | 'decimal' | 'code';
+  /** kind 'code': a "Search codes" picker of a shipped terminology that fills other fields. */
+  code?: CodeFieldSpec;
   placeholder?: string;
   options?: readonly { value: string; label: string }[];
   /** A disabled first option asking for a choice. */

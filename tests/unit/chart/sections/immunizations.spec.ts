@@ -14,6 +14,9 @@ describe('immunizations', () => {
   it('immunizations need a CVX code from the shipped list', () => {
     expect(VACCINES.length).toBeGreaterThan(250);
     expect(issues(() => chart.addImmunization({ cvx: '9999', occurrenceDate: today() }))).toEqual([
+      'cvx: “9999” is not a CVX code: CVX codes are numbers of up to three digits (e.g. 208).',
+    ]);
+    expect(issues(() => chart.addImmunization({ cvx: '555', occurrenceDate: today() }))).toEqual([
       'cvx: Choose a vaccine from the CVX list.',
     ]);
     chart.addImmunization({ cvx: '03', occurrenceDate: '2020-01-02', lotNumber: 'X1' });

@@ -96,12 +96,17 @@ describe('problems', () => {
 });
 
 describe('the problem form', () => {
-  it('adds a problem with an upper-cased ICD-10-CM code, or none when the code is blank', async () => {
+  it('adds a problem with a normalised ICD-10-CM code, or none when the code is blank', async () => {
     const chart = await openChart();
     const form = problems.form!;
-    expect(form.fields.map((f) => f.key)).toEqual(['text', 'icd', 'onsetDate']);
-    chart.addFromForm('problem', { text: ' Hypertension ', icd: ' i10 ', onsetDate: '' });
-    chart.addFromForm('problem', { text: 'Asthma', icd: '', onsetDate: '2001-05-01' });
+    expect(form.fields.map((f) => f.key)).toEqual(['search', 'text', 'code', 'onsetDate']);
+    expect(form.fields[0]).toMatchObject({
+      label: 'Search codes (ICD-10-CM)',
+      kind: 'code',
+      code: { system: 'icd10cm', codeKey: 'code', textKey: 'text' },
+    });
+    chart.addFromForm('problem', { text: ' Hypertension ', code: ' i10 ', onsetDate: '' });
+    chart.addFromForm('problem', { text: 'Asthma', code: '', onsetDate: '2001-05-01' });
     expect(chart.problems().map((p) => p.data)).toEqual([
       {
         text: 'Hypertension',
@@ -117,7 +122,18 @@ describe('the problem form', () => {
       },
     ]);
     expect(
-      issues(() => chart.addFromForm('problem', { text: '', icd: '', onsetDate: '' })),
+      issues(() => chart.addFromForm('problem', { text: '', code: '', onsetDate: '' })),
     ).toEqual(['text: Problem is required.']);
+    chart.addFromForm('problem', { search: 'diab', text: 'T2DM', code: 'e119', onsetDate: '' });
+    expect(chart.problems().find((p) => p.data.text === 'T2DM')!.data.code?.code).toBe('E11.9');
+    // A code that is not an ICD-10-CM code is refused, and nothing is stored.
+    expect(
+      issues(() =>
+        chart.addFromForm('problem', { text: 'High BP', code: 'HYPERTENSION', onsetDate: '' }),
+      ),
+    ).toEqual([
+      'code: “HYPERTENSION” is not an ICD-10-CM code: codes are a letter and two more characters, a digit among them, then up to four more after a dot (e.g. E11.9).',
+    ]);
+    expect(chart.problems()).toHaveLength(3);
   });
 });
