@@ -20,7 +20,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { codeFormatProblem } from '../src/lib/chart/terminology/codes.ts';
+import { codeFormatProblem, EDITION } from '../src/lib/chart/terminology/codes.ts';
 import { buildPack, encodePack, type PackInfo } from '../src/lib/chart/terminology/pack.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -98,7 +98,7 @@ function icd10cm(): Built {
   return {
     info: {
       system: 'icd10cm',
-      edition: 'ICD-10-CM FY2026',
+      edition: EDITION.icd10cm,
       columns: ['code', 'billable', 'description'],
     },
     rows: rows.map((r) => [r.code, r.billable, clean(r.long!)].join('\t')),
@@ -181,7 +181,7 @@ function rxnorm(): { built: Built; gapIngredients: number } {
     built: {
       info: {
         system: 'rxnorm',
-        edition: 'RxNorm prescribable content (October 2025)',
+        edition: EDITION.rxnorm,
         columns: ['rxcui', 'tty', 'name', 'ingredients'],
       },
       rows: rows.map((r) => [r.rxcui, r.tty, clean(r.name), r.ingredients.join(';')].join('\t')),
@@ -230,7 +230,7 @@ function loinc(): { built: Built; withUnit: number } {
     built: {
       info: {
         system: 'loinc',
-        edition: 'LOINC common lab results (Top 2000+ US, v1.6)',
+        edition: EDITION.loinc,
         columns: ['code', 'name', 'short', 'class', 'unit'],
       },
       rows: rows.map((r) => [r.code, clean(r.name), clean(r.short), r.cls, r.unit].join('\t')),

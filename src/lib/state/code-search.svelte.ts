@@ -7,11 +7,13 @@ import { SvelteMap } from 'svelte/reactivity';
 import { TerminologyClient } from '$lib/chart/terminology/client';
 import {
   codeFormatProblem,
+  systemOfUri,
   type CodeSystemId,
   type PickerSystem,
 } from '$lib/chart/terminology/codes';
 import {
   clearedValues,
+  codeTag,
   localStatus,
   lookedUpStatus,
   moveActive,
@@ -26,6 +28,15 @@ import type { Concept } from '$lib/chart/terminology/terminology';
 
 export type { CodeFieldSpec, CodeStatus, Concept, PickerSystem };
 export { optionLabel, optionNote, statusLine };
+
+/** How a stored code reads in a list, with a warning when it is malformed or not shipped. */
+export function codeTagOf(coding: { system: string; code: string }): {
+  label: string;
+  warning?: string;
+} {
+  const system = systemOfUri(coding.system);
+  return codeTag(coding, system ? codeMembership.known(system, coding.code) : undefined);
+}
 
 let shared: TerminologyClient | null = null;
 /** The one terminology worker client of this page. */
@@ -115,15 +126,13 @@ export class CodeCheck {
     }
     this.#pending = (async () => {
       let found: Concept | null | 'unavailable';
-      let edition: string | undefined;
       try {
         [found = null] = await terminology().lookup(this.spec.system, [local.code]);
-        edition = await editionOf(this.spec.system);
       } catch {
         found = 'unavailable';
       }
       if (seq !== this.#seq) return;
-      this.status = lookedUpStatus(this.spec.system, local.code, found, edition);
+      this.status = lookedUpStatus(this.spec.system, local.code, found);
       if (found && found !== 'unavailable') this.fill(found);
       else this.set(clearedValues(this.spec));
     })();
@@ -215,18 +224,3 @@ class CodeMembership {
 }
 
 export const codeMembership = new CodeMembership();
-
-// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache of promises, never rendered
-const editions = new Map<PickerSystem, Promise<string>>();
-/** The edition of a shipped terminology ("ICD-10-CM FY2026"), for messages. */
-export function editionOf(system: PickerSystem): Promise<string> {
-  let edition = editions.get(system);
-  if (!edition) {
-    edition = terminology()
-      .info(system)
-      .then((info) => info.edition);
-    edition.catch(() => editions.delete(system));
-    editions.set(system, edition);
-  }
-  return edition;
-}

@@ -21,6 +21,14 @@ export const SYSTEM_LABEL: Record<CodeSystemId, string> = {
   cvx: 'CVX',
 };
 
+/** What each shipped terminology is (scripts/build-terminology.ts writes it into the packs). */
+export const EDITION: Record<PickerSystem, string> = {
+  icd10cm: 'ICD-10-CM FY2026',
+  rxnorm: 'RxNorm prescribable content (October 2025)',
+  loinc: 'LOINC common lab results (Top 2000+ US, v1.6)',
+  cvx: 'CVX (CDC, 2025-10-31)',
+};
+
 export const SYSTEM_URI: Record<CodeSystemId, string> = {
   icd10cm: SYSTEMS.icd10cm,
   snomed: SYSTEMS.snomed,

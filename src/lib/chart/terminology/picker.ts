@@ -8,8 +8,10 @@ import { ValidationError, type Issue } from '../validate';
 import {
   codeFormatProblem,
   codingIssue,
+  EDITION,
   normalizeCode,
   SYSTEM_LABEL,
+  systemOfUri,
   type PickerSystem,
 } from './codes';
 import type { Concept } from './terminology';
@@ -171,7 +173,6 @@ export function lookedUpStatus(
   system: PickerSystem,
   code: string,
   found: Concept | null | 'unavailable',
-  edition: string = SYSTEM_LABEL[system],
 ): CodeStatus {
   if (found === 'unavailable')
     return {
@@ -183,7 +184,7 @@ export function lookedUpStatus(
   return {
     kind: 'unknown',
     code,
-    message: `${code} is not in ${edition}. Pick a code from “Search codes”, or clear the code to save the entry uncoded.`,
+    message: `${code} is not in ${EDITION[system]}. Pick a code from “Search codes”, or clear the code to save the entry uncoded.`,
   };
 }
 
@@ -202,4 +203,19 @@ export function statusLine(system: PickerSystem, status: CodeStatus, freeText: b
     default:
       return status.message;
   }
+}
+
+/** How a stored code reads in the chart's lists, and what is wrong with it (imports keep any code). */
+export function codeTag(
+  coding: { system: string; code: string },
+  known: boolean | undefined,
+): { label: string; warning?: string } {
+  const system = systemOfUri(coding.system);
+  if (!system) return { label: coding.code };
+  const label = `${SYSTEM_LABEL[system]} ${coding.code}`;
+  if (codeFormatProblem(system, coding.code))
+    return { label, warning: `not a valid ${SYSTEM_LABEL[system]} code` };
+  if (known === false && system !== 'snomed')
+    return { label, warning: `not in ${EDITION[system]}` };
+  return { label };
 }

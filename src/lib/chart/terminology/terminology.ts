@@ -10,7 +10,7 @@
  *   cvx      code, name, synonyms ('|'-joined)   (built here from the app's CVX table)
  */
 import type { RxNormTty } from '../types';
-import { codeKeyIn, normalizeCode, type PickerSystem } from './codes';
+import { codeKeyIn, EDITION, normalizeCode, type PickerSystem } from './codes';
 import { buildPack, rowKey, type Pack, type PackInfo } from './pack';
 import { SearchIndex } from './text-index';
 
@@ -137,7 +137,7 @@ export function cvxTerminology(
   const clean = (s: string) => s.replace(/[\t\n|]/g, ' ');
   return new Terminology(
     buildPack(
-      { system: 'cvx', edition: 'CVX (CDC, 2025-10-31)', columns: ['code', 'name', 'synonyms'] },
+      { system: 'cvx', edition: EDITION.cvx, columns: ['code', 'name', 'synonyms'] },
       sorted.map((v) => ({
         row: [v.code, clean(v.name), v.synonyms.map(clean).join('|')].join('\t'),
         text: [v.name, ...v.synonyms].join(' '),

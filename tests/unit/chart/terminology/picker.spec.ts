@@ -11,6 +11,7 @@ import {
   optionNote,
   rxnormFromForm,
   rxnormIssues,
+  codeTag,
   statusLine,
   valuesFor,
   type CodeFieldSpec,
@@ -80,7 +81,7 @@ describe('the status of a code typed into a form', () => {
       /^“HYPERTENSION” is not an ICD-10-CM code/,
     );
     expect(localStatus('icd10cm', 'e119')).toEqual({ kind: 'checking', code: 'E11.9' });
-    const unknown = lookedUpStatus('icd10cm', 'E11.99', null, 'ICD-10-CM FY2026');
+    const unknown = lookedUpStatus('icd10cm', 'E11.99', null);
     expect(statusLine('icd10cm', unknown, true)).toBe(
       'E11.99 is not in ICD-10-CM FY2026. Pick a code from “Search codes”, or clear the code to save the entry uncoded.',
     );
@@ -89,6 +90,28 @@ describe('the status of a code typed into a form', () => {
       'Coded: ICD-10-CM E11.9 — Type 2 diabetes mellitus without complications',
     );
     expect(lookedUpStatus('loinc', '2345-7', 'unavailable').kind).toBe('unchecked');
+  });
+
+  it('stored codes read with their system; malformed or unshipped ones (imports) are marked', () => {
+    const icd = (code: string) => ({ system: SYSTEMS.icd10cm, code });
+    expect(codeTag(icd('E11.9'), true)).toEqual({ label: 'ICD-10-CM E11.9' });
+    expect(codeTag(icd('E11.9'), undefined)).toEqual({ label: 'ICD-10-CM E11.9' });
+    expect(codeTag(icd('E11.99'), false)).toEqual({
+      label: 'ICD-10-CM E11.99',
+      warning: 'not in ICD-10-CM FY2026',
+    });
+    expect(codeTag(icd('HYPERTENSION'), undefined)).toEqual({
+      label: 'ICD-10-CM HYPERTENSION',
+      warning: 'not a valid ICD-10-CM code',
+    });
+    // SNOMED CT is not shipped: only its check digit is checked.
+    expect(codeTag({ system: SYSTEMS.snomed, code: '44054006' }, undefined)).toEqual({
+      label: 'SNOMED CT 44054006',
+    });
+    expect(codeTag({ system: SYSTEMS.snomed, code: '44054007' }, undefined).warning).toBe(
+      'not a valid SNOMED CT code',
+    );
+    expect(codeTag({ system: 'urn:oid:1.2.3', code: 'X1' }, undefined)).toEqual({ label: 'X1' });
   });
 
   it('arrow keys move through the options and wrap', () => {
