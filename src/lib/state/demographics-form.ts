@@ -97,7 +97,8 @@ export function demographicsEdit(
   after: DemographicsForm,
 ): Partial<Record<keyof Patient, string | boolean>> {
   const edit: Partial<Record<keyof Patient, string | boolean>> = {};
-  for (const k of DEMOGRAPHIC_TEXT_FIELDS) if (after[k] !== before[k]) edit[k] = after[k];
+  for (const k of DEMOGRAPHIC_TEXT_FIELDS)
+    if (k !== 'deceasedDate' && after[k] !== before[k]) edit[k] = after[k];
   const groups = [
     ['language', 'languageCode', LANGUAGES, after.language, after.languageOther, ''],
     [
@@ -121,11 +122,12 @@ export function demographicsEdit(
     edit[textKey] = value[0];
     edit[codeKey] = value[1];
   }
-  if (after.deceased !== before.deceased) {
-    edit.deceased = after.deceased;
-    if (!after.deceased) edit.deceasedDate = '';
+  // Unticking "has died" clears the date too (whatever the hidden date field still holds).
+  if (!after.deceased) {
+    if (before.deceased) Object.assign(edit, { deceased: false, deceasedDate: '' });
+  } else {
+    if (!before.deceased) edit.deceased = true;
+    if (after.deceasedDate !== before.deceasedDate) edit.deceasedDate = after.deceasedDate;
   }
-  // A date of death says the patient died.
-  if (after.deceasedDate && after.deceasedDate !== before.deceasedDate) edit.deceased = true;
   return edit;
 }

@@ -76,6 +76,10 @@ it('unticking "has died" clears the date; a date of death says the patient died'
     deceasedDate: '',
   });
   const alive = demographicsForm({ ...IMPORTED, deceasedDate: undefined });
+  // A date typed, then "has died" unticked again: nothing about death is sent.
+  expect(
+    demographicsEdit(alive, { ...alive, deceased: false, deceasedDate: '1950-01-01' }),
+  ).toEqual({});
   expect(alive.deceased).toBe(false);
   expect(demographicsEdit(alive, { ...alive, deceased: true, deceasedDate: '2001-01-01' })).toEqual(
     {
