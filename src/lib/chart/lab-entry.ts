@@ -45,14 +45,8 @@ export function labEntryIssues(input: LabEntryInput, context: LabEntryContext): 
   const spec = LAB_PRECISION[input.loinc];
   const expected = spec?.unit ?? context.previousUnit;
   const unit = input.unit?.trim() ?? '';
-  if (!unit) {
-    if (expected)
-      out.push({
-        field: 'unit',
-        message: `Enter the unit (${test} is usually reported in ${shown(expected)}).`,
-      });
-    return out;
-  }
+  // A number without a unit is kept as typed (nothing to check it against).
+  if (!unit) return out;
   if (unit === expected) {
     if (spec?.limits) rangeIssue(out, test, value, unit, value, spec.limits, expected);
     return out;

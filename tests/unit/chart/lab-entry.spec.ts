@@ -46,7 +46,7 @@ describe('typed lab results', () => {
     ]);
   });
 
-  it('refuse negative and impossible values, and a missing value or unit', () => {
+  it('refuse negative and impossible values, and a missing value', () => {
     expect(messages({ ...hb, value: -2, unit: 'g/dL' })).toEqual([
       'value: Hemoglobin cannot be negative.',
       'value: Hemoglobin -2 g/dL is not possible (1–30 g/dL).',
@@ -55,9 +55,7 @@ describe('typed lab results', () => {
       'value: HbA1c 72 % is not possible (2–25 %).',
     ]);
     expect(messages({ ...hb, value: '' })).toEqual(['value: Value is required.']);
-    expect(messages({ ...hb, value: 14 })).toEqual([
-      'unit: Enter the unit (Hemoglobin is usually reported in g/dL).',
-    ]);
+    expect(messages({ ...hb, value: 14 })).toEqual([]);
     // A test without a table entry: the unit its earlier results had is the one expected.
     expect(messages({ loinc: '1234-5', name: 'Ferritin', value: 40, unit: 'mg' }, 'ng/mL')).toEqual(
       [
