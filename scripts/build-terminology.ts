@@ -15,7 +15,7 @@
  * LOINC: the Top 2000+ US lab results in their frequency rank, with the UCUM unit seen in the
  *   Synthea fixtures where known, then the other LOINC codes with units seen there.
  * CVX is not built here: the app's CVX table (src/lib/chart/data/cvx.tsv) is indexed in the
- *   worker at load (287 rows).
+ *   worker at load (287 rows); only its SOURCE is copied beside the others.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -306,5 +306,23 @@ a registered United States trademark of Regenstrief Institute, Inc.`,
 copyFileSync(join(SRC, 'loinc/LICENSE.source'), join(OUT, 'loinc', 'LICENSE.txt'));
 copyFileSync(join(SRC, 'loinc/LoincLicense_5.5.txt'), join(OUT, 'loinc', 'LoincLicense_5.5.txt'));
 report.push(`loinc ${lo.built.rows.length} rows: ${kb(loSize.bytes)} → ${kb(loSize.gz)} gzip`);
+
+// CVX ships inside the app (src/lib/chart/data); its source is served beside the others.
+const CVX = join(ROOT, 'src', 'lib', 'chart', 'data');
+mkdirSync(join(OUT, 'cvx'), { recursive: true });
+writeFileSync(
+  join(OUT, 'cvx', 'SOURCE.txt'),
+  [
+    'CVX (CDC vaccine administered codes): src/lib/chart/data/cvx.tsv, indexed by the terminology',
+    'worker when first searched. Its source and README (licence: U.S. public domain, CDC) follow.',
+    '',
+    '---- SOURCE.cvx ----',
+    readFileSync(join(CVX, 'SOURCE.cvx'), 'utf8').trimEnd(),
+    '',
+    '---- cvx.README.md ----',
+    readFileSync(join(CVX, 'cvx.README.md'), 'utf8').trimEnd(),
+    '',
+  ].join('\n'),
+);
 
 console.log(report.join('\n'));
