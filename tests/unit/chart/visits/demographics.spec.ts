@@ -274,6 +274,38 @@ describe('a deceased patient', () => {
   });
 });
 
+describe('charts imported before demographics were kept', () => {
+  it("show the imported Patient's values until they are edited, and stay verbatim on export", async () => {
+    const source = {
+      resourceType: 'Patient',
+      id: 'p',
+      name: [{ family: 'Hyatt', given: ['Fletcher'] }],
+      birthDate: '1915-07-03',
+      identifier: [{ value: 'M1' }],
+      deceasedDateTime: '1996-01-21T19:20:06+00:00',
+      extension: [
+        {
+          url: EXT_PRONOUNS,
+          extension: [{ url: 'value', valueCodeableConcept: { text: 'he/him' } }],
+        },
+      ],
+    };
+    const plan = planImport([source]);
+    // As an earlier version stored it: no death date, no pronouns in the chart's own fields.
+    const { deceasedDate, pronouns, ...older } = plan.patient;
+    expect([deceasedDate, pronouns]).toEqual(['1996-01-21', 'he/him']);
+    const chart = await emptyChart();
+    chart.applyImport({ ...plan, patient: older });
+    expect(chart.patient()).toMatchObject({ deceasedDate: '1996-01-21', pronouns: 'he/him' });
+    expect(chartToFhir(chart, 'x')[0]).toEqual(source);
+    // Cleared in Folio: stays cleared (not filled in again from the source), and exported so.
+    chart.updatePatient({ pronouns: '' });
+    expect(chart.patient()).not.toHaveProperty('pronouns');
+    expect(chartToFhir(chart, 'x')[0]).not.toHaveProperty('extension');
+    expect(chartToFhir(chart, 'x')[0]).toMatchObject({ deceasedDateTime: source.deceasedDateTime });
+  });
+});
+
 describe('insurance (FHIR Coverage)', () => {
   it('refuse impossible policies with a message per field', () => {
     expect(
