@@ -12,14 +12,18 @@ export type { SafetyAlert, SafetyReport, Severity, Unchecked } from '$lib/chart/
 
 const NONE: SafetyReport = { alerts: [], unchecked: [] };
 
-/** What an add form's entry would raise against the chart, and whether high alerts interrupt. */
+/**
+ * What an add form's entry would raise against the chart, and whether high alerts interrupt
+ * (null for forms without safety checks).
+ */
 export function formSafety(
   view: ChartView | null,
   section: SectionDescriptor,
   values: Record<string, string>,
-): { report: SafetyReport; interruptive: boolean } {
+): { report: SafetyReport; interruptive: boolean } | null {
   const safety = section.form?.safety;
-  if (!safety || !view) return { report: NONE, interruptive: false };
+  if (!safety) return null;
+  if (!view) return { report: NONE, interruptive: safety.interruptive };
   return {
     report: safety.check(values, { medications: view.medications, allergies: view.allergies }),
     interruptive: safety.interruptive,

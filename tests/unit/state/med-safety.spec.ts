@@ -32,12 +32,12 @@ describe('medication safety for the UI (over the chart view)', () => {
   it('the medication form interrupts on high alerts; the allergy form only informs', () => {
     const v = view([med('m1', 'Verapamil 80 MG Oral Tablet')], [allergy('a1', 'Sulfa drugs')]);
     const meds = formSafety(v, sectionNamed('medication')!, { drug: 'Simvastatin 40 MG' });
-    expect(meds.interruptive).toBe(true);
-    expect(meds.report.alerts.map((a) => a.title)).toEqual([
+    expect(meds!.interruptive).toBe(true);
+    expect(meds!.report.alerts.map((a) => a.title)).toEqual([
       'Interaction: simvastatin + verapamil',
     ]);
     // Nothing typed yet: nothing to say (no "not checked" either).
-    expect(formSafety(v, sectionNamed('medication')!, { drug: ' ' }).report).toEqual({
+    expect(formSafety(v, sectionNamed('medication')!, { drug: ' ' })!.report).toEqual({
       alerts: [],
       unchecked: [],
     });
@@ -45,11 +45,14 @@ describe('medication safety for the UI (over the chart view)', () => {
       substance: 'verapamil',
       category: 'medication',
     });
-    expect(allergies.interruptive).toBe(false);
-    expect(allergies.report.alerts.map((a) => a.severity)).toEqual(['high']);
+    expect(allergies!.interruptive).toBe(false);
+    expect(allergies!.report.alerts.map((a) => a.severity)).toEqual(['high']);
     // Sections without checks, or no chart open: nothing.
-    expect(formSafety(v, sectionNamed('problem')!, { text: 'x' }).report.alerts).toEqual([]);
-    expect(formSafety(null, sectionNamed('medication')!, { drug: 'x' }).interruptive).toBe(false);
+    expect(formSafety(v, sectionNamed('problem')!, { text: 'x' })).toBeNull();
+    expect(formSafety(null, sectionNamed('medication')!, { drug: 'x' })?.report).toEqual({
+      alerts: [],
+      unchecked: [],
+    });
   });
 
   it('the Summary reads only active medications and active, confirmed allergies', () => {
