@@ -181,6 +181,21 @@ export function medicationOf(r: FhirResource): Medication | null {
   };
 }
 
+/**
+ * The form's medication for the safety check while it is being filled in: a field the add
+ * command will refuse (e.g. a damaged RxNorm pick) leaves the check to the drug's name.
+ */
+function checkedInput(
+  v: Record<string, string>,
+): Pick<Medication, 'drug' | 'code' | 'ingredients'> {
+  try {
+    return formInput(v);
+  } catch (error) {
+    if (error instanceof ValidationError) return { drug: v.drug ?? '' };
+    throw error;
+  }
+}
+
 /** The medication the add form describes. */
 const formInput = (v: Record<string, string>): Omit<Medication, 'status'> => ({
   drug: v.drug ?? '',
@@ -247,7 +262,7 @@ export const medications = defineSection<Medication>({
       check: (v, chart) =>
         (v.drug ?? '').trim() === ''
           ? { alerts: [], unchecked: [] }
-          : medicationSafety(formInput(v), chart),
+          : medicationSafety(checkedInput(v), chart),
     },
   },
   fhirOut: {
