@@ -133,3 +133,40 @@ describe('the forms’ safety checks (what the UI shows before saving)', () => {
     ]);
   });
 });
+
+describe('the medication form with an RxNorm pick', () => {
+  it('checks the picked ingredients, whatever the typed name says', () => {
+    const allergyId = penicillin();
+    const values = {
+      ...amoxicillin,
+      drug: 'Pharmacy compound 12',
+      code: '308182',
+      rxnormTty: 'SCD',
+      ingredients: JSON.stringify([{ rxcui: '723', name: 'amoxicillin' }]),
+    };
+    const form = sectionNamed('medication')!.form!;
+    const report = form.safety!.check(values, {
+      medications: chart.medications(),
+      allergies: chart.allergies(),
+    });
+    expect(report.alerts.map((a) => a.key)).toEqual([`allergy:${allergyId}:723`]);
+    expect(refused(() => chart.addFromForm('medication', values))).toMatch(
+      /^safety-override-needed/,
+    );
+  });
+
+  it('a damaged pick never throws out of the check (the add command reports it)', () => {
+    penicillin();
+    const values = { ...amoxicillin, code: '308182', ingredients: '[{"rxcui": "723"' };
+    const form = sectionNamed('medication')!.form!;
+    const report = form.safety!.check(values, {
+      medications: chart.medications(),
+      allergies: chart.allergies(),
+    });
+    // Checked by its name instead.
+    expect(report.alerts.map((a) => a.severity)).toEqual(['high']);
+    expect(issues(() => chart.addFromForm('medication', values))).toEqual([
+      'code: The ingredients of the picked drug are damaged: pick it again.',
+    ]);
+  });
+});
