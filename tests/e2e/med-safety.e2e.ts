@@ -183,3 +183,27 @@ test('an imported chart whose active medications already conflict shows them on 
   await page.getByRole('tab', { name: 'Summary' }).click();
   expect(await axeViolations(page)).toEqual([]);
 });
+
+test('a drug picked from RxNorm is checked by its ingredients', async ({ page }) => {
+  test.setTimeout(120_000);
+  await createPractice(page);
+  await newPatient(page, { given: 'Corvinah', family: 'Tulleworth', birthDate: '1990-07-09' });
+  await page.getByRole('tab', { name: 'Allergies' }).click();
+  await page.getByRole('button', { name: 'Add allergy' }).click();
+  await page.getByLabel('Substance', { exact: true }).fill('Sulfa drugs');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('banner-allergies')).toContainText('Sulfa drugs');
+
+  await page.getByRole('tab', { name: 'Medications' }).click();
+  await page.getByRole('button', { name: 'Add medication' }).click();
+  const rx = page.getByRole('combobox', { name: 'Search codes (RxNorm)' });
+  await rx.pressSequentially('sulfamethoxazole');
+  await page.getByRole('option', { name: /^10180 — sulfamethoxazole ingredient$/ }).click();
+  await expect(page.getByLabel('RxNorm code (RxCUI)')).toHaveValue('10180');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Safety alert: sulfamethoxazole' });
+  await expect(dialog).toContainText('of the Sulfonamide antibacterials class');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('No medications recorded.')).toBeVisible();
+});
