@@ -52,11 +52,21 @@ export class CodeSearch {
   /** Set when the terminology could not be loaded (the form still works uncoded). */
   error = $state('');
   #seq = 0;
+  #latest: Promise<void> = Promise.resolve();
 
   constructor(readonly system: PickerSystem) {}
 
   /** Searches for `query` (results of older queries that arrive later are dropped). */
-  async search(query: string): Promise<void> {
+  search(query: string): Promise<void> {
+    return (this.#latest = this.#search(query));
+  }
+
+  /** Resolves once the results of the last query typed are shown (Enter picks from those). */
+  settled(): Promise<void> {
+    return this.#latest;
+  }
+
+  async #search(query: string): Promise<void> {
     const seq = ++this.#seq;
     if (query.trim() === '') {
       this.results = [];
