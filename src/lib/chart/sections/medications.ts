@@ -103,6 +103,32 @@ export const medicationCommands = {
   },
 };
 
+const ALERT_KIND: Record<MedicationOverride['kind'], string> = {
+  allergy: 'Drug-allergy alert',
+  interaction: 'Drug-drug interaction alert',
+  duplicate: 'Duplicate therapy alert',
+  record: 'Conflicting record alert',
+};
+
+/**
+ * Each safety alert overridden when prescribing, as a FHIR DetectedIssue that implicates the
+ * MedicationRequest; the prescriber's reason is its mitigation.
+ */
+export function overridesToFhir(e: Entry<Medication>, { subject }: ExportContext): FhirResource[] {
+  return (e.data.overrides ?? []).map((o, i) => ({
+    resourceType: 'DetectedIssue',
+    id: `${e.id}-alert-${i + 1}`,
+    status: 'final',
+    code: { text: ALERT_KIND[o.kind] ?? 'Medication safety alert' },
+    severity: o.severity,
+    patient: subject,
+    identifiedDateTime: o.at,
+    implicated: [{ reference: `MedicationRequest/${e.id}` }],
+    detail: `${o.title}. ${o.why}`,
+    mitigation: [{ action: { text: `Overridden by the prescriber: ${o.reason}` }, date: o.at }],
+  }));
+}
+
 export function medicationToFhir(e: Entry<Medication>, { subject }: ExportContext): FhirResource {
   const d = e.data;
   return compact({
@@ -266,8 +292,8 @@ export const medications = defineSection<Medication>({
     },
   },
   fhirOut: {
-    types: ['MedicationRequest'],
-    render: (e, context) => [medicationToFhir(e, context)],
+    types: ['MedicationRequest', 'DetectedIssue'],
+    render: (e, context) => [medicationToFhir(e, context), ...overridesToFhir(e, context)],
   },
   fhirIn: {
     types: ['MedicationRequest', 'MedicationStatement'],
