@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChartModel } from '../../../../src/lib/chart/model.ts';
+import { planImport } from '../../../../src/lib/chart/fhir-in.ts';
 import { chartToFhir } from '../../../../src/lib/chart/fhir-out.ts';
 import { checkResource } from '../../../../src/lib/fhir/r4/index.ts';
 import { openChart } from '../sections/helpers.ts';
@@ -38,6 +39,9 @@ describe('overridden safety alerts in FHIR', () => {
     });
     for (const r of resources)
       expect(await checkResource({ resource: r, where: `${r.resourceType}/${r.id}` })).toEqual([]);
+    // Imported elsewhere, the DetectedIssue is kept verbatim (Folio does not model it).
+    const plan = planImport(resources);
+    expect(plan.kept.filter((r) => r.resourceType === 'DetectedIssue')).toEqual(issues);
     // A medication without overrides exports no DetectedIssue.
     chart.addMedication({ drug: 'Lisinopril 10 MG', dose: '', route: 'oral', frequency: '' });
     expect(chartToFhir(chart, 'p1').filter((r) => r.resourceType === 'DetectedIssue')).toHaveLength(
