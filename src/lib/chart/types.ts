@@ -170,6 +170,8 @@ export interface Medication {
   startDate?: string;
   endDate?: string;
   status: 'active' | 'stopped' | 'completed' | 'entered-in-error';
+  /** Why it was stopped (FHIR statusReason), given when stopping it. */
+  statusReason?: string;
 }
 
 /** FHIR AllergyIntolerance; `noKnownAllergies` records an explicit "no known allergies". */
@@ -188,8 +190,6 @@ export interface Immunization {
   cvx: string;
   vaccine: string;
   occurrenceDate: string;
-  /** Why it was stopped (FHIR statusReason), given when stopping it. */
-  statusReason?: string;
   lotNumber?: string;
   status: 'completed' | 'entered-in-error';
 }
@@ -253,6 +253,7 @@ export interface Actor {
 
 export interface Entry<T> {
   id: string;
+  /** The section's fields; any section's may also hold `enteredInErrorReason`. */
   data: T;
   createdAt: string;
   updatedAt: string;
@@ -260,4 +261,3 @@ export interface Entry<T> {
   changedBy?: Actor;
   history: { at: string; by?: Actor; changes: Record<string, unknown> }[];
 }
-  /** The section's fields; any section's may also hold `enteredInErrorReason`. */
