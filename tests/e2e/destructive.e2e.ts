@@ -55,6 +55,22 @@ test('destructive steps ask first, need reasons where clinicians record one, and
   await expect(resolve).toBeHidden();
   await expect(page.getByText(/— resolved/)).toBeVisible();
 
+  // Stopping a medication asks for the date and a reason, which is kept.
+  await page.getByRole('tab', { name: 'Medications' }).click();
+  await page.getByRole('button', { name: 'Add medication' }).click();
+  await page.getByLabel('Medication', { exact: true }).fill('Lisinopril 10 MG Oral Tablet');
+  await page.getByLabel('Dose', { exact: true }).fill('10 mg');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  const stop = page.getByRole('alertdialog', { name: 'Stop Lisinopril 10 MG Oral Tablet?' });
+  await expect(stop.getByLabel('Stop date')).toBeVisible();
+  await stop.getByRole('button', { name: 'Stop medication' }).click();
+  await expect(stop.getByRole('alert')).toHaveText('Reason for stopping is required.');
+  await stop.getByLabel('Reason for stopping (required)').fill('Dry cough');
+  await stop.getByRole('button', { name: 'Stop medication' }).click();
+  await expect(stop).toBeHidden();
+  await expect(page.getByText('(stopped: Dry cough)')).toBeVisible();
+
   // An empty note cannot be signed; a written one is signed only after confirming.
   await page.getByRole('tab', { name: 'Notes' }).click();
   await page.getByRole('button', { name: 'New note' }).click();
