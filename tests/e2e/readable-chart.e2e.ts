@@ -90,12 +90,19 @@ test('an imported diabetic chart reads well: key results, labs by test, flowshee
   ).toBeVisible();
   // The message is part of the field's label now (it is inside it), so match its start.
   await page.getByLabel(/^Unit/).fill('g/dL');
+  await page.getByLabel('Reference low').fill('12');
+  await page.getByLabel('Reference high').fill('16');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('button', { name: 'By test' }).click();
   await expect(page.getByText('32 tests, 155 results')).toBeVisible();
   await expect(
     tests.filter({ has: page.getByRole('button', { name: 'Hemoglobin', exact: true }) }),
   ).toContainText('14.0 g/dL');
+  // Its plot shades the reference range, and says so.
+  await page.getByRole('button', { name: 'Hemoglobin', exact: true }).click();
+  await expect(page.getByRole('figure', { name: /^Plot: Hemoglobin, in g\/dL/ })).toContainText(
+    'reference range 12.0–16.0 g/dL',
+  );
 
   // Vitals: time plots with dates and units, each with a table.
   await page.getByRole('tab', { name: 'Vitals' }).click();
@@ -106,6 +113,10 @@ test('an imported diabetic chart reads well: key results, labs by test, flowshee
   await expect(bp.getByRole('table')).not.toContainText(/\d\.\d/);
   // An adult has no growth charts (asserted once the plots are in).
   await expect(page.getByRole('heading', { name: 'Growth charts' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Record vitals' }).click();
+  await expect(page.getByLabel('Weight (kg)', { exact: true })).toBeVisible();
+  await expect(page.getByLabel('Head circumference (cm)')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Cancel' }).click();
   expect(await axeViolations(page)).toEqual([]);
 
   // 390 px wide: tables scroll inside their boxes, the page never sideways.

@@ -4,8 +4,9 @@
  * chart's view (lib/chart does the work and is tested there); the UCUM library and the growth
  * tables are loaded only when a screen asks for them.
  */
-import { ageInYears } from '$lib/chart/dates';
+import { ageInYears, today } from '$lib/chart/dates';
 import {
+  ageInMonths,
   growthCharts,
   growthTablesFor,
   sexOf,
@@ -50,6 +51,11 @@ export function growthApplies(patient: Patient, on?: string): boolean {
     ageInYears(patient.birthDate, on) < 20 &&
     sexOf(patient.gender) !== null
   );
+}
+
+/** Head circumference is charted to 36 months (CDC infant charts). */
+export function headCircumferenceApplies(patient: Patient, on: string = today()): boolean {
+  return Boolean(patient.birthDate) && ageInMonths(patient.birthDate, on) <= 36;
 }
 
 export type GrowthView =
