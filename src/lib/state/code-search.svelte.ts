@@ -1,6 +1,6 @@
 /**
- * The code pickers' state: thin Svelte adapters over lib/chart/terminology (picker.ts rules, the
- * terminology worker's client). One worker serves every picker; it is started by the first
+ * The code pickers' state: thin Svelte adapters over lib/chart/terminology (session.ts, picker.ts)
+ * and the terminology worker's client. One worker serves every picker; it is started by the first
  * search or lookup, so nothing of the code lists loads before a picker is used.
  */
 import { SvelteMap } from 'svelte/reactivity';
@@ -12,18 +12,14 @@ import {
   type PickerSystem,
 } from '$lib/chart/terminology/codes';
 import {
-  clearedValues,
   codeTag,
-  localStatus,
-  lookedUpStatus,
-  moveActive,
   optionLabel,
   optionNote,
   statusLine,
-  valuesFor,
   type CodeFieldSpec,
   type CodeStatus,
 } from '$lib/chart/terminology/picker';
+import { CodeFieldCheck, SearchSession } from '$lib/chart/terminology/session';
 import type { Concept } from '$lib/chart/terminology/terminology';
 
 export type { CodeFieldSpec, CodeStatus, Concept, PickerSystem };
@@ -42,148 +38,65 @@ let shared: TerminologyClient | null = null;
 /** The one terminology worker client of this page. */
 export const terminology = (): TerminologyClient => (shared ??= new TerminologyClient());
 
-/** A search-as-you-type listbox over one terminology. */
+/** A search-as-you-type listbox over one terminology (SearchSession in runes). */
 export class CodeSearch {
-  /** The query whose results are shown (results lag the typed text by one worker round trip). */
   shownQuery = $state('');
   results = $state<Concept[]>([]);
   active = $state(-1);
   open = $state(false);
-  /** Set when the terminology could not be loaded (the form still works uncoded). */
   error = $state('');
-  #seq = 0;
-  #latest: Promise<void> = Promise.resolve();
+  readonly #session: SearchSession;
 
-  constructor(readonly system: PickerSystem) {}
+  constructor(readonly system: PickerSystem) {
+    this.#session = new SearchSession(
+      (query) => terminology().search(system, query),
+      (view) => Object.assign(this, view),
+    );
+  }
 
-  /** Searches for `query` (results of older queries that arrive later are dropped). */
   search(query: string): Promise<void> {
-    return (this.#latest = this.#search(query));
+    return this.#session.search(query);
   }
-
-  /** Resolves once the results of the last query typed are shown (Enter picks from those). */
   settled(): Promise<void> {
-    return this.#latest;
+    return this.#session.settled();
   }
-
-  async #search(query: string): Promise<void> {
-    const seq = ++this.#seq;
-    if (query.trim() === '') {
-      this.results = [];
-      this.shownQuery = query;
-      this.active = -1;
-      this.open = false;
-      return;
-    }
-    try {
-      const results = await terminology().search(this.system, query);
-      if (seq !== this.#seq) return;
-      this.results = results;
-      this.shownQuery = query;
-      this.active = results.length > 0 ? 0 : -1;
-      this.open = true;
-      this.error = '';
-    } catch (error) {
-      if (seq !== this.#seq) return;
-      this.results = [];
-      this.shownQuery = query;
-      this.open = false;
-      this.error = `Code search is not available: ${(error as Error).message}`;
-    }
-  }
-
   move(delta: 1 | -1): void {
-    if (!this.open && this.results.length > 0) this.open = true;
-    this.active = moveActive(this.active, delta, this.results.length);
+    this.#session.move(delta);
   }
-
   close(): void {
-    this.open = false;
-    this.#seq++;
+    this.#session.close();
   }
 }
 
-/**
- * What the code in a form's code field is, kept up to date as it changes: format checked here,
- * membership asked of the worker. A code found fills the other values (valuesFor); a code that is
- * cleared or not found clears the picked concept's hidden values.
- */
+/** The check of a form's code field (CodeFieldCheck in runes), asking the worker. */
 export class CodeCheck {
   status = $state<CodeStatus>({ kind: 'uncoded' });
-  #seq = 0;
-  #value = '';
-  #pending: Promise<void> = Promise.resolve();
-  /** The text the last found concept put in the form (replaced only while unchanged). */
-  #filledText = '';
+  readonly #check: CodeFieldCheck;
 
   constructor(
     readonly spec: CodeFieldSpec,
-    private readonly values: () => Record<string, string>,
-    private readonly set: (updates: Record<string, string>) => void,
-  ) {}
+    values: () => Record<string, string>,
+    set: (updates: Record<string, string>) => void,
+  ) {
+    this.#check = new CodeFieldCheck(
+      spec,
+      { values, set },
+      async (code) => (await terminology().lookup(spec.system, [code]))[0] ?? null,
+      (status) => (this.status = status),
+    );
+  }
 
-  /** Checks the field's current value (no-op when it did not change). */
   run(value: string): void {
-    if (value === this.#value) return;
-    this.#value = value;
-    const seq = ++this.#seq;
-    const local = localStatus(this.spec.system, value);
-    this.status = local;
-    if (local.kind !== 'checking') {
-      this.set(clearedValues(this.spec));
-      this.#pending = Promise.resolve();
-      return;
-    }
-    this.#pending = (async () => {
-      let found: Concept | null | 'unavailable';
-      try {
-        [found = null] = await terminology().lookup(this.spec.system, [local.code]);
-      } catch {
-        found = 'unavailable';
-      }
-      if (seq !== this.#seq) return;
-      this.status = lookedUpStatus(this.spec.system, local.code, found);
-      if (found && found !== 'unavailable') this.fill(found);
-      else this.set(clearedValues(this.spec));
-    })();
+    this.#check.run(value);
   }
-
-  /** Fills the form from a concept; the entry's text only while it is empty or still ours. */
-  fill(concept: Concept): void {
-    const updates = valuesFor(concept, this.spec);
-    const textKey = this.spec.textKey;
-    if (textKey) {
-      const text = this.values()[textKey] ?? '';
-      if (text.trim() !== '' && text !== this.#filledText) delete updates[textKey];
-      else this.#filledText = concept.display;
-    }
-    delete updates[this.spec.codeKey];
-    this.set(updates);
-  }
-
-  /** A concept picked from the search: its code goes into the field, the rest is filled. */
   pick(concept: Concept): void {
-    const textKey = this.spec.textKey;
-    // A pick replaces the text, even one the user typed.
-    if (textKey) this.#filledText = this.values()[textKey] ?? '';
-    this.set({ [this.spec.codeKey]: concept.code });
-    this.#value = concept.code;
-    this.#seq++;
-    this.status = { kind: 'coded', concept };
-    this.fill(concept);
-    this.#pending = Promise.resolve();
+    this.#check.pick(concept);
   }
-
-  /** Text typed into the search and not picked becomes the entry's text, if it has none. */
   keepAsText(query: string): void {
-    const textKey = this.spec.textKey;
-    if (!textKey || query.trim() === '') return;
-    if ((this.values()[textKey] ?? '').trim() === '') this.set({ [textKey]: query.trim() });
+    this.#check.keepAsText(query);
   }
-
-  /** Resolves once the current value has been looked up. */
   settled(): Promise<void> {
-    return this.#pending;
+    return this.#check.settled();
   }
 }
 
