@@ -153,6 +153,7 @@ test('problems, medications, labs and immunizations are coded from "Search codes
 });
 
 test('the About page shows the LOINC notice and the terminology sources', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/about');
   await expect(page.getByRole('heading', { name: 'About Folio', level: 1 })).toBeVisible();
   await expect(page.getByText(/^This material contains content from LOINC/)).toContainText(
@@ -167,4 +168,5 @@ test('the About page shows the LOINC notice and the terminology sources', async 
   );
   expect(await licence.text()).toContain('Regenstrief');
   expect(await axeViolations(page)).toEqual([]);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
