@@ -77,10 +77,11 @@ export class CodeCheck {
     readonly spec: CodeFieldSpec,
     values: () => Record<string, string>,
     set: (updates: Record<string, string>) => void,
+    editing?: (key: string) => boolean,
   ) {
     this.#check = new CodeFieldCheck(
       spec,
-      { values, set },
+      { values, set, editing },
       async (code) => (await terminology().lookup(spec.system, [code]))[0] ?? null,
       (status) => (this.status = status),
     );

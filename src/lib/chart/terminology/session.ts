@@ -98,6 +98,8 @@ export class SearchSession {
 export interface FormValues {
   values(): Record<string, string>;
   set(updates: Record<string, string>): void;
+  /** Whether the user is in that field now (a lookup does not write into it then). */
+  editing?(key: string): boolean;
 }
 
 /**
@@ -150,11 +152,15 @@ export class CodeFieldCheck {
     })();
   }
 
-  #fill(concept: Concept): void {
+  /** `picked`: chosen in the search (focus is there); else found for a code typed by hand. */
+  #fill(concept: Concept, picked = false): void {
     const updates = valuesFor(concept, this.spec);
     delete updates[this.spec.codeKey];
+    // A visible field the user is typing into is never written under their cursor.
+    for (const key of [this.spec.textKey, this.spec.fill?.unit])
+      if (key && !picked && this.form.editing?.(key)) delete updates[key];
     const textKey = this.spec.textKey;
-    if (textKey) {
+    if (textKey && textKey in updates) {
       const text = this.form.values()[textKey] ?? '';
       if (text.trim() !== '' && text !== this.#filledText) delete updates[textKey];
       else this.#filledText = concept.display;
@@ -171,7 +177,7 @@ export class CodeFieldCheck {
     this.#seq++;
     this.#pending = Promise.resolve();
     this.#setStatus({ kind: 'coded', concept });
-    this.#fill(concept);
+    this.#fill(concept, true);
   }
 
   /** Text typed into the search and not picked becomes the entry's text, if it has none. */

@@ -109,6 +109,29 @@ describe('the check of a code field', () => {
     expect(values.rxnormTty).toBe('SCD');
   });
 
+  it('a lookup never writes into the field the user is typing in; a pick does', async () => {
+    const { values, form: f } = form({ drug: '', code: '' });
+    let inDrug = true;
+    const check = new CodeFieldCheck(
+      specOf(medications),
+      { ...f, editing: (key) => inDrug && key === 'drug' },
+      lookupIn('rxnorm'),
+    );
+    values.code = '197884';
+    check.run(values.code);
+    await check.settled();
+    expect(values.drug).toBe('');
+    expect(values.rxnormTty).toBe('SCD');
+    check.pick(rx.lookup('5640')!);
+    expect(values.drug).toBe('ibuprofen');
+    inDrug = false;
+    values.drug = '';
+    values.code = '197884';
+    check.run(values.code);
+    await check.settled();
+    expect(values.drug).toBe('lisinopril 40 MG Oral Tablet');
+  });
+
   it('an unknown, malformed or cleared code clears the picked concept’s hidden values', async () => {
     const { values, form: f } = form({ drug: '', code: '' });
     const check = new CodeFieldCheck(specOf(medications), f, lookupIn('rxnorm'));
