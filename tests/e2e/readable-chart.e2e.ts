@@ -81,6 +81,8 @@ test('an imported diabetic chart reads well: key results, labs by test, flowshee
   await page.getByLabel('LOINC code', { exact: true }).fill('718-7');
   await page.getByLabel('Test', { exact: true }).fill('Hemoglobin');
   await page.getByLabel('Value', { exact: true }).fill('14');
+  // The LOINC lookup fills the test's usual unit; the user then types another over it.
+  await expect(page.getByLabel('Unit', { exact: true })).toHaveValue('g/dL');
   await page.getByLabel('Unit', { exact: true }).fill('mg/dL');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(
@@ -111,6 +113,10 @@ test('an imported diabetic chart reads well: key results, labs by test, flowshee
   await bp.getByRole('button', { name: /Show as table/ }).click();
   await expect(bp.getByRole('columnheader', { name: 'Systolic (mmHg)' })).toBeVisible();
   await expect(bp.getByRole('table')).not.toContainText(/\d\.\d/);
+  // Adult reference ranges are shaded (and named) behind heart rate and BMI.
+  await expect(page.getByRole('figure', { name: /^Plot: BMI, in kg\/m²/ })).toContainText(
+    'reference range 18.5–24.9 kg/m²',
+  );
   // An adult has no growth charts (asserted once the plots are in).
   await expect(page.getByRole('heading', { name: 'Growth charts' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Record vitals' }).click();

@@ -7,7 +7,7 @@
  *
  * Imports are never refused by these checks (what a source system sent is kept as it came).
  */
-import { LAB_PRECISION, unitLabel } from './precision';
+import { LAB_PRECISION, unitLabel, type UnitConverter } from './precision';
 import type { LabResult } from './types';
 import type { Units } from './units';
 import type { Issue } from './validate';
@@ -111,4 +111,30 @@ function rangeIssue(
       message: `${test} ${value} ${shown(unit)} is ${Number(inExpected.toPrecision(3))} ${shown(expected)}, which is not possible (${range}). Check the unit.`,
     });
   }
+}
+
+/**
+ * Why a stored result (typically imported) cannot be right, or null: negative where the test
+ * cannot be, or outside what is possible once in the test's usual unit (which needs `convert`
+ * for other units). The result is kept as it is; this is only said beside it.
+ */
+export function implausibleReason(lab: LabResult, convert?: UnitConverter): string | null {
+  const value = lab.value;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  if (value < 0 && !SIGNED.has(lab.loinc)) return 'A negative value is not possible for this test.';
+  const spec = LAB_PRECISION[lab.loinc];
+  if (!spec?.limits || !lab.unit) return null;
+  const inUsual =
+    lab.unit === spec.unit
+      ? value
+      : spec.noConversion || !convert
+        ? null
+        : convert(value, lab.unit, spec.unit, spec.molecularWeight);
+  if (inUsual === null) return null;
+  const [min, max] = spec.limits;
+  if (inUsual >= min && inUsual <= max) return null;
+  const range = `${min}–${max} ${shown(spec.unit)}`;
+  return lab.unit === spec.unit
+    ? `Outside what is possible (${range}).`
+    : `Outside what is possible (${range}) once in ${shown(spec.unit)}: check the unit.`;
 }

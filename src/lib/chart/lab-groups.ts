@@ -7,6 +7,7 @@
  */
 import { formatLabValue, unitLabel, type UnitConverter } from './precision';
 import { LAB_PRECISION } from './precision';
+import { implausibleReason } from './lab-entry';
 import type { Entry, LabResult } from './types';
 
 export type LabFlag = 'H' | 'L' | 'N';
@@ -40,6 +41,8 @@ export interface LabGroup {
   otherUnits: number;
   /** Every result, newest first. */
   results: Entry<LabResult>[];
+  /** Results that cannot be right (lab-entry.ts implausibleReason), by entry id. */
+  implausible: Record<string, string>;
 }
 
 /** H/L/N of a result: against its own range when numeric, else what was recorded. */
@@ -101,7 +104,12 @@ export function groupLabs(labs: readonly Entry<LabResult>[], convert?: UnitConve
       points,
       otherUnits,
       results,
+      implausible: {},
     };
+    for (const r of results) {
+      const reason = implausibleReason(r.data, convert);
+      if (reason) group.implausible[r.id] = reason;
+    }
     const flag = flagOf(latest.data);
     if (flag) group.flag = flag;
     if (latest.data.low !== undefined) group.low = latest.data.low;

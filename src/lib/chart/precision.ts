@@ -10,8 +10,16 @@
  * shown with three significant digits and at most two decimals.
  */
 
-/** Converts `value` from one UCUM unit to another, or null when they are not commensurable. */
-export type UnitConverter = (value: number, from: string, to: string) => number | null;
+/**
+ * Converts `value` from one UCUM unit to another, or null when they are not commensurable;
+ * `molecularWeight` (g/mol) allows mass ↔ amount of substance.
+ */
+export type UnitConverter = (
+  value: number,
+  from: string,
+  to: string,
+  molecularWeight?: number,
+) => number | null;
 
 export interface MeasurePrecision {
   /** Display label. */

@@ -41,7 +41,7 @@ export { formatPercentile, type GrowthChart, type GrowthPoint } from '$lib/chart
 /** The UCUM converter (loads the library the first time; the lab form's checks use it too). */
 export async function unitConverter(): Promise<UnitConverter> {
   const units = await loadUnits();
-  return (value, from, to) => units.convert(value, from, to);
+  return (value, from, to, molecularWeight) => units.convert(value, from, to, molecularWeight);
 }
 
 /** Growth charts are for patients under 20 with a sex the CDC tables have. */
@@ -51,6 +51,11 @@ export function growthApplies(patient: Patient, on?: string): boolean {
     ageInYears(patient.birthDate, on) < 20 &&
     sexOf(patient.gender) !== null
   );
+}
+
+/** 18 or older: adult reference ranges (heart rate, BMI) apply. */
+export function isAdult(patient: Patient, on?: string): boolean {
+  return Boolean(patient.birthDate) && ageInYears(patient.birthDate, on) >= 18;
 }
 
 /** Head circumference is charted to 36 months (CDC infant charts). */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChartModel } from '../../../src/lib/chart/model.ts';
-import { labEntryIssues } from '../../../src/lib/chart/lab-entry.ts';
+import { implausibleReason, labEntryIssues } from '../../../src/lib/chart/lab-entry.ts';
 import { loadUnits, type Units } from '../../../src/lib/chart/units.ts';
 import { issues, openChart } from './sections/helpers.ts';
 
@@ -105,5 +105,37 @@ describe('the lab form', () => {
   it('stores the value as typed, in the unit typed', () => {
     chart.addFromForm('lab', form('135', 'g/L'));
     expect(chart.labs()[0]!.data).toMatchObject({ value: 135, unit: 'g/L' });
+  });
+});
+
+describe('stored results that cannot be right (imports are kept, and flagged)', () => {
+  const stored = (value: number | string, unit?: string, loinc = '718-7') => ({
+    loinc,
+    name: 'Hemoglobin',
+    value,
+    ...(unit ? { unit } : {}),
+    effectiveDate: '2024-01-01',
+    status: 'final' as const,
+  });
+  const convert = (v: number, from: string, to: string, mw?: number) =>
+    units.convert(v, from, to, mw);
+
+  it('name a value outside what is possible, in the usual unit or once converted', () => {
+    expect(implausibleReason(stored(13.5, 'g/dL'))).toBeNull();
+    expect(implausibleReason(stored(135, 'g/L'), convert)).toBeNull();
+    expect(implausibleReason(stored(140, 'g/dL'))).toBe('Outside what is possible (1–30 g/dL).');
+    expect(implausibleReason(stored(14, 'mg/dL'), convert)).toBe(
+      'Outside what is possible (1–30 g/dL) once in g/dL: check the unit.',
+    );
+    // Without a converter another unit cannot be judged; text and unitless values are not.
+    expect(implausibleReason(stored(14, 'mg/dL'))).toBeNull();
+    expect(implausibleReason(stored('see report'))).toBeNull();
+    expect(implausibleReason(stored(500))).toBeNull();
+    expect(implausibleReason(stored(-1, 'U/L', '1742-6'))).toBe(
+      'A negative value is not possible for this test.',
+    );
+    // Glucose in mmol/L goes through its molecular weight.
+    expect(implausibleReason(stored(5.5, 'mmol/L', '2339-0'), convert)).toBeNull();
+    expect(implausibleReason(stored(550, 'mmol/L', '2339-0'), convert)).toMatch(/check the unit/);
   });
 });

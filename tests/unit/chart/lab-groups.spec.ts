@@ -117,6 +117,21 @@ describe('lab groups', () => {
     expect(plain.trend).toBeUndefined();
   });
 
+  it('mark results that cannot be right, keeping them in the group', () => {
+    const labs = [
+      lab({ loinc: '718-7', value: 14, unit: 'mg/dL', effectiveDate: '2024-03-01' }),
+      lab({ loinc: '718-7', value: 13.2, unit: 'g/dL', effectiveDate: '2024-01-01' }),
+    ];
+    const convert = (v: number, from: string, to: string, mw?: number) =>
+      units.convert(v, from, to, mw);
+    const [group] = groupLabs(labs, convert);
+    expect(group!.results).toHaveLength(2);
+    expect(group!.implausible).toEqual({
+      [labs[0]!.id]: 'Outside what is possible (1–30 g/dL) once in g/dL: check the unit.',
+    });
+    expect(groupLabs(labs)[0]!.implausible).toEqual({});
+  });
+
   it('filter by every word of the query in the name or LOINC code', () => {
     const groups = groupLabs([
       lab({ loinc: '4548-4', name: 'Hemoglobin A1c/Hemoglobin.total in Blood', value: 7 }),

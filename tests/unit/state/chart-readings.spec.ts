@@ -3,6 +3,7 @@ import {
   growthApplies,
   growthView,
   headCircumferenceApplies,
+  isAdult,
   unitConverter,
 } from '../../../src/lib/state/chart-readings.ts';
 import type { Patient, Vitals } from '../../../src/lib/chart/types.ts';
@@ -22,6 +23,8 @@ describe('chart readings for the UI', () => {
     expect(growthApplies({ ...child, gender: 'unknown' }, '2026-12-02')).toBe(false);
     expect(headCircumferenceApplies(child, '2027-03-01')).toBe(true);
     expect(headCircumferenceApplies(child, '2027-04-01')).toBe(false);
+    expect(isAdult(child, '2042-02-28')).toBe(false);
+    expect(isAdult(child, '2042-03-01')).toBe(true);
   });
 
   it('build growth charts from vitals, leaving out entries marked in error', async () => {
