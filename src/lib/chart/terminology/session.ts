@@ -112,7 +112,8 @@ export class CodeFieldCheck {
   #seq = 0;
   #value = '';
   #pending: Promise<void> = Promise.resolve();
-  #filledText = '';
+  /** What the last concept put in each visible field (text, unit): only those may be replaced. */
+  #filled = new Map<string, string>();
 
   constructor(
     readonly spec: CodeFieldSpec,
@@ -156,22 +157,25 @@ export class CodeFieldCheck {
   #fill(concept: Concept, picked = false): void {
     const updates = valuesFor(concept, this.spec);
     delete updates[this.spec.codeKey];
-    // A visible field the user is typing into is never written under their cursor.
-    for (const key of [this.spec.textKey, this.spec.fill?.unit])
-      if (key && !picked && this.form.editing?.(key)) delete updates[key];
-    const textKey = this.spec.textKey;
-    if (textKey && textKey in updates) {
-      const text = this.form.values()[textKey] ?? '';
-      if (text.trim() !== '' && text !== this.#filledText) delete updates[textKey];
-      else this.#filledText = concept.display;
+    const values = this.form.values();
+    for (const key of [this.spec.textKey, this.spec.fill?.unit]) {
+      if (!key || !(key in updates)) continue;
+      // A visible field the user is typing into is never written under their cursor, and what
+      // the user typed there (a name, a unit: mg/dL is not g/dL) is never replaced — only an
+      // empty field or what the last concept filled.
+      const current = values[key] ?? '';
+      const typed = current.trim() !== '' && current !== this.#filled.get(key);
+      if (typed || (!picked && this.form.editing?.(key))) delete updates[key];
+      else this.#filled.set(key, updates[key] ?? '');
     }
     this.form.set(updates);
   }
 
   /** A concept picked from the search: its code, and its name even over text typed before. */
   pick(concept: Concept): void {
+    // Picked on purpose: its name replaces text typed before (the search text); a typed unit stays.
     const textKey = this.spec.textKey;
-    if (textKey) this.#filledText = this.form.values()[textKey] ?? '';
+    if (textKey) this.#filled.set(textKey, this.form.values()[textKey] ?? '');
     this.form.set({ [this.spec.codeKey]: concept.code });
     this.#value = concept.code;
     this.#seq++;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { labs } from '../../../../src/lib/chart/sections/labs.ts';
 import { medications } from '../../../../src/lib/chart/sections/medications.ts';
 import { problems } from '../../../../src/lib/chart/sections/problems.ts';
 import type { CodeFieldSpec } from '../../../../src/lib/chart/terminology/picker.ts';
@@ -130,6 +131,28 @@ describe('the check of a code field', () => {
     check.run(values.code);
     await check.settled();
     expect(values.drug).toBe('lisinopril 40 MG Oral Tablet');
+  });
+
+  it('a unit the user typed is never replaced by a LOINC lookup or pick (mg/dL stays mg/dL)', async () => {
+    const labSpec = labs.form!.fields.find((f) => f.kind === 'code')!.code!;
+    const loinc = shipped('loinc');
+    const withUnit = loinc.lookup('718-7')!; // Hemoglobin [Mass/volume] in Blood, g/dL
+    expect(withUnit.unit).toBe('g/dL');
+    const { values, form: f } = form({ name: '', loinc: '', unit: 'mg/dL' });
+    const check = new CodeFieldCheck(labSpec, f, async (code) => loinc.lookup(code));
+    values.loinc = withUnit.code;
+    check.run(values.loinc);
+    await check.settled();
+    expect(values.unit).toBe('mg/dL');
+    check.pick(withUnit);
+    expect(values.unit).toBe('mg/dL');
+    // An empty unit, or the one the last concept filled, is filled.
+    values.unit = '';
+    check.pick(withUnit);
+    expect(values.unit).toBe(withUnit.unit);
+    const other = loinc.lookup('4548-4')!; // HbA1c, %
+    check.pick(other);
+    expect(values.unit).toBe(other.unit);
   });
 
   it('an unknown, malformed or cleared code clears the picked concept’s hidden values', async () => {
