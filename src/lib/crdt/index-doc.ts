@@ -149,12 +149,16 @@ export class IndexDoc {
   }
 
   /**
-   * Rewrites an entry's demographics, keeping every other field; false when there is no entry or
-   * nothing changed (then nothing is written).
+   * Rewrites an entry's demographics, keeping every other field; false when there is no entry,
+   * nothing changed, or the demographics lack a name or a birth date (nothing is written).
    */
   updateDemographics(chartId: string, demographics: IndexDemographics): boolean {
     const current = this.get(chartId);
     if (!current) return false;
+    // A chart opened before its contents arrived has no patient yet: it never blanks the list.
+    const named = Boolean(demographics.family || demographics.given);
+    if (!named || typeof demographics.birthDate !== 'string' || !demographics.birthDate)
+      return false;
     const next: Record<string, Json> = {
       ...current,
       given: demographics.given,

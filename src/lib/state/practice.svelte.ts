@@ -393,7 +393,8 @@ class PracticeState {
   /** Keeps the index entry in step with the chart's demographics. */
   async updateIndex(chartId: string, patient: Patient): Promise<void> {
     const opened = this.#opened;
-    if (!opened) return;
+    // Nothing to say before the chart's contents have arrived (a chart created elsewhere).
+    if (!opened || !patient.birthDate) return;
     const { given, family, birthDate, gender, mrn } = patient;
     const demographics = { given, family, birthDate, gender, mrn, ...deceasedOf(patient) };
     if (!opened.index.updateDemographics(chartId, demographics)) {

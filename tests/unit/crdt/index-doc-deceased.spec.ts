@@ -43,3 +43,26 @@ it('lists a death date (so the patient list never ages the dead), and writes not
   expect(decodeIndexEntry(CHART, { ...DEMO, deceasedDate: 5 })).not.toHaveProperty('deceasedDate');
   await sealed.close();
 });
+
+it('never blanks a listed patient from a chart whose contents have not arrived (opened on a second device before sync)', async () => {
+  const sealed = await SealedDoc.open({
+    docId: new Uint8Array(16).fill(6),
+    port: fakePort(ADA),
+    store: await newStore(),
+    self: ADA,
+    coalesceMs: 1,
+  });
+  const index = new IndexDoc(sealed);
+  index.addEntry(CHART, DEMO, KEY);
+  const before = index.get(CHART);
+  const empty = {
+    given: undefined,
+    family: undefined,
+    birthDate: undefined,
+  } as unknown as typeof DEMO;
+  expect(index.updateDemographics(CHART, empty)).toBe(false);
+  expect(index.updateDemographics(CHART, { ...DEMO, family: '', birthDate: '' })).toBe(false);
+  expect(index.get(CHART)).toEqual(before);
+  expect(index.entry(CHART)).toMatchObject({ given: 'Fletcher', family: 'Hyatt' });
+  await sealed.close();
+});
