@@ -125,9 +125,22 @@ test('an imported diabetic chart reads well: key results, labs by test, flowshee
   await page.getByRole('button', { name: 'Cancel' }).click();
   expect(await axeViolations(page)).toEqual([]);
 
+  // A long medication list has a filter box that says how many it shows.
+  await page.getByRole('tab', { name: 'Medications' }).click();
+  const filter = page.getByRole('searchbox', { name: 'Filter medications' });
+  await expect(page.getByText('9 in all')).toBeVisible();
+  await filter.fill('simvistatin 10');
+  await expect(page.getByText('2 of 9 shown')).toBeVisible();
+  await expect(page.locator('li[id^="entry-"]')).toHaveCount(2);
+  await filter.fill('warfarin');
+  await expect(page.getByText('Nothing matches the filter.')).toBeVisible();
+  await expect(page.locator('li[id^="entry-"]')).toHaveCount(0);
+  await filter.fill('');
+  await expect(page.locator('li[id^="entry-"]')).toHaveCount(9);
+
   // 390 px wide: tables scroll inside their boxes, the page never sideways.
   await page.setViewportSize({ width: 390, height: 844 });
-  for (const tab of ['Summary', 'Labs', 'Vitals']) {
+  for (const tab of ['Summary', 'Labs', 'Vitals', 'Medications']) {
     await page.getByRole('tab', { name: tab }).click();
     await expect(page.getByRole('tab', { name: tab })).toHaveAttribute('aria-selected', 'true');
     if (tab === 'Labs') await page.getByRole('button', { name: 'Flowsheet' }).click();

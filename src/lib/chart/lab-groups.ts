@@ -5,6 +5,7 @@
  * clinical precision (precision.ts); numbers in another unit than the group's are converted when
  * a UCUM converter is given, otherwise they stay out of the plotted series (and are counted).
  */
+import { filterByWords } from './text-filter';
 import { formatLabValue, unitLabel, type UnitConverter } from './precision';
 import { LAB_PRECISION } from './precision';
 import { implausibleReason } from './lab-entry';
@@ -146,12 +147,7 @@ function trendOf(
 
 /** Groups whose test name or LOINC code contains every word of `query` (case-insensitive). */
 export function filterGroups(groups: readonly LabGroup[], query: string): LabGroup[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return [...groups];
-  return groups.filter((g) => {
-    const text = `${g.name} ${g.loinc}`.toLowerCase();
-    return words.every((w) => text.includes(w));
-  });
+  return filterByWords(groups, query, (g) => [g.name, g.loinc]);
 }
 
 export interface FlowsheetCell {

@@ -4,6 +4,7 @@
  * the filter over visits. Plain functions over a chart, computed once per chart change and only
  * when the visit list is shown.
  */
+import { filterByWords } from './text-filter';
 import type { FhirResource } from './fhir-codes';
 import type { ChartModel } from './model';
 import { SECTIONS } from './sections';
@@ -110,25 +111,16 @@ export function filterVisits(
   visits: readonly Entry<Encounter>[],
   query: string,
 ): Entry<Encounter>[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return [...visits];
-  return visits.filter((v) => {
-    const d = v.data;
-    const haystack = [
-      d.type,
-      d.start,
-      d.end,
-      d.reason,
-      d.practitioner,
-      d.location,
-      d.serviceProvider,
-      d.status,
-    ]
-      .filter(Boolean)
-      .join(' ')
-      .toLowerCase();
-    return words.every((w) => haystack.includes(w));
-  });
+  return filterByWords(visits, query, ({ data: d }) => [
+    d.type,
+    d.start,
+    d.end,
+    d.reason,
+    d.practitioner,
+    d.location,
+    d.serviceProvider,
+    d.status,
+  ]);
 }
 
 export { encounterKey };
