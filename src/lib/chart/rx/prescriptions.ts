@@ -14,6 +14,8 @@ import { checkReason } from '../destructive';
 import { medicationCommands, safetyOverrides } from '../sections/medications';
 import type { EntryStore, SubmitOptions } from '../sections/section';
 import { encodeIngredients, rxnormFromForm } from '../terminology/picker';
+import { medicationSafety, type SafetyContext } from '../safety/chart-items';
+import type { SafetyReport } from '../safety/check';
 import type { Actor, Entry, Medication, MedicationOverride } from '../types';
 import { type Issue, ValidationError } from '../validate';
 import { deaProblem, npiProblem } from './identifiers';
@@ -180,16 +182,36 @@ export function signerOf(e: Entry<Prescription>): Actor | undefined {
 
 /** The medication-list entry a prescription of this drug renews: the active one of the same drug. */
 function sameDrug(store: EntryStore, p: PrescriptionInput): Entry<Medication> | undefined {
+  return renewedIn(medicationCommands.list(store), p);
+}
+
+function renewedIn(
+  medications: readonly Entry<Medication>[],
+  p: Pick<PrescriptionInput, 'drug' | 'code'>,
+): Entry<Medication> | undefined {
   const name = p.drug.trim().toLowerCase();
-  return medicationCommands
-    .list(store)
-    .find(
-      (m) =>
-        m.data.status === 'active' &&
-        (p.code && m.data.code
-          ? m.data.code.system === p.code.system && m.data.code.code === p.code.code
-          : m.data.drug.trim().toLowerCase() === name),
-    );
+  return medications.find(
+    (m) =>
+      m.data.status === 'active' &&
+      (p.code && m.data.code
+        ? m.data.code.system === p.code.system && m.data.code.code === p.code.code
+        : m.data.drug.trim().toLowerCase() === name),
+  );
+}
+
+/**
+ * The safety report signing will check (the UI shows it before signing): the drug against the
+ * chart's active medications — leaving out the entry a renewal replaces — and allergies.
+ */
+export function prescriptionSafety(
+  p: Pick<PrescriptionInput, 'drug' | 'code' | 'ingredients'>,
+  context: SafetyContext,
+): SafetyReport {
+  const renews = renewedIn(context.medications, p);
+  return medicationSafety(p, {
+    medications: context.medications.filter((m) => m.id !== renews?.id),
+    allergies: context.allergies,
+  });
 }
 
 /** What the medication list says about a prescription. */
