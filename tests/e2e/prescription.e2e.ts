@@ -30,6 +30,25 @@ test('prescribing amoxicillin to a patient allergic to penicillin: impossible do
 }) => {
   test.setTimeout(150_000);
   await createPractice(page, 'Zebrafinch Clinic QX7', 'Dr. Quillon Marsh');
+
+  // Settings: the letterhead, checked (NPI check digit) before it is saved.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const letterhead = page.getByRole('form', { name: 'Prescription letterhead' });
+  await letterhead.getByLabel('Practice address').fill('14 Wrenfield Road, Springfield, IL 62704');
+  await letterhead.getByLabel('Practice phone').fill('+1 217 555 0142');
+  await letterhead.getByLabel('Your credentials (e.g. MD)').fill('MD');
+  await letterhead.getByLabel('Your NPI').fill('1234567894');
+  await letterhead.getByRole('button', { name: 'Save letterhead' }).click();
+  await expect(
+    letterhead.getByText('This NPI fails its check digit: check for a mistyped digit.'),
+  ).toBeVisible();
+  await letterhead.getByLabel('Your NPI').fill('1234567893');
+  await letterhead.getByRole('button', { name: 'Save letterhead' }).click();
+  await expect(letterhead.getByRole('status')).toHaveText(
+    'Saved. New prescriptions start with these details.',
+  );
+  expect(await axeViolations(page)).toEqual([]);
+  await page.getByRole('link', { name: 'Patients' }).click();
   await newPatient(page, { given: 'Ilsabet', family: 'Quorrendale', birthDate: '1958-03-02' });
 
   await page.getByRole('tab', { name: 'Allergies' }).click();
@@ -59,10 +78,11 @@ test('prescribing amoxicillin to a patient allergic to penicillin: impossible do
   await form.getByLabel('Quantity unit').selectOption('capsule');
   await form.getByLabel('Refills (0–11)').fill('1');
   await form.getByLabel('Substitution').selectOption('no');
-  await form.getByLabel('Prescriber credentials').fill('MD');
+  // The letterhead comes from Settings.
+  await expect(form.getByLabel('Prescriber credentials')).toHaveValue('MD');
+  await expect(form.getByLabel('Prescriber NPI')).toHaveValue('1234567893');
+  await expect(form.getByLabel('Practice phone')).toHaveValue('+1 217 555 0142');
   await form.getByLabel('Prescriber NPI').fill('1234567890');
-  await form.getByLabel('Practice address').fill('14 Wrenfield Road, Springfield, IL 62704');
-  await form.getByLabel('Practice phone').fill('+1 217 555 0142');
   await form.getByRole('button', { name: 'Save draft' }).click();
   await expect(form.getByRole('alert')).toHaveText('Check the fields marked below.');
   await expect(

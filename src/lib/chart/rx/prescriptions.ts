@@ -52,39 +52,14 @@ export type PrescriptionInput = Omit<
 const MAX_TEXT = 200;
 
 /**
- * Reads a prescription form (all strings). `issues` block saving; `warnings` (e.g. a quantity
- * that does not cover the duration) are shown and never block.
+ * Problems with the prescriber's and the practice's details (credentials, NPI, DEA, practice
+ * address and phone) — on a prescription, and in Settings where they are kept.
  */
-export function readPrescriptionForm(v: Record<string, string | undefined>): {
-  input: PrescriptionInput | null;
-  issues: Issue[];
-  warnings: Issue[];
-} {
+export function letterheadIssues(
+  v: Record<string, string | undefined>,
+  { controlled = false }: { controlled?: boolean } = {},
+): Issue[] {
   const issues: Issue[] = [];
-  const drug = (v.drug ?? '').trim();
-  if (drug === '') issues.push({ field: 'drug', message: 'Medication is required.' });
-  else if (drug.length > MAX_TEXT)
-    issues.push({
-      field: 'drug',
-      message: `Medication is too long (${MAX_TEXT} characters at most).`,
-    });
-  let coded: ReturnType<typeof rxnormFromForm> = {};
-  try {
-    coded = rxnormFromForm(v as Record<string, string>);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    issues.push(...error.issues);
-  }
-  if (drug !== '' && !coded.code && !issues.some((i) => i.field === 'code'))
-    issues.push({
-      field: 'code',
-      message:
-        'A prescription needs an RxNorm drug: pick it from "Search codes (RxNorm)" or type its RxCUI.',
-    });
-  const { order, issues: orderIssues, warnings } = readOrder(v);
-  issues.push(...orderIssues);
-
-  const controlled = v.controlled === 'yes';
   const credentials = (v.credentials ?? '').trim();
   if (credentials === '')
     issues.push({
@@ -126,6 +101,50 @@ export function readPrescriptionForm(v: Record<string, string | undefined>): {
       field: 'practicePhone',
       message: 'Enter the practice phone number, e.g. +1 555 0100.',
     });
+
+  return issues;
+}
+
+/**
+ * Reads a prescription form (all strings). `issues` block saving; `warnings` (e.g. a quantity
+ * that does not cover the duration) are shown and never block.
+ */
+export function readPrescriptionForm(v: Record<string, string | undefined>): {
+  input: PrescriptionInput | null;
+  issues: Issue[];
+  warnings: Issue[];
+} {
+  const issues: Issue[] = [];
+  const drug = (v.drug ?? '').trim();
+  if (drug === '') issues.push({ field: 'drug', message: 'Medication is required.' });
+  else if (drug.length > MAX_TEXT)
+    issues.push({
+      field: 'drug',
+      message: `Medication is too long (${MAX_TEXT} characters at most).`,
+    });
+  let coded: ReturnType<typeof rxnormFromForm> = {};
+  try {
+    coded = rxnormFromForm(v as Record<string, string>);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    issues.push(...error.issues);
+  }
+  if (drug !== '' && !coded.code && !issues.some((i) => i.field === 'code'))
+    issues.push({
+      field: 'code',
+      message:
+        'A prescription needs an RxNorm drug: pick it from "Search codes (RxNorm)" or type its RxCUI.',
+    });
+  const { order, issues: orderIssues, warnings } = readOrder(v);
+  issues.push(...orderIssues);
+
+  const controlled = v.controlled === 'yes';
+  issues.push(...letterheadIssues(v, { controlled }));
+  const credentials = (v.credentials ?? '').trim();
+  const npi = (v.npi ?? '').trim();
+  const dea = (v.dea ?? '').trim().toUpperCase();
+  const address = (v.practiceAddress ?? '').trim();
+  const phone = (v.practicePhone ?? '').trim();
 
   if (issues.length > 0 || !order) return { input: null, issues, warnings };
   return {
