@@ -9,6 +9,11 @@ import { SYSTEMS, type Entry } from '../types';
 import { signerOf, type Prescription } from './prescriptions';
 import { FREQUENCIES, ROUTES, UNITS, sigText, type DoseUnit } from './sig';
 
+/**
+ * Marks a MedicationRequest as a Folio prescription. On import it is kept verbatim (not read as
+ * a medication-list entry: the entry it started is exported beside it, `basedOn` it).
+ */
+export const PRESCRIPTION_ID_SYSTEM = 'urn:folio:prescription';
 export const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
 /** DEA registration numbers (HL7 OID registry). */
 export const DEA_SYSTEM = 'urn:oid:2.16.840.1.113883.4.814';
@@ -55,6 +60,7 @@ export function prescriptionToFhir(
   const request = compact({
     resourceType: 'MedicationRequest',
     id: e.id,
+    identifier: [{ system: PRESCRIPTION_ID_SYSTEM, value: e.id }],
     status: STATUS[d.status] ?? 'unknown',
     statusReason: d.cancelReason ? { text: d.cancelReason } : undefined,
     intent: 'order',

@@ -190,6 +190,8 @@ const MED_STATUS: Record<string, Medication['status']> = {
 
 /** An imported MedicationRequest or MedicationStatement (null without a drug or known status). */
 export function medicationOf(r: FhirResource): Medication | null {
+  // A Folio prescription (rx/fhir.ts) is kept verbatim: its medication-list entry comes beside it.
+  if (arr(r.identifier).some((i) => obj(i).system === 'urn:folio:prescription')) return null;
   const drug = conceptText(r.medicationCodeableConcept) || str(obj(r.medicationReference).display);
   const status = MED_STATUS[str(r.status)];
   if (!drug || !status) return null;

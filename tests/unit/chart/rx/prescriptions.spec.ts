@@ -8,6 +8,7 @@ import {
   printedPrescription,
   readPrescriptionForm,
 } from '../../../../src/lib/chart/rx/index.ts';
+import { medicationOf } from '../../../../src/lib/chart/sections/medications.ts';
 import { medicationSafety } from '../../../../src/lib/chart/safety/chart-items.ts';
 import { checkResource } from '../../../../src/lib/fhir/r4/index.ts';
 import { issues, openChart } from '../sections/helpers.ts';
@@ -237,6 +238,9 @@ describe('FHIR, print and transmission', () => {
       (r) => r.resourceType === 'MedicationRequest' && r.id !== id,
     ) as Loose;
     expect(med.basedOn).toEqual([{ reference: `MedicationRequest/${id}` }]);
+    // Imported again, the prescription is kept verbatim and the medication read once.
+    expect(medicationOf(rx)).toBeNull();
+    expect(medicationOf(med as FhirResource)).toMatchObject({ drug: amoxicillin.drug });
   });
 
   it('prints only a signed prescription, with the letterhead, patient, sig and quantities', () => {
