@@ -8,7 +8,8 @@
 import type { Page } from '@playwright/test';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { expect, test } from './fixtures.ts';
-import { axeViolations, createPractice, newPatient } from './helpers.ts';
+import { checkRecordsAtRest } from './at-rest.ts';
+import { axeViolations, bytesIn, createPractice, dumpStorage, newPatient } from './helpers.ts';
 
 const scrollsSideways = (page: Page) =>
   page.evaluate(() => document.scrollingElement!.scrollWidth > window.innerWidth);
@@ -183,4 +184,14 @@ test('prescribing amoxicillin to a patient allergic to penicillin: impossible do
   // The print is in the chart's audit trail.
   await page.getByRole('tab', { name: 'Audit' }).click();
   await expect(page.getByText('Prescription: amoxicillin')).toBeVisible();
+
+  // Nothing of the prescription or the letterhead is readable at rest.
+  const dump = await dumpStorage(page);
+  const stored = JSON.stringify(dump);
+  const allBytes = Buffer.concat(dump.records.flatMap((r) => bytesIn(r.value)));
+  for (const secret of ['Quorrendale', 'Wrenfield', '1234567893', 'Tolerated amoxicillin']) {
+    expect(stored, secret).not.toContain(secret);
+    expect(allBytes.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
+  }
+  expect(await checkRecordsAtRest(dump.records)).toContain('folio-sealed/envelopes');
 });
