@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ChartError } from '../../../../src/lib/chart/errors.ts';
 import { chartToFhir, type FhirResource } from '../../../../src/lib/chart/fhir-out.ts';
@@ -5,6 +6,7 @@ import type { ChartModel } from '../../../../src/lib/chart/model.ts';
 import {
   NOT_CONFIGURED_MESSAGE,
   notConfigured,
+  formValuesOf,
   printedPrescription,
   readPrescriptionForm,
 } from '../../../../src/lib/chart/rx/index.ts';
@@ -87,6 +89,41 @@ describe('the prescription form', () => {
       'doseValue: A single dose of 400 capsules is not plausible (at most 10 capsules). Check the dose and its unit.',
     ]);
     expect(chart.prescriptions()).toEqual([]);
+  });
+});
+
+describe('malformed input (property)', () => {
+  it('a draft is stored only when every field reads back; otherwise nothing is stored', () => {
+    const keys = Object.keys(amoxicillin);
+    let stored = 0;
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom(...keys),
+          fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('0', '-1', '12', '1e9', 'NaN')),
+          { maxKeys: 3 },
+        ),
+        (over) => {
+          const before = chart.prescriptions().length;
+          const values = { ...amoxicillin, ...over };
+          let id = '';
+          const problems = issues(() => (id = chart.draftPrescription(values)));
+          const after = chart.prescriptions();
+          if (problems.length > 0) {
+            expect(after).toHaveLength(before);
+            expect(readPrescriptionForm(values).input).toBeNull();
+          } else {
+            stored++;
+            expect(after).toHaveLength(before + 1);
+            // What was stored reads back as a valid prescription.
+            const saved = after.find((p) => p.id === id)!;
+            expect(readPrescriptionForm(formValuesOf(saved.data)).issues).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(stored).toBeGreaterThan(0);
   });
 });
 
