@@ -185,6 +185,21 @@ test('prescribing amoxicillin to a patient allergic to penicillin: impossible do
   await page.getByRole('tab', { name: 'Audit' }).click();
   await expect(page.getByText('Prescription: amoxicillin')).toBeVisible();
 
+  // Cancelling a signed prescription needs a reason; the medication stays until stopped.
+  await page.getByRole('tab', { name: 'Medications' }).click();
+  await item.getByRole('button', { name: 'Cancel prescription' }).click();
+  const confirm = page.getByRole('alertdialog', {
+    name: 'Cancel the prescription for amoxicillin?',
+  });
+  await confirm.getByRole('button', { name: 'Cancel prescription' }).click();
+  await expect(confirm.getByRole('alert')).toHaveText('Reason for cancelling is required.');
+  await confirm.getByLabel('Reason for cancelling (required)').fill('Switched to a macrolide');
+  await confirm.getByRole('button', { name: 'Cancel prescription' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(item).toContainText('Cancelled: Switched to a macrolide');
+  await expect(item.getByRole('button', { name: 'Print' })).toHaveCount(0);
+  await expect(medEntry).toContainText('— active');
+
   // Nothing of the prescription or the letterhead is readable at rest.
   const dump = await dumpStorage(page);
   const stored = JSON.stringify(dump);
