@@ -9,7 +9,9 @@ export class ChartError extends Error {
       | 'entered-in-error'
       | 'has-active-allergies'
       | 'no-consent'
-      | 'safety-override-needed',
+      | 'safety-override-needed'
+      | 'not-draft'
+      | 'not-cancellable',
     message: string,
   ) {
     super(message);

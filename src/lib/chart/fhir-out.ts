@@ -19,6 +19,7 @@ import { mergePatient, patientResource } from './patient-fhir';
 import type { ChartModel } from './model';
 import { SECTIONS, type ExportContext } from './sections';
 import { status } from './sections/fhir-write';
+import { prescriptionToFhir } from './rx/fhir';
 import { SHARE_PURPOSES, SYSTEMS, type Consent, type Entry, type ShareableSection } from './types';
 
 export type { FhirResource } from './fhir-codes';
@@ -88,6 +89,9 @@ export function chartToFhir(
     for (const e of model.entries(section.name))
       out.push(...fromSource(e, section.fhirOut.render(e, context)));
   }
+  // Prescriptions go with the medications (a share scope of medications includes them).
+  if (wants('medication'))
+    for (const e of model.prescriptions()) out.push(...prescriptionToFhir(e, context));
 
   if (options.consents ?? sections === 'all') {
     for (const e of model.consents()) out.push(consentResource(e, subject));

@@ -11,3 +11,4 @@ export { GENDER_IDENTITIES, LANGUAGES, PRONOUNS, labelOf, type Choice } from './
 export { patientConflicts } from './import-checks';
 export { entryOrigin, type EntryOrigin } from './origin';
 export { encounterKey, filterVisits, groupItems, type VisitItem } from './visits';
+export * from './rx';

@@ -25,6 +25,7 @@ import { medicationCommands } from './sections/medications';
 import { noteCommands, type NoteEntry } from './sections/notes';
 import { problemCommands, type ProblemInput } from './sections/problems';
 import { vitalsCommands } from './sections/vitals';
+import { prescriptionCommands, type Prescription } from './rx/prescriptions';
 import type { EntryStore, SubmitOptions } from './sections/section';
 import { Checker, ValidationError } from './validate';
 import {
@@ -266,6 +267,26 @@ export class ChartModel {
   }
   stopMedication(id: string, endDate: string, reason: string): void {
     medicationCommands.stop(this.#store, id, endDate, reason);
+  }
+
+  /** Prescriptions (rx/prescriptions.ts), newest first. */
+  prescriptions(): Entry<Prescription>[] {
+    return prescriptionCommands.list(this.#store);
+  }
+  /** Saves a draft prescription from its form. @throws ValidationError */
+  draftPrescription(values: Record<string, string>): string {
+    return prescriptionCommands.draft(this.#store, values);
+  }
+  /**
+   * Signs a draft after the safety checks; adds or renews the medication-list entry (its id).
+   * @throws ValidationError, ChartError('not-draft' | 'safety-override-needed')
+   */
+  signPrescription(id: string, options?: SubmitOptions): string {
+    return prescriptionCommands.sign(this.#store, id, options);
+  }
+  /** Cancels a prescription with a reason. @throws ValidationError, ChartError('not-cancellable') */
+  cancelPrescription(id: string, reason: string): void {
+    prescriptionCommands.cancel(this.#store, id, reason);
   }
 
   allergies(): Entry<Allergy>[] {

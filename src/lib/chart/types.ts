@@ -67,7 +67,8 @@ export type Section =
   | 'share'
   | 'source'
   | 'encounter'
-  | 'coverage';
+  | 'coverage'
+  | 'prescription';
 
 /** What a patient may consent to share (the clinical sections). */
 export const SHAREABLE_SECTIONS = [
@@ -172,6 +173,8 @@ export interface Medication {
   status: 'active' | 'stopped' | 'completed' | 'entered-in-error';
   /** Why it was stopped (FHIR statusReason), given when stopping it. */
   statusReason?: string;
+  /** The signed prescription that started or last renewed it (rx/prescriptions.ts). */
+  prescriptionId?: string;
 }
 
 /** FHIR AllergyIntolerance; `noKnownAllergies` records an explicit "no known allergies". */

@@ -242,6 +242,39 @@ export class IndexDoc {
     });
   }
 
+  get #settings() {
+    return this.#sealed.ydoc.getMap<Json>('settings');
+  }
+
+  /** The practice's letterhead details (address, phone), as written by any member. */
+  practiceDetails(): Record<string, Json> | undefined {
+    const value = this.#settings.get('practice');
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  }
+
+  setPracticeDetails(details: Record<string, Json>): void {
+    this.#settings.set('practice', details);
+  }
+
+  /**
+   * A member's prescriber details (credentials, NPI, DEA), only when that member wrote them (the
+   * verified signer of the value): another member cannot put words in a prescriber's mouth.
+   */
+  prescriberDetails(member: string): Record<string, Json> | undefined {
+    const key = `prescriber:${member}`;
+    const item = (
+      this.#settings as unknown as { _map: Map<string, { id: { client: number } }> }
+    )._map.get(key);
+    if (!item || this.#sealed.signerOf(item.id.client)?.member !== member) return undefined;
+    const value = this.#settings.get(key);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  }
+
+  /** Writes a member's own prescriber details (read back only if that member wrote them). */
+  setPrescriberDetails(member: string, details: Record<string, Json>): void {
+    this.#settings.set(`prescriber:${member}`, details);
+  }
+
   onChange(listener: () => void): () => void {
     const handler = () => listener();
     this.#sealed.ydoc.on('afterTransaction', handler);

@@ -19,6 +19,7 @@ import {
   type Medication,
   type Note,
   type Patient,
+  type Prescription,
   type Problem,
   type ShareLink,
   type ShareableSection,
@@ -57,6 +58,7 @@ export type {
   Medication,
   Note,
   Patient,
+  Prescription,
   Problem,
   SoapField,
   TextHandle,
@@ -91,6 +93,8 @@ export interface ChartView {
   patient: Patient;
   problems: Entry<Problem>[];
   medications: Entry<Medication>[];
+  /** Prescriptions, newest first (lib/chart/rx). */
+  prescriptions: Entry<Prescription>[];
   allergies: Entry<Allergy>[];
   activeAllergies: Entry<Allergy>[];
   immunizations: Entry<Immunization>[];
@@ -124,7 +128,10 @@ export type ChartCommandName =
   | 'resolveProblem'
   | 'recordVitals'
   | 'updatePatient'
-  | 'endCoverage';
+  | 'endCoverage'
+  | 'draftPrescription'
+  | 'signPrescription'
+  | 'cancelPrescription';
 
 export class ChartState {
   #doc: SealedDoc | null = null;
@@ -286,6 +293,7 @@ export class ChartState {
       patient: m.patient(),
       problems: m.problems(),
       medications: m.medications(),
+      prescriptions: m.prescriptions(),
       allergies: m.allergies(),
       activeAllergies: m.activeAllergies(),
       immunizations: m.immunizations(),

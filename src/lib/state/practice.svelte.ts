@@ -3,6 +3,8 @@
  * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
  */
 import { PatientSearch } from '$lib/chart/search';
+import { letterheadIssues } from '$lib/chart/rx/prescriptions';
+import type { Issue } from '$lib/chart/validate';
 import type { AdministrativeGender, Patient } from '$lib/chart/types';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
@@ -132,6 +134,43 @@ class PracticeState {
       return opened;
     })();
     return this.#opening;
+  }
+
+  /**
+   * The letterhead of this member's prescriptions: the practice's address and phone (shared by
+   * the practice) and this member's own credentials, NPI and DEA number (read only when this
+   * member wrote them), as form values.
+   */
+  async letterhead(): Promise<Record<string, string>> {
+    const { index, self } = await this.open();
+    const practiceDetails = index.practiceDetails() ?? {};
+    const mine = index.prescriberDetails(self.member) ?? {};
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    return {
+      practiceAddress: text(practiceDetails.address),
+      practicePhone: text(practiceDetails.phone),
+      credentials: text(mine.credentials),
+      npi: text(mine.npi),
+      dea: text(mine.dea),
+    };
+  }
+
+  /** Saves the letterhead after the same checks as a prescription; answers the problems ([] when saved). */
+  async saveLetterhead(values: Record<string, string>): Promise<Issue[]> {
+    const issues = letterheadIssues(values);
+    if (issues.length > 0) return issues;
+    const { index, indexDoc, self } = await this.open();
+    index.setPracticeDetails({
+      address: (values.practiceAddress ?? '').trim(),
+      phone: (values.practicePhone ?? '').trim(),
+    });
+    index.setPrescriberDetails(self.member, {
+      credentials: (values.credentials ?? '').trim(),
+      npi: (values.npi ?? '').trim(),
+      dea: (values.dea ?? '').trim().toUpperCase(),
+    });
+    await indexDoc.flush();
+    return [];
   }
 
   readonly #open = new Set<SealedDoc>();

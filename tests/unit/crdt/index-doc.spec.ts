@@ -7,7 +7,7 @@ import {
   IndexDoc,
 } from '../../../src/lib/crdt/index-doc.ts';
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
-import { ADA, fakePort } from './fake-port.ts';
+import { ADA, BOB, fakePort } from './fake-port.ts';
 import { envelopeStores } from './stores.ts';
 
 const newStore = envelopeStores('index-doc');
@@ -141,5 +141,35 @@ describe('index entries', () => {
     expect(() => chartKeyWraps({ ...entry, key: { epoch: 1, wrappedKey: 'not base64!' } })).toThrow(
       CryptoError,
     );
+  });
+});
+
+describe('letterhead settings', () => {
+  it('keeps the practice details and a prescriber’s own details across reopening', async () => {
+    const { index, sealed, store } = await openIndex();
+    expect(index.practiceDetails()).toBeUndefined();
+    index.setPracticeDetails({ address: '14 Wrenfield Road', phone: '+1 217 555 0142' });
+    index.setPrescriberDetails(ADA.member, { credentials: 'MD', npi: '1234567893', dea: '' });
+    await sealed.close();
+    const again = await openIndex(store);
+    expect(again.index.practiceDetails()).toEqual({
+      address: '14 Wrenfield Road',
+      phone: '+1 217 555 0142',
+    });
+    expect(again.index.prescriberDetails(ADA.member)).toEqual({
+      credentials: 'MD',
+      npi: '1234567893',
+      dea: '',
+    });
+    await again.sealed.close();
+  });
+
+  it('ignores prescriber details written by another member', async () => {
+    const { index, sealed } = await openIndex();
+    // Ada writes under Bob's key: Bob's details are not what Ada says they are.
+    index.setPrescriberDetails(BOB.member, { credentials: 'MD', npi: '1234567893' });
+    expect(index.prescriberDetails(BOB.member)).toBeUndefined();
+    expect(index.prescriberDetails(ADA.member)).toBeUndefined();
+    await sealed.close();
   });
 });

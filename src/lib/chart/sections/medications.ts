@@ -39,12 +39,15 @@ const MAX_REASON = 500;
  * The safety check of a new medication against the chart's active medications and allergies:
  * every high-severity alert needs an override with a reason, or nothing is stored. Returns the
  * overrides to record, with the alert as the model sees it (never the caller's wording).
+ * Prescriptions (rx/prescriptions.ts) run the same check when signed.
  * @throws ValidationError (reason too long), ChartError('safety-override-needed')
  */
-function safetyOverrides(
+export function safetyOverrides(
   store: EntryStore,
-  input: Omit<Medication, 'status'>,
+  input: Pick<Medication, 'drug' | 'code' | 'ingredients'>,
   options: SubmitOptions,
+  /** An active medication left out of the check (the one a renewal replaces). */
+  exclude?: string,
 ): MedicationOverride[] {
   const given = (Array.isArray(options.overrides) ? options.overrides : []).filter(
     (o) => typeof o?.alert === 'string' && typeof o.reason === 'string',
@@ -54,7 +57,7 @@ function safetyOverrides(
       { field: 'overrides', message: `The reason is longer than ${MAX_REASON} characters.` },
     ]);
   const report = medicationSafety(input, {
-    medications: medicationCommands.list(store),
+    medications: medicationCommands.list(store).filter((m) => m.id !== exclude),
     allergies: store.list('allergy', 'createdAt'),
   });
   const missing = unacknowledged(report, given);
@@ -140,6 +143,9 @@ export function medicationToFhir(e: Entry<Medication>, { subject }: ExportContex
     medicationCodeableConcept: concept(d.drug, d.code),
     subject,
     authoredOn: e.createdAt,
+    basedOn: d.prescriptionId
+      ? [{ reference: `MedicationRequest/${d.prescriptionId}` }]
+      : undefined,
     dosageInstruction: [
       compact({
         text: [d.dose, d.route, d.frequency].filter(Boolean).join(' '),
@@ -184,6 +190,8 @@ const MED_STATUS: Record<string, Medication['status']> = {
 
 /** An imported MedicationRequest or MedicationStatement (null without a drug or known status). */
 export function medicationOf(r: FhirResource): Medication | null {
+  // A Folio prescription (rx/fhir.ts) is kept verbatim: its medication-list entry comes beside it.
+  if (arr(r.identifier).some((i) => obj(i).system === 'urn:folio:prescription')) return null;
   const drug = conceptText(r.medicationCodeableConcept) || str(obj(r.medicationReference).display);
   const status = MED_STATUS[str(r.status)];
   if (!drug || !status) return null;
