@@ -134,6 +134,13 @@ test('problems, medications, labs and immunizations are coded from "Search codes
   await page.getByLabel('Value', { exact: true }).fill('95');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Glucose [Mass/volume] in Blood').first()).toBeVisible();
+  // A test outside the shipped LOINC list is saved uncoded, by its name, and marked so.
+  await page.getByRole('button', { name: 'Add lab result' }).click();
+  await page.getByLabel('Test', { exact: true }).fill('Anti-Xa level (send-out)');
+  await page.getByLabel('Value', { exact: true }).fill('0.6');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const uncodedLab = page.getByRole('listitem').filter({ hasText: 'Anti-Xa level (send-out)' });
+  await expect(uncodedLab).toContainText('uncoded');
 
   // Immunizations: CVX by its abbreviation.
   await page.getByRole('tab', { name: 'Immunizations' }).click();

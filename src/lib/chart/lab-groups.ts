@@ -21,6 +21,9 @@ export interface LabPoint {
 }
 
 export interface LabGroup {
+  /** Stable and id-safe: the LOINC code, or `uncoded-<name>` for a test recorded by name. */
+  key: string;
+  /** '' for an uncoded test. */
   loinc: string;
   /** The latest result's name. */
   name: string;
@@ -70,20 +73,33 @@ const byDateDesc = (a: Entry<LabResult>, b: Entry<LabResult>) =>
       ? -1
       : 0;
 
+/** A result's group: its LOINC code, or for an uncoded test its name (case and spacing ignored). */
+function groupKey(lab: LabResult): string {
+  if (lab.loinc) return lab.loinc;
+  const name = lab.name.trim().toLowerCase();
+  const slug = name.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  // The slug alone could merge names that differ only in punctuation: add a short hash.
+  let h = 0;
+  for (const ch of name.replace(/\s+/g, ' ')) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
+  return `uncoded-${slug}-${h.toString(36)}`;
+}
+
 /**
- * Groups results by LOINC code, groups ordered by test name. `labs` may be in any order; within a
+ * Groups results by LOINC code (uncoded ones by name), groups ordered by test name. `labs` may be in any order; within a
  * group results are newest first (a stable sort keeps the store's order for the same date).
  */
 export function groupLabs(labs: readonly Entry<LabResult>[], convert?: UnitConverter): LabGroup[] {
   const byCode = new Map<string, Entry<LabResult>[]>();
   for (const e of labs) {
     if (!live(e)) continue;
-    const list = byCode.get(e.data.loinc);
+    const key = groupKey(e.data);
+    const list = byCode.get(key);
     if (list) list.push(e);
-    else byCode.set(e.data.loinc, [e]);
+    else byCode.set(key, [e]);
   }
   const groups: LabGroup[] = [];
-  for (const [loinc, list] of byCode) {
+  for (const [key, list] of byCode) {
+    const loinc = list[0]!.data.loinc ?? '';
     const results = [...list].sort(byDateDesc);
     const latest = results[0]!;
     const numeric = results.filter((r) => typeof r.data.value === 'number');
@@ -96,6 +112,7 @@ export function groupLabs(labs: readonly Entry<LabResult>[], convert?: UnitConve
       else points.push({ date: r.data.effectiveDate, value });
     }
     const group: LabGroup = {
+      key,
       loinc,
       name: latest.data.name || loinc,
       unit,
@@ -119,7 +136,7 @@ export function groupLabs(labs: readonly Entry<LabResult>[], convert?: UnitConve
     if (trend) group.trend = trend;
     groups.push(group);
   }
-  return groups.sort((a, b) => a.name.localeCompare(b.name) || a.loinc.localeCompare(b.loinc));
+  return groups.sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
 }
 
 function inUnit(lab: LabResult, unit: string, convert?: UnitConverter): number | null {
@@ -160,7 +177,13 @@ export interface FlowsheetCell {
 export interface Flowsheet {
   /** Dates, newest first. */
   dates: string[];
-  rows: { loinc: string; name: string; unit: string; cells: (FlowsheetCell | null)[] }[];
+  rows: {
+    key: string;
+    loinc: string;
+    name: string;
+    unit: string;
+    cells: (FlowsheetCell | null)[];
+  }[];
 }
 
 /** Tests × dates: one row per group, one column per date any of them has a result on. */
@@ -183,7 +206,7 @@ export function flowsheet(groups: readonly LabGroup[], convert?: UnitConverter):
       const flag = flagOf(r.data);
       cells[i] = { text: `${text}${unit}`, more: 0, ...(flag ? { flag } : {}) };
     }
-    return { loinc: g.loinc, name: g.name, unit: g.unit, cells };
+    return { key: g.key, loinc: g.loinc, name: g.name, unit: g.unit, cells };
   });
   return { dates, rows };
 }

@@ -183,3 +183,23 @@ describe('lab groups', () => {
     );
   });
 });
+
+describe('uncoded labs', () => {
+  it('group by test name (never all together under an empty code), with distinct keys', () => {
+    const groups = groupLabs([
+      lab({ loinc: '', name: 'Anti-Xa level', value: 0.6, effectiveDate: '2024-02-01' }),
+      lab({ loinc: '', name: 'anti-xa LEVEL', value: 0.4, effectiveDate: '2024-01-01' }),
+      lab({ loinc: '', name: 'Vitamin K1', value: 1.1 }),
+      lab({ loinc: '2339-0', name: 'Glucose', value: 90, unit: 'mg/dL' }),
+    ]);
+    expect(groups.map((g) => [g.name, g.results.length])).toEqual([
+      ['Anti-Xa level', 2],
+      ['Glucose', 1],
+      ['Vitamin K1', 1],
+    ]);
+    const keys = groups.map((g) => g.key);
+    expect(new Set(keys).size).toBe(3);
+    for (const key of keys) expect(key).toMatch(/^[A-Za-z0-9-]+$/);
+    expect(flowsheet(groups).rows.map((r) => r.key)).toEqual(keys);
+  });
+});

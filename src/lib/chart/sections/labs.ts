@@ -13,8 +13,8 @@ export type LabInput = Omit<LabResult, 'status' | 'interpretation'>;
 
 /** @throws ValidationError */
 export function checkLab(input: LabInput): void {
+  // A test outside the shipped LOINC list may be recorded uncoded, by its name.
   const c = new Checker()
-    .required('loinc', input.loinc, 'LOINC code')
     .required('name', input.name, 'Test')
     .date('effectiveDate', input.effectiveDate, 'Date', { required: true });
   const loincProblem = input.loinc ? codeFormatProblem('loinc', input.loinc) : null;
@@ -60,7 +60,7 @@ export function labToFhir(e: Entry<LabResult>, { subject }: ExportContext): Fhir
         coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }],
       },
     ],
-    code: loinc(d.loinc, d.name),
+    code: d.loinc ? loinc(d.loinc, d.name) : { text: d.name },
     subject,
     effectiveDateTime: d.effectiveDate,
     valueQuantity: numeric
@@ -95,7 +95,10 @@ export function labToFhir(e: Entry<LabResult>, { subject }: ExportContext): Fhir
 export function labOf(r: FhirResource): LabResult | null {
   const code = codingOf(r.code, [SYSTEMS.loinc]);
   const date = dateOf(r.effectiveDateTime ?? obj(r.effectivePeriod).start);
-  if (!code || str(code.system) !== SYSTEMS.loinc || !date) return null;
+  const loincCode = code && str(code.system) === SYSTEMS.loinc ? code.code : '';
+  // A test without a LOINC code is kept by its name (uncoded), as Folio records one.
+  const name = conceptText(r.code) || (code ? str(code.display) : '');
+  if (!date || (!loincCode && !name)) return null;
   const q = obj(r.valueQuantity);
   const value =
     typeof q.value === 'number'
@@ -107,8 +110,8 @@ export function labOf(r: FhirResource): LabResult | null {
   const high = obj(range.high).value;
   const flag = firstCode(arr(r.interpretation)[0]);
   return {
-    loinc: code.code,
-    name: conceptText(r.code) || code.display,
+    loinc: loincCode,
+    name: name || loincCode,
     value,
     ...(str(q.unit) || str(q.code) ? { unit: str(q.unit) || str(q.code) } : {}),
     ...(typeof low === 'number' ? { low } : {}),

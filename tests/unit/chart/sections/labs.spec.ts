@@ -26,13 +26,12 @@ describe('labs', () => {
     ).toEqual(['loinc: LOINC codes look like 2345-7.']);
   });
 
-  it('need a LOINC code, a test name, a date and a range that is not reversed', () => {
+  it('need a test name, a date and a range that is not reversed; a LOINC code when given is valid', () => {
     expect(
       issues(() =>
         chart.addLab({ loinc: '', name: '', value: 1, low: 5, high: 1, effectiveDate: '' }),
       ),
     ).toEqual([
-      'loinc: LOINC code is required.',
       'name: Test is required.',
       'effectiveDate: Date is required.',
       'low: The reference range is reversed.',
@@ -42,6 +41,32 @@ describe('labs', () => {
     expect(interpret({ ...base, value: 80, low: 70, high: 99 })).toBe('N');
     expect(interpret({ ...base, value: 'pos', low: 70 })).toBeUndefined();
     expect(interpret({ ...base, value: 80 })).toBeUndefined();
+  });
+
+  it('may be uncoded (a test outside the shipped LOINC list): kept by name, exported as text', () => {
+    const id = chart.addLab({
+      loinc: '',
+      name: 'Anti-Xa level (send-out)',
+      value: 0.6,
+      unit: '[IU]/mL',
+      effectiveDate: '2024-01-01',
+    });
+    const lab = chart.labs().find((l) => l.id === id)!;
+    expect(lab.data.name).toBe('Anti-Xa level (send-out)');
+    expect(lab.data.loinc ?? '').toBe('');
+    const [resource] = labs.fhirOut.render(lab, context);
+    expect(resource!.code).toEqual({ text: 'Anti-Xa level (send-out)' });
+    // Imported back, it is the same uncoded test (not dropped).
+    expect(labOf(resource!)).toMatchObject({
+      loinc: '',
+      name: 'Anti-Xa level (send-out)',
+      value: 0.6,
+    });
+    expect(
+      issues(() =>
+        chart.addLab({ loinc: 'HbA1c', name: 'X', value: 1, effectiveDate: '2024-01-01' }),
+      ),
+    ).toHaveLength(1);
   });
 
   it('export a laboratory Observation and import it back', () => {
