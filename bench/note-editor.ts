@@ -58,9 +58,13 @@ export async function benchNoteEditor({ keystrokes = 100, gapMs = 60 } = {}): Pr
       const w = window as unknown as { __sent: number[]; __seen: Record<number, number> };
       w.__sent = [];
       const el = document.querySelector('[aria-multiline="true"]')!;
+      // Only the typed characters (not Control+End).
       el.addEventListener(
         'keydown',
-        () => w.__sent.push(performance.timeOrigin + performance.now()),
+        (e) => {
+          if ((e as KeyboardEvent).key.length === 1)
+            w.__sent.push(performance.timeOrigin + performance.now());
+        },
         true,
       );
       // Baseline in the same run: the keystroke visible in A's own editor.
