@@ -47,6 +47,13 @@ function layerRules() {
       ],
     },
   });
+  // Deliberate exception (ADR 0012): the note editor binds ProseMirror to the chart's shared
+  // fragment with y-prosemirror. Only this one lazily loaded module may import it; it still may
+  // not import yjs (the fragment and the caret codec come opaque from lib/crdt via lib/state).
+  configs.push({
+    files: ['src/lib/ui/chart/editor/note-editor.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [yjs, sodium] }] },
+  });
   configs.push({
     files: ['src/**/*.ts', 'src/**/*.svelte'],
     plugins: { folio },

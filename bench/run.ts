@@ -12,6 +12,7 @@ import { benchCodeSearch } from './code-search.ts';
 import { benchEnvelopes } from './envelope.ts';
 import { benchFhirImport } from './fhir.ts';
 import { benchLoad } from './load.ts';
+import { benchNoteEditor } from './note-editor.ts';
 import { benchSync } from './sync.ts';
 import { machine } from './report.ts';
 
@@ -36,5 +37,7 @@ if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   await benchCharts({ envelopeCounts: counts });
   // Needs the chart benchmark's page build (bench/.build) for the WebRTC pages.
   await benchSync({ charts: 1000, memoryRooms: 2000 });
+  // A keystroke in a note on one device → visible in the editor on another (issue 16 item 1).
+  await benchNoteEditor();
   await benchFhirImport();
 } else console.log('browser measures skipped: run `npm run build` and install /usr/bin/chromium');

@@ -100,17 +100,19 @@ test('three devices: two type into one note while the third records vitals; all 
   await expect
     .poll(
       async () => {
-        const t = await tablet.getByLabel('Subjective').inputValue();
-        const d = await desk.getByLabel('Subjective').inputValue();
+        const t = (await tablet.getByLabel('Subjective').textContent()) ?? '';
+        const d = (await desk.getByLabel('Subjective').textContent()) ?? '';
         return t === d && t.length === a.length + b.length;
       },
       { timeout: 30_000 },
     )
     .toBe(true);
-  const merged = await tablet.getByLabel('Subjective').inputValue();
+  const merged = (await tablet.getByLabel('Subjective').textContent()) ?? '';
   for (const ch of new Set(a + b)) expect(count(merged, ch)).toBe(count(a + b, ch));
   await laptop.getByRole('tab', { name: 'Notes' }).click();
-  await expect(laptop.getByLabel('Subjective')).toHaveValue(merged);
+  await expect
+    .poll(async () => laptop.getByLabel('Subjective').textContent(), { timeout: 30_000 })
+    .toBe(merged);
   for (const page of [tablet, desk]) {
     await page.getByRole('tab', { name: 'Vitals' }).click();
     await expect(page.getByRole('cell', { name: '77', exact: true })).toBeVisible({

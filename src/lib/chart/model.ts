@@ -3,7 +3,7 @@
  * input first (ValidationError lists every problem) and writes only when it is valid. Nothing is
  * deleted: mistakes are marked entered-in-error; a signed note changes only by addendum.
  */
-import type { ChartDoc, EntryRecord, Fields, TextHandle } from '$lib/crdt/chart-doc';
+import type { ChartDoc, EntryRecord, Fields, RichTextHandle } from '$lib/crdt/chart-doc';
 import { today } from './dates';
 import type { FhirResource } from './fhir-codes';
 import type { ImportPlan } from './fhir-in';
@@ -198,8 +198,13 @@ export class ChartModel {
     return found;
   }
 
-  #add(section: Section, fields: object, texts?: Record<string, string>): string {
-    return this.#doc.addEntry(section, clean(fields), this.#now(), texts);
+  #add(
+    section: Section,
+    fields: object,
+    texts?: Record<string, string>,
+    richTexts?: Record<string, string>,
+  ): string {
+    return this.#doc.addEntry(section, clean(fields), this.#now(), texts, richTexts);
   }
 
   #update(id: string, changes: object): void {
@@ -210,9 +215,10 @@ export class ChartModel {
   readonly #store: EntryStore = {
     list: (section, dateKey) => this.#list(section, dateKey),
     entry: (id, section) => this.#entry(id, section),
-    add: (section, fields, texts) => this.#add(section, fields, texts),
+    add: (section, fields, texts, richTexts) => this.#add(section, fields, texts, richTexts),
     update: (id, changes) => this.#update(id, changes),
     text: (id, field) => this.#doc.text(id, field),
+    richText: (id, field) => this.#doc.richText(id, field),
     now: () => this.#now(),
   };
 
@@ -338,7 +344,7 @@ export class ChartModel {
     return noteCommands.add(this.#store, input);
   }
   /** The live text of a draft note section. @throws ChartError('note-signed') */
-  noteText(id: string, field: SoapField): TextHandle {
+  noteText(id: string, field: SoapField): RichTextHandle {
     return noteCommands.text(this.#store, id, field);
   }
   /** Signs a note: its text is frozen as signed; later changes go in addenda. */

@@ -8,14 +8,19 @@
  *   entries: Y.Map   id → { section, fields, createdAt, texts: [field names] }   (written once)
  *   changes: Y.Array { id, at, changes }  append-only; an entry's state is its fields with its
  *                    changes applied in array order (the same order on every device)
- *   texts:   Y.Map   "id/field" → Y.Text  collaborative text (note sections)
+ *   texts:   Y.Map   "id/field" → Y.Text  collaborative plain text (note sections before
+ *                    ADR 0012; still read, migrated into richTexts on first open)
+ *   richTexts: Y.Map "id/field" → Y.XmlFragment  rich text (note sections; y-prosemirror layout)
  *   audit:   Y.Array { type, at, detail? }
  * Who created or changed something is never a stored field: it is the verified signer that owns
  * the Yjs clientID of the item that wrote it (SealedDoc.signerOf), so it survives compaction and
  * cannot be forged by another member.
  */
 import * as Y from 'yjs';
+import { appendPlainText, plainText, richTextHandle, type RichTextHandle } from './rich-text';
 import type { SealedDoc, Signer } from './sealed-doc';
+
+export type { RichTextHandle } from './rich-text';
 
 export const CHART_SCHEMA_VERSION = 1;
 
@@ -118,6 +123,9 @@ export class ChartDoc {
   get #texts() {
     return this.#doc.getMap<Y.Text>('texts');
   }
+  get #richTexts() {
+    return this.#doc.getMap<Y.XmlFragment>('richTexts');
+  }
   get #patientChanges() {
     return this.#doc.getArray<{ at: string; changes: Fields }>('patientChanges');
   }
@@ -171,17 +179,26 @@ export class ChartDoc {
     });
   }
 
-  /** Adds an entry; `texts` become collaborative text fields. Returns its id. */
+  /**
+   * Adds an entry; `texts` become collaborative plain-text fields, `richTexts` rich-text fields
+   * (each holding its initial plain text as paragraphs). Returns its id.
+   */
   addEntry(
     section: string,
     fields: Fields,
     at: string,
     texts: Record<string, string> = {},
+    richTexts: Record<string, string> = {},
   ): string {
     const id = randomId();
     this.#doc.transact(() => {
       this.#entries.set(id, { section, fields, createdAt: at });
       for (const [k, v] of Object.entries(texts)) this.#texts.set(`${id}/${k}`, new Y.Text(v));
+      for (const [k, v] of Object.entries(richTexts)) {
+        const fragment = new Y.XmlFragment();
+        this.#richTexts.set(`${id}/${k}`, fragment);
+        if (v) appendPlainText(fragment, v);
+      }
     });
     return id;
   }
@@ -206,13 +223,21 @@ export class ChartDoc {
       });
       changesById.set(change.id, list);
     }
-    const textsById = new Map<string, [string, Y.Text][]>();
+    const textsById = new Map<string, [string, { toString(): string }][]>();
     for (const [key, text] of this.#texts) {
       const slash = key.indexOf('/');
       if (slash < 0 || !(text instanceof Y.Text)) continue;
       const id = key.slice(0, slash);
       const list = textsById.get(id) ?? [];
       list.push([key.slice(slash + 1), text]);
+      textsById.set(id, list);
+    }
+    for (const [key, fragment] of this.#richTexts) {
+      const slash = key.indexOf('/');
+      if (slash < 0 || !(fragment instanceof Y.XmlFragment)) continue;
+      const id = key.slice(0, slash);
+      const list = textsById.get(id) ?? [];
+      list.push([key.slice(slash + 1), { toString: () => plainText(fragment) }]);
       textsById.set(id, list);
     }
     const out: EntryRecord[] = [];
@@ -282,6 +307,31 @@ export class ChartDoc {
     };
   }
 
+  /**
+   * A rich-text field of an entry. A field that so far exists only as legacy plain text
+   * (Y.Text, before ADR 0012) is migrated on this first call: a fragment holding that text as
+   * paragraphs is created in one transaction. Idempotent: once the fragment exists it is used.
+   * Two devices migrating the same field concurrently each set the map key to their own copy of
+   * the same text; Yjs keeps one of them on every device, so the text is not duplicated.
+   * @throws Error when there is no such entry
+   */
+  richText(id: string, field: string): RichTextHandle {
+    const key = `${id}/${field}`;
+    let fragment = this.#richTexts.get(key);
+    if (!(fragment instanceof Y.XmlFragment)) {
+      if (!this.#entries.has(id)) throw new Error(`no entry ${id}`);
+      const created = new Y.XmlFragment();
+      this.#doc.transact(() => {
+        this.#richTexts.set(key, created);
+        const legacy = this.#texts.get(key);
+        if (legacy instanceof Y.Text && legacy.length > 0)
+          appendPlainText(created, legacy.toString());
+      });
+      fragment = created;
+    }
+    return richTextHandle(fragment);
+  }
+
   addAudit(type: string, at: string, detail?: string): void {
     this.#audit.push([detail ? { type, at, detail } : { type, at }]);
   }
@@ -300,7 +350,11 @@ export class ChartDoc {
   onChange(listener: (change: { textOnly: boolean }) => void): () => void {
     const handler = (tr: Y.Transaction) => {
       if (tr.changed.size === 0) return;
-      listener({ textOnly: [...tr.changed.keys()].every((type) => type instanceof Y.Text) });
+      listener({
+        textOnly: [...tr.changed.keys()].every(
+          (type) => type instanceof Y.Text || type instanceof Y.XmlFragment,
+        ),
+      });
     };
     this.#doc.on('afterTransaction', handler);
     return () => this.#doc.off('afterTransaction', handler);

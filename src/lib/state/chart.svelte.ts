@@ -24,6 +24,7 @@ import {
   type ShareLink,
   type ShareableSection,
   type SoapField,
+  SOAP_FIELDS as NOTE_FIELDS,
   type Vitals,
   type VisitItem,
 } from '$lib/chart';
@@ -31,6 +32,7 @@ import {
   CHART_SCHEMA_VERSION,
   ChartDoc,
   type AuditRecord,
+  type RichTextHandle,
   type TextHandle,
 } from '$lib/crdt/chart-doc';
 import type { SealedDoc } from '$lib/crdt/sealed-doc';
@@ -43,7 +45,13 @@ import { ShareState } from './share.svelte';
 import { session } from './session.svelte';
 import { sync, type JoinedRoom } from './sync.svelte';
 import { ChartOpenError } from './chart-open-error';
-import { decodePresence, encodePresence, PresenceTracker } from '$lib/sync/presence';
+import {
+  caretColor,
+  caretFromPresence,
+  decodePresence,
+  encodePresence,
+  PresenceTracker,
+} from '$lib/sync/presence';
 
 export type {
   Addendum,
@@ -60,6 +68,7 @@ export type {
   Patient,
   Prescription,
   Problem,
+  RichTextHandle,
   SoapField,
   TextHandle,
   Vitals,
@@ -111,6 +120,24 @@ export interface ChartView {
 }
 
 const PRESENCE_EVERY_MS = 15_000;
+/** Caret moves are announced at most this often (each is a sealed presence envelope). */
+const CARET_EVERY_MS = 120;
+
+/** Where this member's caret is: a note section and JSON relative positions (ADR 0012). */
+export interface CaretPlace {
+  noteId: string;
+  field: SoapField;
+  anchor: unknown;
+  head: unknown;
+}
+
+/** Another member's caret in an open note, from verified presence. */
+export interface RemoteCaretPlace extends CaretPlace {
+  key: string;
+  name: string;
+  color: string;
+}
+
 const PRESENCE_FRESH_MS = 45_000;
 
 export type CommandResult<T> =
@@ -220,6 +247,30 @@ export class ChartState {
     return this.#others;
   }
 
+  #carets = $state<RemoteCaretPlace[]>([]);
+
+  /** Other members' carets in notes of this chart (verified, recent presence). */
+  get carets(): RemoteCaretPlace[] {
+    return this.#carets;
+  }
+
+  #caret: CaretPlace | null = null;
+  #announce: (() => void) | null = null;
+  #caretTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Records where this member's caret is (null: not in a note) and announces it in sealed
+   * presence, at most every 120 ms.
+   */
+  setCaret(place: CaretPlace | null): void {
+    if (!place && !this.#caret) return;
+    this.#caret = place;
+    this.#caretTimer ??= setTimeout(() => {
+      this.#caretTimer = null;
+      this.#announce?.();
+    }, CARET_EVERY_MS);
+  }
+
   /** The presence announcements heard (lib/sync/presence.ts); the result goes to #others. */
   readonly #heard = new PresenceTracker(PRESENCE_FRESH_MS);
 
@@ -228,7 +279,9 @@ export class ChartState {
     if (this.#doc !== doc) return;
     const announce = async () => {
       try {
-        const payload = new TextEncoder().encode(JSON.stringify({ at: Date.now() }));
+        const payload = new TextEncoder().encode(
+          JSON.stringify({ at: Date.now(), caret: this.#caret }),
+        );
         const { envelope } = await session.port.seal({
           docId: doc.docId,
           generation: 0,
@@ -244,6 +297,7 @@ export class ChartState {
       const blobs = room.presence();
       if (blobs.length === 0) {
         this.#others = [];
+        this.#carets = [];
         return;
       }
       const envelopes = blobs.map(decodePresence).filter((e) => e !== null);
@@ -251,6 +305,7 @@ export class ChartState {
       // A local accumulator, not state (the result is assigned to #others below).
       // eslint-disable-next-line svelte/prefer-svelte-reactivity
       const names = new Set<string>();
+      const carets: RemoteCaretPlace[] = [];
       for (const r of await session.port.openMany(envelopes)) {
         if (
           !r.ok ||
@@ -260,10 +315,28 @@ export class ChartState {
           continue;
         const author = `${r.author.member}:${r.author.device}`;
         this.#heard.heard(author, r.seq);
-        if (this.#heard.fresh(author)) names.add(r.author.memberName);
+        if (!this.#heard.fresh(author)) continue;
+        names.add(r.author.memberName);
+        let payload: unknown = null;
+        try {
+          payload = JSON.parse(new TextDecoder().decode(r.payload));
+        } catch {
+          payload = null;
+        }
+        const caret = caretFromPresence(payload, NOTE_FIELDS);
+        if (caret)
+          carets.push({
+            ...caret,
+            field: caret.field as SoapField,
+            key: author,
+            name: r.author.memberName,
+            color: caretColor(author),
+          });
       }
       this.#others = [...names].sort();
+      this.#carets = carets;
     };
+    this.#announce = () => void announce();
     void announce();
     const timer = setInterval(() => {
       void announce();
@@ -272,6 +345,9 @@ export class ChartState {
     const off = room.onPresence(() => void read());
     this.#cleanup.push(() => {
       clearInterval(timer);
+      if (this.#caretTimer) clearTimeout(this.#caretTimer);
+      this.#caretTimer = null;
+      this.#announce = null;
       off();
     });
   }
@@ -374,8 +450,11 @@ export class ChartState {
     }
   }
 
-  /** The live text of a draft note's section, or null once the note is signed. */
-  noteText(noteId: string, field: SoapField): TextHandle | null {
+  /**
+   * The live rich text of a draft note's section (legacy plain text is migrated on first use),
+   * or null once the note is signed.
+   */
+  noteText(noteId: string, field: SoapField): RichTextHandle | null {
     try {
       return this.#model?.noteText(noteId, field) ?? null;
     } catch {

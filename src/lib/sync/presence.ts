@@ -83,3 +83,38 @@ export class PresenceTracker {
     return last !== undefined && this.now() - last.at < this.freshMs;
   }
 }
+
+/** A caret carried in a presence payload (ADR 0012): a note section and relative positions. */
+export interface PresenceCaret {
+  noteId: string;
+  field: string;
+  anchor: unknown;
+  head: unknown;
+}
+
+/**
+ * The caret inside a decoded presence payload (`{ at, caret }`), or null when there is none or
+ * it is malformed (wrong types, an unknown field, an over-long id).
+ */
+export function caretFromPresence(
+  payload: unknown,
+  fields: readonly string[],
+): PresenceCaret | null {
+  if (!payload || typeof payload !== 'object') return null;
+  const c = (payload as { caret?: unknown }).caret;
+  if (!c || typeof c !== 'object' || Array.isArray(c)) return null;
+  const { noteId, field, anchor, head } = c as Record<string, unknown>;
+  if (typeof noteId !== 'string' || noteId.length === 0 || noteId.length > 64) return null;
+  if (typeof field !== 'string' || !fields.includes(field)) return null;
+  if (!anchor || typeof anchor !== 'object' || !head || typeof head !== 'object') return null;
+  return { noteId, field, anchor, head };
+}
+
+const CARET_COLORS = ['#b3261e', '#1b6e3a', '#6a3fb5', '#9a5b00', '#00639b', '#8c1d6b'];
+
+/** A stable caret colour for an author (member:device). */
+export function caretColor(author: string): string {
+  let hash = 0;
+  for (const ch of author) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return CARET_COLORS[hash % CARET_COLORS.length]!;
+}

@@ -2,6 +2,8 @@ import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import {
+  caretColor,
+  caretFromPresence,
   decodePresence,
   encodePresence,
   PresenceTracker,
@@ -46,5 +48,42 @@ describe('presence announcements', () => {
     tracker.heard('ada:laptop', 11);
     expect(tracker.fresh('ada:laptop')).toBe(true);
     expect(tracker.fresh('bo:tablet')).toBe(false);
+  });
+});
+
+describe('carets in presence (ADR 0012)', () => {
+  const FIELDS = ['subjective', 'plan'];
+  const pos = { type: { client: 1, clock: 2 }, tname: null, item: { client: 3, clock: 4 } };
+
+  it('reads a well-formed caret', () => {
+    expect(
+      caretFromPresence(
+        { at: 1, caret: { noteId: 'n1', field: 'plan', anchor: pos, head: pos } },
+        FIELDS,
+      ),
+    ).toEqual({ noteId: 'n1', field: 'plan', anchor: pos, head: pos });
+  });
+
+  it('refuses absent or malformed carets', () => {
+    const ok = { noteId: 'n1', field: 'plan', anchor: pos, head: pos };
+    for (const payload of [
+      null,
+      'x',
+      { at: 1 },
+      { caret: null },
+      { caret: [] },
+      { caret: { ...ok, noteId: 5 } },
+      { caret: { ...ok, noteId: '' } },
+      { caret: { ...ok, noteId: 'x'.repeat(65) } },
+      { caret: { ...ok, field: 'history' } },
+      { caret: { ...ok, anchor: null } },
+      { caret: { ...ok, head: 'end' } },
+    ])
+      expect(caretFromPresence(payload, FIELDS)).toBeNull();
+  });
+
+  it('gives each author a stable colour', () => {
+    expect(caretColor('m:d')).toBe(caretColor('m:d'));
+    expect(caretColor('m:d')).toMatch(/^#[0-9a-f]{6}$/);
   });
 });

@@ -34,22 +34,30 @@ export const noteCommands = {
   add(store: EntryStore, input: { date: string; title: string }): string {
     checkNote(input);
     const texts = Object.fromEntries(SOAP_FIELDS.map((f) => [f, '']));
-    return store.add('note', { ...input, status: 'draft' }, texts);
+    return store.add('note', { ...input, status: 'draft' }, {}, texts);
   },
-  /** The live text of a draft note section. @throws ChartError('note-signed') */
+  /**
+   * The live rich text of a draft note section (a legacy plain-text section is migrated into
+   * rich text on this first use). @throws ChartError('note-signed')
+   */
   text(store: EntryStore, id: string, field: SoapField) {
     const note = store.entry(id, 'note');
     if (note.fields.status !== 'draft') {
       throw new ChartError('note-signed', 'A signed note changes only by addendum.');
     }
-    return store.text(id, field);
+    return store.richText(id, field);
   },
-  /** Signs a note: its text is frozen as signed; later changes go in addenda. */
+  /**
+   * Signs a note: its text is frozen as signed (plain text, blocks on lines, list items
+   * prefixed); later changes go in addenda. @throws ChartError('note-signed' | 'note-empty')
+   */
   sign(store: EntryStore, id: string): void {
     const note = store.entry(id, 'note');
     if (note.fields.status !== 'draft')
       throw new ChartError('note-signed', 'This note is already signed.');
-    const signedText = Object.fromEntries(SOAP_FIELDS.map((f) => [f, store.text(id, f).value()]));
+    const signedText = Object.fromEntries(
+      SOAP_FIELDS.map((f) => [f, store.richText(id, f).value()]),
+    );
     if (isBlankNote(Object.values(signedText)))
       throw new ChartError('note-empty', 'An empty note cannot be signed.');
     store.update(id, { status: 'signed', signedAt: store.now(), signedText });

@@ -3,7 +3,7 @@
  * run on. The registry (sections/index.ts) lists the sections in tab order; the chart model,
  * FHIR export and import, the chart UI and the share scopes all go through it.
  */
-import type { EntryRecord, TextHandle } from '$lib/crdt/chart-doc';
+import type { EntryRecord, RichTextHandle, TextHandle } from '$lib/crdt/chart-doc';
 import type { FhirResource } from '../fhir-codes';
 import type { CodeFieldSpec } from '../terminology/picker';
 import type { Addendum, Entry, Section, ShareableSection } from '../types';
@@ -16,9 +16,16 @@ export interface EntryStore {
   list<T>(section: Section, dateKey: string): Entry<T>[];
   /** @throws ChartError('no-entry') */
   entry(id: string, section?: Section): EntryRecord;
-  add(section: Section, fields: object, texts?: Record<string, string>): string;
+  add(
+    section: Section,
+    fields: object,
+    texts?: Record<string, string>,
+    richTexts?: Record<string, string>,
+  ): string;
   update(id: string, changes: object): void;
   text(id: string, field: string): TextHandle;
+  /** A rich-text field (legacy plain text is migrated on first use; ADR 0012). */
+  richText(id: string, field: string): RichTextHandle;
   now(): string;
 }
 
