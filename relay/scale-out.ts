@@ -22,7 +22,36 @@ import type { Logger } from './log.ts';
 /** The transaction origin the extension applies other processes' updates with. */
 export const REDIS_ORIGIN = '__hocuspocus__redis__origin__';
 
+/**
+ * Redis pub/sub delivers at most once: an update published while another process was still
+ * subscribing, or while its connection to Redis blinked, is lost to it, and Hocuspocus only
+ * exchanges state again on the next change. So every process re-announces the state vector of
+ * each room that changed recently (SyncStep1; peers answer with what it lacks and ask for what
+ * they lack), every ANTI_ENTROPY_MS while the room changed within the last RECENT_MS.
+ */
+const ANTI_ENTROPY_MS = 2_000;
+const RECENT_MS = 60_000;
+
 class FolioRedis extends Redis {
+  readonly #changed = new Map<string, number>();
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  #announce(): void {
+    const now = Date.now();
+    for (const [name, at] of this.#changed) {
+      const document = this.instance?.documents.get(name);
+      if (!document || now - at > RECENT_MS) {
+        this.#changed.delete(name);
+        continue;
+      }
+      // The extension's own SyncStep1 publisher (private in its types, public at runtime).
+      const self = this as unknown as {
+        publishFirstSyncStep(name: string, document: unknown): Promise<unknown>;
+      };
+      void self.publishFirstSyncStep(name, document).catch(() => undefined);
+    }
+  }
+
   // Stores are exact and idempotent without a lock (appendNew), and a lock held by another
   // process would make this one skip storing its own changes.
   override async onStoreDocument(): Promise<void> {}
@@ -34,7 +63,15 @@ class FolioRedis extends Redis {
     await super.afterLoadDocument(payload).catch(() => undefined);
   }
   override async onChange(payload: onChangePayload): Promise<void> {
+    this.#changed.set(payload.documentName, Date.now());
+    this.#timer ??= setInterval(() => this.#announce(), ANTI_ENTROPY_MS);
+    this.#timer.unref?.();
     await super.onChange(payload).catch(() => undefined);
+  }
+  override async onDestroy(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await super.onDestroy();
   }
   override async onAwarenessUpdate(payload: onAwarenessUpdatePayload): Promise<undefined> {
     await super.onAwarenessUpdate(payload).catch(() => undefined);

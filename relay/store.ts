@@ -220,9 +220,12 @@ export function openRoomStore(dataDir: string): RoomStore {
     store: (room, state) => {
       const current = whole(room);
       if (current && Buffer.compare(current, state) === 0) return;
-      replace(room, state);
+      replace.immediate(room, state);
     },
-    append: (room, update) => append(room, update),
+    // Write transactions take the write lock first (IMMEDIATE): a deferred one that reads and
+    // then writes fails at once with SQLITE_BUSY when another relay process on the same file
+    // wrote in between (WAL snapshot), instead of waiting for the busy timeout.
+    append: (room, update) => append.immediate(room, update),
     appendNew: (room, doc) => appendNew.immediate(room, doc),
     bytes: (room) => bytesOf.get(room)?.bytes ?? 0,
     capability: (room) => get.get(room)?.cap ?? null,
@@ -230,7 +233,7 @@ export function openRoomStore(dataDir: string): RoomStore {
       putCap.run(room, hash, Date.now());
     },
     practiceOf: (room) => ownerOf.get(room)?.practice ?? null,
-    claimRoom: (room, practice) => claim(room, practice),
+    claimRoom: (room, practice) => claim.immediate(room, practice),
     hasPractice: (practice) => practiceRow.get(practice) !== undefined,
     addPractice: (practice) => {
       putPractice.run(practice, Date.now());

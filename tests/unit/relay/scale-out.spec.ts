@@ -205,6 +205,7 @@ describe.skipIf(!available)('a relay process killed mid-sync', () => {
     await mkdir(build, { recursive: true });
     await writeFile(join(build, 'index.html'), '<!doctype html><title>shell</title>');
     const procs: ChildProcess[] = [];
+    const logs: string[] = [];
     cleanup.push(() => procs.forEach((p) => p.kill('SIGKILL')));
     const startProcess = async () => {
       const port = await freePort();
@@ -216,9 +217,13 @@ describe.skipIf(!available)('a relay process killed mid-sync', () => {
           FOLIO_BUILD_DIR: build,
           FOLIO_REDIS_URL: redisUrl,
         },
-        stdio: 'ignore',
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       procs.push(child);
+      // The processes' logs, shown if the test fails (a refusal or crash says why).
+      const name = String.fromCharCode(96 + procs.length);
+      for (const stream of [child.stdout, child.stderr])
+        stream?.on('data', (d: Buffer) => logs.push(`${name}: ${d.toString().trim()}`));
       const url = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 200; i++) {
         try {
@@ -231,19 +236,24 @@ describe.skipIf(!available)('a relay process killed mid-sync', () => {
     };
     const a = await startProcess();
     const b = await startProcess();
+    const step = async (what: string, condition: () => boolean, ms: number) => {
+      await until(condition, ms).catch(() => {
+        throw new Error(`${what} not met in ${ms} ms; relay logs:\n${logs.slice(-40).join('\n')}`);
+      });
+    };
     const room = randomBytes(16).toString('hex');
     const one = device(a.url, room);
     const two = device(b.url, room);
-    await until(() => one.relay.synced() && two.relay.synced(), 15_000);
+    await step('both devices synced', () => one.relay.synced() && two.relay.synced(), 15_000);
     const e = envelope();
     one.transport.offer([e]);
     // The moment the envelope has crossed to the other process, the first one dies.
-    await until(() => has(two.transport, e), 10_000);
+    await step('envelope crossed to process b', () => has(two.transport, e), 10_000);
     a.child.kill('SIGKILL');
     // A process started afterwards, and a device that was never online before, get it.
     const c = await startProcess();
     const three = device(c.url, room);
-    await until(() => has(three.transport, e), 15_000);
+    await step('process c serves it', () => has(three.transport, e), 15_000);
     expect(three.transport.envelopes()).toHaveLength(1);
   }, 60_000);
 });
