@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { loadSodium, sodium, DEFAULT_ARGON2 } from '../src/lib/crypto/index.ts';
-import { withBrowser } from './chromium.ts';
+import { BENCH_PASSPHRASE, createBenchPractice, withBrowser } from './chromium.ts';
 import { line } from './report.ts';
 
 export async function benchBrowser(): Promise<void> {
@@ -34,14 +34,8 @@ export async function benchBrowser(): Promise<void> {
       `budget ≤ 120 KB; libsodium loaded: ${sodiumLoaded ? 'YES' : 'no'}`,
     );
 
-    const passphrase = 'benchmark passphrase 2026';
-    await page.getByLabel('Practice name').fill('Bench');
-    await page.getByLabel('Your name').fill('Bench');
-    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await page.getByLabel('Confirm passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Create practice' }).click();
-    await page.getByLabel('I have saved the recovery key').check({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const passphrase = BENCH_PASSPHRASE;
+    await createBenchPractice(page);
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       await page.getByRole('button', { name: 'Lock' }).click();

@@ -1,6 +1,7 @@
 /**
  * Chart rendering in the real app (issue 13 item 8): the built app served by the relay (in this
- * Node process, as in bench/browser.ts), Debian Chromium with an on-disk profile. The heaviest Synthea patient (Fletcher Hyatt, 1,366 resources) is imported through
+ * Node process, as in bench/browser.ts), Debian Chromium with an on-disk profile. The heaviest
+ * Synthea patient (Fletcher Hyatt, 1,366 resources) is imported through
  * Import FHIR; then, from the patient list, the time from the click to a rendered Summary (open
  * chart: vault opens and verifies every envelope, the chart model builds, Svelte renders, next
  * frame), and from a tab click to its rendered panel, for every tab. Baseline in the same run:
@@ -8,14 +9,10 @@
  * Not included: unlock, the import itself, and paint work after the first frame (plots drawn
  * lazily after it).
  */
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { silentLogger } from '../relay/log.ts';
-import { startRelay } from '../relay/server.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
+import { join } from 'node:path';
+import { createBenchPractice, withAppOnDisk } from './chromium.ts';
 import { line } from './report.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'fhir', 'synthea-r4');
@@ -89,31 +86,8 @@ export async function benchChartRender(): Promise<void> {
     line('chart render', 'skipped', `no fixtures at ${DIR}`);
     return;
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-render-'));
-  const profile = await mkdtemp(join(tmpdir(), 'folio-bench-profile-'));
-  const relay = await startRelay({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    buildDir: resolve('build'),
-    log: silentLogger,
-  });
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    baseURL: relay.url,
-  });
-  try {
-    const page = await context.newPage();
-    await page.goto('/');
-    const passphrase = 'benchmark passphrase 2026';
-    await page.getByLabel('Practice name').fill('Bench');
-    await page.getByLabel('Your name').fill('Bench');
-    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await page.getByLabel('Confirm passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Create practice' }).click();
-    await page.getByLabel('I have saved the recovery key').check({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Continue' }).click();
+  await withAppOnDisk(async (page) => {
+    await createBenchPractice(page);
     await importPatient(page, LIGHT.file, LIGHT.name);
     await importPatient(page, HEAVY.file, HEAVY.name);
     const light = await measure(page, LIGHT.name);
@@ -134,12 +108,7 @@ export async function benchChartRender(): Promise<void> {
         `ratio ${(ms / base).toFixed(2)}×; budget ≤ 200 ms: ${(ms / 200).toFixed(2)} of budget`,
       );
     }
-  } finally {
-    await context.close();
-    await relay.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
-  }
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchChartRender();

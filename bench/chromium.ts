@@ -1,5 +1,5 @@
 /** Runs a benchmark body against a relay serving `buildDir`, in Debian Chromium. */
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,4 +40,48 @@ export function benchCaller<Bench>(page: Page) {
         ),
       { source: fn.toString(), arg },
     ) as Promise<T>;
+}
+
+/**
+ * The built app (build/) served by a relay in this process, in Debian Chromium with an on-disk
+ * profile (IndexedDB and strict durability on disk, as users have it); the page opened at `/`.
+ */
+export async function withAppOnDisk(body: (page: Page, context: BrowserContext) => Promise<void>) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-'));
+  const profile = await mkdtemp(join(tmpdir(), 'folio-bench-profile-'));
+  const relay = await startRelay({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    buildDir: resolve('build'),
+    log: silentLogger,
+  });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    baseURL: relay.url,
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto('/');
+    await body(page, context);
+  } finally {
+    await context.close();
+    await relay.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+export const BENCH_PASSPHRASE = 'benchmark passphrase 2026';
+
+/** Creates practice "Bench" on the setup screen and continues to the patient list. */
+export async function createBenchPractice(page: Page): Promise<void> {
+  await page.getByLabel('Practice name').fill('Bench');
+  await page.getByLabel('Your name').fill('Bench');
+  await page.getByLabel('Passphrase', { exact: true }).fill(BENCH_PASSPHRASE);
+  await page.getByLabel('Confirm passphrase').fill(BENCH_PASSPHRASE);
+  await page.getByRole('button', { name: 'Create practice' }).click();
+  await page.getByLabel('I have saved the recovery key').check({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Continue' }).click();
 }

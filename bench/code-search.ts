@@ -9,13 +9,8 @@
  *
  *   npx tsx bench/code-search.ts     (alone; needs `npm run build`)
  */
-import { chromium, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { silentLogger } from '../relay/log.ts';
-import { startRelay } from '../relay/server.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
+import type { Page } from '@playwright/test';
+import { createBenchPractice, withAppOnDisk } from './chromium.ts';
 import { line } from './report.ts';
 
 const QUERIES = [
@@ -80,31 +75,8 @@ async function typeQuery(page: Page, query: string): Promise<void> {
 }
 
 export async function benchCodeSearch(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-'));
-  const profile = await mkdtemp(join(tmpdir(), 'folio-bench-profile-'));
-  const relay = await startRelay({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    buildDir: resolve('build'),
-    log: silentLogger,
-  });
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    baseURL: relay.url,
-  });
-  try {
-    const page = await context.newPage();
-    await page.goto('/');
-    const passphrase = 'benchmark passphrase 2026';
-    await page.getByLabel('Practice name').fill('Bench');
-    await page.getByLabel('Your name').fill('Bench');
-    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await page.getByLabel('Confirm passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Create practice' }).click();
-    await page.getByLabel('I have saved the recovery key').check({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Continue' }).click();
+  await withAppOnDisk(async (page) => {
+    await createBenchPractice(page);
     await page.getByRole('link', { name: 'New patient' }).click();
     await page.getByLabel('Given name').fill('Bench');
     await page.getByLabel('Family name').fill('Coder');
@@ -147,12 +119,7 @@ export async function benchCodeSearch(): Promise<void> {
       `p95 ${p95.toFixed(1)} ms (p50 ${quantile(samples, 0.5).toFixed(1)}, max ${Math.max(...samples).toFixed(1)}; DOM updated p95 ${quantile(toDom, 0.95).toFixed(1)} ms; ${missed} superseded)`,
       `budget ≤ ${BUDGET_MS} ms: ${(p95 / BUDGET_MS).toFixed(2)} of budget; first search (worker start + pack load) ${cold.toFixed(0)} ms`,
     );
-  } finally {
-    await context.close();
-    await relay.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
-  }
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchCodeSearch();
