@@ -7,6 +7,17 @@ import { envelopeStores } from './stores.ts';
 const newStore = envelopeStores('index-doc-deceased');
 const CHART = Buffer.from(new Uint8Array(16).fill(7)).toString('base64url');
 const KEY = { epoch: 0, wrappedKey: Buffer.from('k').toString('base64url') };
+async function openIndex(fill: number) {
+  const sealed = await SealedDoc.open({
+    docId: new Uint8Array(16).fill(fill),
+    port: fakePort(ADA),
+    store: await newStore(),
+    self: ADA,
+    coalesceMs: 1,
+  });
+  return { sealed, index: new IndexDoc(sealed) };
+}
+
 const DEMO = {
   given: 'Fletcher',
   family: 'Hyatt',
@@ -16,14 +27,7 @@ const DEMO = {
 };
 
 it('lists a death date (so the patient list never ages the dead), and writes nothing when unchanged', async () => {
-  const sealed = await SealedDoc.open({
-    docId: new Uint8Array(16).fill(5),
-    port: fakePort(ADA),
-    store: await newStore(),
-    self: ADA,
-    coalesceMs: 1,
-  });
-  const index = new IndexDoc(sealed);
+  const { sealed, index } = await openIndex(5);
   index.addEntry(CHART, DEMO, KEY);
   expect(index.entry(CHART)).not.toHaveProperty('deceasedDate');
   expect(index.updateDemographics(CHART, DEMO)).toBe(false);
@@ -45,14 +49,7 @@ it('lists a death date (so the patient list never ages the dead), and writes not
 });
 
 it('never blanks a listed patient from a chart whose contents have not arrived (opened on a second device before sync)', async () => {
-  const sealed = await SealedDoc.open({
-    docId: new Uint8Array(16).fill(6),
-    port: fakePort(ADA),
-    store: await newStore(),
-    self: ADA,
-    coalesceMs: 1,
-  });
-  const index = new IndexDoc(sealed);
+  const { sealed, index } = await openIndex(6);
   index.addEntry(CHART, DEMO, KEY);
   const before = index.get(CHART);
   const empty = {
