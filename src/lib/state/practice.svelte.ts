@@ -3,7 +3,7 @@
  * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
  */
 import { PatientSearch } from '$lib/chart/search';
-import { letterheadIssues } from '$lib/chart/rx/prescriptions';
+import { letterheadIssues } from '$lib/chart/rx/identifiers';
 import type { Issue } from '$lib/chart/validate';
 import type { AdministrativeGender, Patient } from '$lib/chart/types';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';

@@ -18,7 +18,7 @@ import { medicationSafety, type SafetyContext } from '../safety/chart-items';
 import type { SafetyReport } from '../safety/check';
 import type { Actor, Entry, Medication, MedicationOverride } from '../types';
 import { type Issue, ValidationError } from '../validate';
-import { deaProblem, npiProblem } from './identifiers';
+import { letterheadIssues, MAX_TEXT } from './identifiers';
 import { FREQUENCIES, ROUTES, UNITS, readOrder, type RxOrder } from './sig';
 
 export interface Prescription extends RxOrder {
@@ -48,62 +48,6 @@ export type PrescriptionInput = Omit<
   Prescription,
   'status' | 'signedAt' | 'overrides' | 'medicationId' | 'cancelReason'
 >;
-
-const MAX_TEXT = 200;
-
-/**
- * Problems with the prescriber's and the practice's details (credentials, NPI, DEA, practice
- * address and phone) — on a prescription, and in Settings where they are kept.
- */
-export function letterheadIssues(
-  v: Record<string, string | undefined>,
-  { controlled = false }: { controlled?: boolean } = {},
-): Issue[] {
-  const issues: Issue[] = [];
-  const credentials = (v.credentials ?? '').trim();
-  if (credentials === '')
-    issues.push({
-      field: 'credentials',
-      message: 'Prescriber credentials are required (e.g. MD).',
-    });
-  else if (credentials.length > 40)
-    issues.push({
-      field: 'credentials',
-      message: 'Credentials are too long (40 characters at most).',
-    });
-  const npi = (v.npi ?? '').trim();
-  const npiIssue = npi === '' ? 'The prescriber\u2019s NPI is required.' : npiProblem(npi);
-  if (npiIssue) issues.push({ field: 'npi', message: npiIssue });
-  const dea = (v.dea ?? '').trim().toUpperCase();
-  if (controlled && dea === '')
-    issues.push({
-      field: 'dea',
-      message: 'A controlled substance needs the prescriber\u2019s DEA number.',
-    });
-  else if (dea !== '') {
-    const deaIssue = deaProblem(dea);
-    if (deaIssue) issues.push({ field: 'dea', message: deaIssue });
-  }
-  const address = (v.practiceAddress ?? '').trim();
-  if (address === '')
-    issues.push({
-      field: 'practiceAddress',
-      message: 'The practice address is required for the letterhead.',
-    });
-  else if (address.length > MAX_TEXT)
-    issues.push({
-      field: 'practiceAddress',
-      message: `The address is too long (${MAX_TEXT} characters at most).`,
-    });
-  const phone = (v.practicePhone ?? '').trim();
-  if (!/^[+()\d][\d ()+.-]{5,24}$/.test(phone))
-    issues.push({
-      field: 'practicePhone',
-      message: 'Enter the practice phone number, e.g. +1 555 0100.',
-    });
-
-  return issues;
-}
 
 /**
  * Reads a prescription form (all strings). `issues` block saving; `warnings` (e.g. a quantity

@@ -1,7 +1,7 @@
 /**
  * The chart's entries as the safety checks read them: active medications and active, confirmed
- * allergies (the rule of allergies.ts `isActiveAllergy`, restated here so this module imports no
- * section), and the checks a medication or allergy form runs against them.
+ * allergies (`isActiveAllergy`, also the rule of the allergy banner and summary), and the checks
+ * a medication or allergy form runs against them.
  */
 import type { Allergy, Entry, Medication } from '../types';
 import {
@@ -31,17 +31,19 @@ export function safetyMedications(context: SafetyContext): SafetyMedication[] {
     }));
 }
 
+/** Active, confirmed allergies (what the banner, the summary and the safety checks read). */
+export const isActiveAllergy = (a: Entry<Allergy>) =>
+  a.data.clinicalStatus === 'active' && a.data.verificationStatus === 'confirmed';
+
 export function safetyAllergies(context: SafetyContext): SafetyAllergy[] {
-  return context.allergies
-    .filter((a) => a.data.clinicalStatus === 'active' && a.data.verificationStatus === 'confirmed')
-    .map((a) => ({
-      id: a.id,
-      substance: a.data.substance,
-      ...(a.data.category ? { category: a.data.category } : {}),
-      ...(a.data.criticality ? { criticality: a.data.criticality } : {}),
-      ...(a.data.reaction ? { reaction: a.data.reaction } : {}),
-      ...(a.data.noKnownAllergies ? { noKnownAllergies: true } : {}),
-    }));
+  return context.allergies.filter(isActiveAllergy).map((a) => ({
+    id: a.id,
+    substance: a.data.substance,
+    ...(a.data.category ? { category: a.data.category } : {}),
+    ...(a.data.criticality ? { criticality: a.data.criticality } : {}),
+    ...(a.data.reaction ? { reaction: a.data.reaction } : {}),
+    ...(a.data.noKnownAllergies ? { noKnownAllergies: true } : {}),
+  }));
 }
 
 /** A new medication against the chart. */

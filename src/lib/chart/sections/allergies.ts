@@ -1,7 +1,7 @@
 /** Allergies (FHIR AllergyIntolerance): validation, commands, FHIR out and in. */
 import { ChartError } from '../errors';
 import type { FhirResource } from '../fhir-codes';
-import { allergySafety } from '../safety/chart-items';
+import { allergySafety, isActiveAllergy } from '../safety/chart-items';
 import { SYSTEMS, type Allergy, type Entry } from '../types';
 import { Checker } from '../validate';
 import { arr, codings, conceptText, firstCode, obj, str } from './fhir-read';
@@ -27,9 +27,7 @@ export function checkAllergy(input: Partial<AllergyInput>): void {
     .done();
 }
 
-/** Active, confirmed allergies (what the banner and the summary show). */
-export const isActiveAllergy = (a: Entry<Allergy>) =>
-  a.data.clinicalStatus === 'active' && a.data.verificationStatus === 'confirmed';
+export { isActiveAllergy };
 
 export const allergyCommands = {
   list: (store: EntryStore) => store.list<Allergy>('allergy', 'createdAt'),

@@ -67,8 +67,8 @@ export function codeKeyIn(system: CodeSystemId, code: string): string {
   return system === 'cvx' ? key.replace(/^0+(?=\d)/, '') : key;
 }
 
-/** LOINC's mod-10 check digit of the digits before the dash (the Luhn algorithm). */
-export function loincCheckDigit(digits: string): number {
+/** The Luhn (mod-10) check digit of a digit string: LOINC's (the digits before the dash), NPI's. */
+export function luhnCheckDigit(digits: string): number {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     // Doubled: the rightmost digit and every second one to its left.
@@ -141,7 +141,7 @@ export function codeFormatProblem(system: CodeSystemId, code: string): string | 
     case 'loinc': {
       const m = /^(\d{1,7})-(\d)$/.exec(c);
       if (!m) return 'LOINC codes look like 2345-7.';
-      const expected = loincCheckDigit(m[1]!);
+      const expected = luhnCheckDigit(m[1]!);
       return Number(m[2]) === expected
         ? null
         : `LOINC code ${c} fails its check digit (${m[1]}-${expected} would pass): check for a typo.`;

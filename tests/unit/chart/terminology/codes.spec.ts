@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   codeFormatProblem,
   codingIssue,
-  loincCheckDigit,
+  luhnCheckDigit,
   normalizeCode,
   verhoeffDigit,
   verhoeffValid,
@@ -58,7 +58,7 @@ describe('LOINC check digit (mod 10)', () => {
   it('exactly one check digit passes, and it catches every single-digit error', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[1-9]\d{0,6}$/), fc.nat(9), (digits, wrong) => {
-        const check = loincCheckDigit(digits);
+        const check = luhnCheckDigit(digits);
         expect(codeFormatProblem('loinc', `${digits}-${check}`)).toBeNull();
         if (wrong !== check)
           expect(codeFormatProblem('loinc', `${digits}-${wrong}`)).not.toBeNull();
