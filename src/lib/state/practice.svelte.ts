@@ -23,6 +23,7 @@ const chartModel = () => import('$lib/chart/model');
 
 export { formatAge } from '$lib/chart/dates';
 export { ageLabel } from '$lib/chart/deceased';
+import { isDeceased } from '$lib/chart/deceased';
 import { autoCompact, type AutoCompaction } from '$lib/crdt/auto-compact';
 import { ChartDoc } from '$lib/crdt/chart-doc';
 import { openEnvelopeStore, type EnvelopeStore } from '$lib/crdt/envelope-store';
@@ -78,8 +79,7 @@ function summaryOf(entry: IndexEntry): PatientSummary {
 }
 
 /** The index's death field for a patient (absent when alive, '' when the date is unknown). */
-const deceasedOf = (p: Patient) =>
-  p.deceasedDate || p.deceased ? { deceasedDate: p.deceasedDate ?? '' } : {};
+const deceasedOf = (p: Patient) => (isDeceased(p) ? { deceasedDate: p.deceasedDate ?? '' } : {});
 
 class PracticeState {
   #opened: OpenedPractice | null = null;
