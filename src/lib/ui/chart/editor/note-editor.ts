@@ -303,6 +303,27 @@ function caretKeeper(): Plugin {
   });
 }
 
+/**
+ * Plain typed characters go in at the editor's own caret, not where the browser's DOM caret
+ * happens to be. Next to a remote caret (a non-editable widget at the same place) Chromium can
+ * put a typed character on the other side of the widget: the DOM change then reads as an
+ * insertion before this person's own previous letter, and the rest of their words follow the
+ * other person's (found by the same-place e2e, about one round in twelve). Composition (IME,
+ * Android keyboards) and replacements (spell-check) are left to ProseMirror's DOM reading.
+ */
+function typeAtModelCaret(view: EditorView, event: Event): boolean {
+  const input = event as InputEvent;
+  if (input.inputType !== 'insertText' || input.isComposing || view.composing || !input.data)
+    return false;
+  const { from, to } = view.state.selection;
+  const handled = view.someProp('handleTextInput', (f) =>
+    f(view, from, to, input.data!, () => view.state.tr.insertText(input.data!, from, to)),
+  );
+  if (!handled) view.dispatch(view.state.tr.insertText(input.data).scrollIntoView());
+  input.preventDefault();
+  return true;
+}
+
 export interface NoteEditor {
   run(command: ToolbarCommand): void;
   setCarets(carets: RemoteCaret[]): void;
@@ -367,6 +388,7 @@ export function createNoteEditor(options: {
       class: 'note-editor',
       spellcheck: 'true',
     },
+    handleDOMEvents: { beforeinput: typeAtModelCaret },
     // `this`, not `view`: y-prosemirror dispatches while the view is being constructed.
     dispatchTransaction(this: EditorView, tr) {
       this.updateState(this.state.apply(tr));
