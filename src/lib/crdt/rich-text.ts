@@ -35,6 +35,14 @@ export interface CaretCodec {
   toJson(position: unknown): Json | null;
   /** The Y.RelativePosition a JSON value describes, or null when malformed. */
   fromJson(json: unknown): unknown;
+  /**
+   * Inserts typed `text` into the shared text exactly at `position` (a Y.RelativePosition inside
+   * a text leaf of `doc`), in one transaction with `origin`; false (nothing written) when the
+   * position is not inside a text leaf. The editor types through this so a typed character
+   * keeps its place next to an identical character another person just typed, which a
+   * diff of old and new text cannot tell apart.
+   */
+  insertAt(doc: unknown, position: unknown, text: string, origin: unknown): boolean;
 }
 
 export const caretCodec: CaretCodec = {
@@ -59,6 +67,14 @@ export const caretCodec: CaretCodec = {
     } catch {
       return null;
     }
+  },
+  insertAt(doc, position, text, origin) {
+    if (!(doc instanceof Y.Doc) || !(position instanceof Y.RelativePosition)) return false;
+    const at = Y.createAbsolutePositionFromRelativePosition(position, doc);
+    if (!at || !(at.type instanceof Y.XmlText) || at.index > at.type.length) return false;
+    const leaf = at.type;
+    doc.transact(() => leaf.insert(at.index, text), origin);
+    return true;
   },
 };
 

@@ -320,3 +320,71 @@ describe('convergence and contiguity (fast-check)', () => {
     );
   });
 });
+
+describe('typing into the shared text at an exact place (caretCodec.insertAt)', () => {
+  /** A section with one paragraph holding `text`, written by a doc with client id `client`. */
+  function section(text: string, client: number) {
+    const doc = new Y.Doc();
+    doc.clientID = client;
+    const fragment = doc.getXmlFragment('s');
+    doc.transact(() => appendPlainText(fragment, text));
+    const leaf = () => (fragment.get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    return { doc, fragment, leaf };
+  }
+
+  it('puts a typed space before an identical space another person just typed there', () => {
+    // The laptop's caret is right after "x"; the tablet's space arrived at that same place.
+    const laptop = section('x', 2);
+    const tablet = new Y.Doc();
+    tablet.clientID = 1;
+    Y.applyUpdate(tablet, Y.encodeStateAsUpdate(laptop.doc));
+    const tabletLeaf = (tablet.getXmlFragment('s').get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    tabletLeaf.insert(1, ' ');
+    Y.applyUpdate(laptop.doc, Y.encodeStateAsUpdate(tablet));
+    // The laptop's caret stayed right after "x" (before the tablet's space), where the editor
+    // asks for the position at typing time; the laptop types a space there.
+    const caret = Y.createRelativePositionFromTypeIndex(laptop.leaf(), 1);
+    expect(caretCodec.insertAt(laptop.doc, caret, ' ', 'typing')).toBe(true);
+    const items: number[] = [];
+    for (let item = laptop.leaf()._start; item; item = item.right)
+      if (!item.deleted) for (let i = 0; i < item.length; i++) items.push(item.id.client);
+    // "x", then the laptop's own space, then the tablet's: a diff of "x " and "x  " could not
+    // tell which space is new and would file the laptop's after the tablet's.
+    expect(laptop.leaf().toString()).toBe('x  ');
+    expect(items).toEqual([2, 2, 1]);
+  });
+
+  it('inserts exactly where a text diff would, for any text, place and typed string', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 30 }),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 5 }),
+        (text, at, typed) => {
+          const { doc, leaf } = section(text.replace(/[\r\n]/g, ' '), 1);
+          const before = leaf().toString();
+          const index = at % (before.length + 1);
+          const origins: unknown[] = [];
+          doc.on('afterTransaction', (tr: Y.Transaction) => origins.push(tr.origin));
+          const position = Y.createRelativePositionFromTypeIndex(leaf(), index);
+          expect(caretCodec.insertAt(doc, position, typed, 'typing')).toBe(true);
+          expect(leaf().toString()).toBe(before.slice(0, index) + typed + before.slice(index));
+          expect(origins).toEqual(['typing']);
+        },
+      ),
+    );
+  });
+
+  it('writes nothing for a position outside a text leaf, a foreign value or another document', () => {
+    const { doc, fragment } = section('x', 1);
+    const blank = new Y.XmlElement('paragraph');
+    doc.transact(() => fragment.push([blank]));
+    const before = Y.encodeStateVector(doc);
+    const inBlock = Y.createRelativePositionFromTypeIndex(blank, 0);
+    expect(caretCodec.insertAt(doc, inBlock, 'a', 'typing')).toBe(false);
+    expect(caretCodec.insertAt(doc, { type: null, item: null }, 'a', 'typing')).toBe(false);
+    expect(caretCodec.insertAt({}, inBlock, 'a', 'typing')).toBe(false);
+    expect(caretCodec.insertAt(new Y.Doc(), inBlock, 'a', 'typing')).toBe(false);
+    expect(Y.encodeStateVector(doc)).toEqual(before);
+  });
+});

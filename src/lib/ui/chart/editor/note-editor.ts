@@ -73,6 +73,7 @@ export type ToolbarCommand = keyof ToolbarState;
 interface Codec {
   toJson(position: unknown): unknown;
   fromJson(json: unknown): unknown;
+  insertAt(doc: unknown, position: unknown, text: string, origin: unknown): boolean;
 }
 
 function markActive(state: EditorState, type: MarkType): boolean {
@@ -237,7 +238,7 @@ function caretReporter(codec: Codec, report: (caret: CaretJson | null) => void):
 type SyncState = {
   doc: unknown;
   type: unknown;
-  binding?: { mapping: Map<unknown, unknown> };
+  binding?: { mapping: Map<unknown, unknown>; mux(f: () => void): void };
 };
 
 /**
@@ -304,24 +305,40 @@ function caretKeeper(): Plugin {
 }
 
 /**
- * Plain typed characters go in at the editor's own caret, not where the browser's DOM caret
- * happens to be. Next to a remote caret (a non-editable widget at the same place) Chromium can
- * put a typed character on the other side of the widget: the DOM change then reads as an
- * insertion before this person's own previous letter, and the rest of their words follow the
- * other person's (found by the same-place e2e, about one round in twelve). Composition (IME,
- * Android keyboards) and replacements (spell-check) are left to ProseMirror's DOM reading.
+ * Plain typed characters go into the shared text first, at the exact place of the editor's own
+ * caret, then into the editor. y-prosemirror alone finds a local edit by diffing the editor's
+ * text with the shared text, and a diff cannot tell apart two identical neighbours: when this
+ * person types a space right where another person's space just arrived, the diff files the
+ * new space on the far side of theirs, this person's caret ends up before their own space, and
+ * their next words follow the other person's (the same-place e2e, about one round in twelve).
+ * Written first and under the binding's lock, the shared text already matches when the diff
+ * runs, so it writes nothing. The origin is the binding's, so undo tracks it like any typing.
+ * Composition (IME, Android keyboards) and replacements (spell-check) are left to ProseMirror.
  */
-function typeAtModelCaret(view: EditorView, event: Event): boolean {
-  const input = event as InputEvent;
-  if (input.inputType !== 'insertText' || input.isComposing || view.composing || !input.data)
-    return false;
-  const { from, to } = view.state.selection;
-  const handled = view.someProp('handleTextInput', (f) =>
-    f(view, from, to, input.data!, () => view.state.tr.insertText(input.data!, from, to)),
-  );
-  if (!handled) view.dispatch(view.state.tr.insertText(input.data).scrollIntoView());
-  input.preventDefault();
-  return true;
+function typeThroughSharedText(codec: Codec): (view: EditorView, event: Event) => boolean {
+  return (view, event) => {
+    const input = event as InputEvent;
+    if (input.inputType !== 'insertText' || input.isComposing || view.composing || !input.data)
+      return false;
+    const { from, to, empty } = view.state.selection;
+    const sync = ySyncPluginKey.getState(view.state) as SyncState | undefined;
+    if (!empty || !sync?.binding || !(view.state.selection instanceof TextSelection)) return false;
+    const binding = sync.binding;
+    const text = input.data;
+    binding.mux(() => {
+      const at = absolutePositionToRelativePosition(
+        from,
+        sync.type as never,
+        binding.mapping as never,
+      );
+      codec.insertAt(sync.doc, at, text, ySyncPluginKey);
+    });
+    // Whether or not it was written above (an empty block has no text leaf yet), the editor
+    // inserts it; the sync plugin then writes whatever the shared text still lacks.
+    view.dispatch(view.state.tr.insertText(text, from, to).scrollIntoView());
+    input.preventDefault();
+    return true;
+  };
 }
 
 export interface NoteEditor {
@@ -388,7 +405,7 @@ export function createNoteEditor(options: {
       class: 'note-editor',
       spellcheck: 'true',
     },
-    handleDOMEvents: { beforeinput: typeAtModelCaret },
+    handleDOMEvents: { beforeinput: typeThroughSharedText(options.codec) },
     // `this`, not `view`: y-prosemirror dispatches while the view is being constructed.
     dispatchTransaction(this: EditorView, tr) {
       this.updateState(this.state.apply(tr));
