@@ -93,6 +93,32 @@ test('two devices type at the start and the end, then at the same place: words s
     expect(merged.slice(before.length)).toMatch(new RegExp(`^(${one}${two}|${two}${one})$`));
     before = merged;
   }
+
+  // The practice letterhead is the admin's to set: the clinician tablet sees it, cannot change it.
+  await laptop.getByRole('link', { name: 'Settings' }).click();
+  const adminForm = laptop.getByRole('form', { name: 'Prescription letterhead' });
+  await adminForm.getByLabel('Practice address').fill('14 Wrenfield Road, Springfield, IL 62704');
+  await adminForm.getByLabel('Practice phone').fill('+1 217 555 0142');
+  await adminForm.getByLabel('Your credentials (e.g. MD)').fill('MD');
+  await adminForm.getByLabel('Your NPI').fill('1234567893');
+  await adminForm.getByRole('button', { name: 'Save letterhead' }).click();
+  await expect(adminForm.getByRole('status')).toHaveText(
+    'Saved. New prescriptions start with these details.',
+  );
+  await tablet.getByRole('link', { name: 'Settings' }).click();
+  const form = tablet.getByRole('form', { name: 'Prescription letterhead' });
+  await expect(form.getByLabel('Practice address')).toHaveValue(
+    '14 Wrenfield Road, Springfield, IL 62704',
+    { timeout: 30_000 },
+  );
+  await expect(form.getByLabel('Practice address')).not.toBeEditable();
+  await expect(form.getByText('set by an admin of the practice')).toBeVisible();
+  await form.getByLabel('Your credentials (e.g. MD)').fill('NP');
+  await form.getByLabel('Your NPI').fill('1245319599');
+  await form.getByRole('button', { name: 'Save letterhead' }).click();
+  await expect(form.getByRole('status')).toHaveText(
+    'Saved. New prescriptions start with these details.',
+  );
 });
 
 test('formatting by keyboard and toolbar, signing makes it read-only, accessible at 390 px', async ({

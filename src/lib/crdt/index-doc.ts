@@ -246,14 +246,55 @@ export class IndexDoc {
     return this.#sealed.ydoc.getMap<Json>('settings');
   }
 
-  /** The practice's letterhead details (address, phone), as written by any member. */
-  practiceDetails(): Record<string, Json> | undefined {
-    const value = this.#settings.get('practice');
+  /** The verified member who wrote a settings key's current value. */
+  #writerOf(key: string): string | undefined {
+    // Yjs keeps the item (and so its writer's client id) only in the map's internal table.
+    const item = (
+      this.#settings as unknown as { _map: Map<string, { id: { client: number } }> }
+    )._map.get(key);
+    return item ? this.#sealed.signerOf(item.id.client)?.member : undefined;
+  }
+
+  /**
+   * The value of a settings key when `member` wrote it (the verified signer of the current
+   * value), else undefined: another member cannot put words in that member's mouth.
+   */
+  #writtenBy(key: string, member: string): Record<string, Json> | undefined {
+    if (this.#writerOf(key) !== member) return undefined;
+    const value = this.#settings.get(key);
     return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
   }
 
-  setPracticeDetails(details: Record<string, Json>): void {
-    this.#settings.set('practice', details);
+  /**
+   * The practice's letterhead details (address, phone): the newest written by a member who is an
+   * admin now (`isAdmin`, from the verified member list). Each admin writes under their own key
+   * and only that admin's writes count there, so a clinician or front-desk member (or anyone
+   * re-signing another's key) cannot change what every prescription starts with. The single
+   * key of the first version counts only when an admin wrote it.
+   */
+  practiceDetails(isAdmin: (member: string) => boolean): Record<string, Json> | undefined {
+    const writers: [member: string, key: string][] = [];
+    for (const key of this.#settings.keys()) {
+      if (key.startsWith(PRACTICE_PREFIX)) writers.push([key.slice(PRACTICE_PREFIX.length), key]);
+    }
+    const legacyWriter = this.#writerOf('practice');
+    if (legacyWriter) writers.push([legacyWriter, 'practice']);
+    let best: { at: string; value: Record<string, Json> } | undefined;
+    for (const [member, key] of writers) {
+      const value = isAdmin(member) ? this.#writtenBy(key, member) : undefined;
+      if (!value) continue;
+      const at = typeof value.updatedAt === 'string' ? value.updatedAt : '';
+      if (!best || at > best.at) best = { at, value };
+    }
+    if (!best) return undefined;
+    const details = { ...best.value };
+    delete details.updatedAt;
+    return details;
+  }
+
+  /** Writes the practice details as `member` (read back only while that member is an admin). */
+  setPracticeDetails(member: string, details: Record<string, Json>, updatedAt: string): void {
+    this.#settings.set(`${PRACTICE_PREFIX}${member}`, { ...details, updatedAt });
   }
 
   /**
@@ -261,13 +302,7 @@ export class IndexDoc {
    * verified signer of the value): another member cannot put words in a prescriber's mouth.
    */
   prescriberDetails(member: string): Record<string, Json> | undefined {
-    const key = `prescriber:${member}`;
-    const item = (
-      this.#settings as unknown as { _map: Map<string, { id: { client: number } }> }
-    )._map.get(key);
-    if (!item || this.#sealed.signerOf(item.id.client)?.member !== member) return undefined;
-    const value = this.#settings.get(key);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+    return this.#writtenBy(`prescriber:${member}`, member);
   }
 
   /** Writes a member's own prescriber details (read back only if that member wrote them). */
@@ -281,6 +316,9 @@ export class IndexDoc {
     return () => this.#sealed.ydoc.off('afterTransaction', handler);
   }
 }
+
+/** Settings key prefix of an admin's practice details (`practice:<member key>`). */
+const PRACTICE_PREFIX = 'practice:';
 
 /** Deep equality of JSON values (key order ignored). */
 function sameJson(a: unknown, b: unknown): boolean {

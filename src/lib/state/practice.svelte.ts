@@ -35,6 +35,11 @@ import { ChartOpenError } from './chart-open-error';
 import { session } from './session.svelte';
 import { sync } from './sync.svelte';
 
+/** Whether a member is an admin of the practice now (from the vault's verified member list). */
+function isAdmin(member: string): boolean {
+  return (session.session?.members ?? []).some((m) => m.member === member && m.role === 'admin');
+}
+
 export interface PatientSummary {
   chartId: string;
   given: string;
@@ -138,12 +143,12 @@ class PracticeState {
 
   /**
    * The letterhead of this member's prescriptions: the practice's address and phone (shared by
-   * the practice) and this member's own credentials, NPI and DEA number (read only when this
-   * member wrote them), as form values.
+   * the practice, set by an admin) and this member's own credentials, NPI and DEA number (read
+   * only when this member wrote them), as form values.
    */
   async letterhead(): Promise<Record<string, string>> {
     const { index, self } = await this.open();
-    const practiceDetails = index.practiceDetails() ?? {};
+    const practiceDetails = index.practiceDetails(isAdmin) ?? {};
     const mine = index.prescriberDetails(self.member) ?? {};
     const text = (v: unknown) => (typeof v === 'string' ? v : '');
     return {
@@ -155,15 +160,25 @@ class PracticeState {
     };
   }
 
-  /** Saves the letterhead after the same checks as a prescription; answers the problems ([] when saved). */
+  /**
+   * Saves the letterhead after the same checks as a prescription; answers the problems ([] when
+   * saved). Only an admin changes the practice's address and phone; anyone else saves their own
+   * prescriber details and is told when they tried to change the practice's.
+   */
   async saveLetterhead(values: Record<string, string>): Promise<Issue[]> {
     const issues = letterheadIssues(values);
     if (issues.length > 0) return issues;
     const { index, indexDoc, self } = await this.open();
-    index.setPracticeDetails({
-      address: (values.practiceAddress ?? '').trim(),
-      phone: (values.practicePhone ?? '').trim(),
-    });
+    const address = (values.practiceAddress ?? '').trim();
+    const phone = (values.practicePhone ?? '').trim();
+    if (isAdmin(self.member)) {
+      index.setPracticeDetails(self.member, { address, phone }, nowIso());
+    } else {
+      const current = index.practiceDetails(isAdmin) ?? {};
+      const message = 'Only an admin can change the practice’s address and phone.';
+      if (address !== (current.address ?? '')) return [{ field: 'practiceAddress', message }];
+      if (phone !== (current.phone ?? '')) return [{ field: 'practicePhone', message }];
+    }
     index.setPrescriberDetails(self.member, {
       credentials: (values.credentials ?? '').trim(),
       npi: (values.npi ?? '').trim(),

@@ -22,13 +22,13 @@ const DEMO = {
   mrn: 'F123456',
 };
 
-async function openIndex(store?: Awaited<ReturnType<typeof newStore>>) {
+async function openIndex(store?: Awaited<ReturnType<typeof newStore>>, self = ADA, seq = 0) {
   const s = store ?? (await newStore());
   const sealed = await SealedDoc.open({
     docId: new Uint8Array(16).fill(4),
-    port: fakePort(ADA),
+    port: fakePort(self, seq),
     store: s,
-    self: ADA,
+    self,
     coalesceMs: 1,
   });
   return { index: new IndexDoc(sealed), sealed, store: s };
@@ -147,12 +147,16 @@ describe('index entries', () => {
 describe('letterhead settings', () => {
   it('keeps the practice details and a prescriber’s own details across reopening', async () => {
     const { index, sealed, store } = await openIndex();
-    expect(index.practiceDetails()).toBeUndefined();
-    index.setPracticeDetails({ address: '14 Wrenfield Road', phone: '+1 217 555 0142' });
+    expect(index.practiceDetails(() => true)).toBeUndefined();
+    index.setPracticeDetails(
+      ADA.member,
+      { address: '14 Wrenfield Road', phone: '+1 217 555 0142' },
+      '2026-12-01T10:00:00.000Z',
+    );
     index.setPrescriberDetails(ADA.member, { credentials: 'MD', npi: '1234567893', dea: '' });
     await sealed.close();
     const again = await openIndex(store);
-    expect(again.index.practiceDetails()).toEqual({
+    expect(again.index.practiceDetails((m) => m === ADA.member)).toEqual({
       address: '14 Wrenfield Road',
       phone: '+1 217 555 0142',
     });
@@ -171,5 +175,61 @@ describe('letterhead settings', () => {
     expect(index.prescriberDetails(BOB.member)).toBeUndefined();
     expect(index.prescriberDetails(ADA.member)).toBeUndefined();
     await sealed.close();
+  });
+});
+
+describe('practice letterhead: admins only', () => {
+  const ADDRESS = { address: '14 Wrenfield Road', phone: '+1 217 555 0142' };
+  const adaIsAdmin = (member: string) => member === ADA.member;
+
+  it('ignores a non-admin member’s rewrite of the practice address and phone (attack)', async () => {
+    const { index, sealed, store } = await openIndex();
+    index.setPracticeDetails(ADA.member, ADDRESS, '2026-12-01T10:00:00.000Z');
+    await sealed.close();
+    // Bob, a clinician, rewrites the shared letterhead that every prescription starts with:
+    // under his own key, under Ada's key, and under the first version's single key.
+    const bob = await openIndex(store, BOB);
+    const forged = { address: '1 Forged Lane', phone: '+1 000 555 0000' };
+    bob.index.setPracticeDetails(BOB.member, forged, '2026-12-02T10:00:00.000Z');
+    bob.index.setPracticeDetails(ADA.member, forged, '2026-12-02T10:00:00.000Z');
+    (bob.sealed.ydoc.getMap('settings') as { set(k: string, v: unknown): void }).set(
+      'practice',
+      forged,
+    );
+    await bob.sealed.close();
+    const again = await openIndex(store, ADA, 1);
+    // Ada's own write under her key was overwritten by Bob's re-signed copy, so nothing counts:
+    // the letterhead is missing (prescriptions say so) rather than forged.
+    expect(again.index.practiceDetails(adaIsAdmin)).toBeUndefined();
+    expect(again.index.practiceDetails((m) => m === BOB.member)).toEqual(forged);
+    await again.sealed.close();
+  });
+
+  it('takes the newest details among admins, and none from a member who is no longer admin', async () => {
+    const { index, sealed, store } = await openIndex();
+    index.setPracticeDetails(ADA.member, ADDRESS, '2026-12-01T10:00:00.000Z');
+    await sealed.close();
+    const bob = await openIndex(store, BOB);
+    const moved = { address: '2 New Street', phone: '+1 217 555 0199' };
+    bob.index.setPracticeDetails(BOB.member, moved, '2026-12-02T10:00:00.000Z');
+    await bob.sealed.close();
+    const again = await openIndex(store, ADA, 1);
+    expect(again.index.practiceDetails(() => true)).toEqual(moved);
+    expect(again.index.practiceDetails(adaIsAdmin)).toEqual(ADDRESS);
+    expect(again.index.practiceDetails(() => false)).toBeUndefined();
+    await again.sealed.close();
+  });
+
+  it('reads the first version’s single key only when an admin wrote it', async () => {
+    const { sealed, store } = await openIndex();
+    (sealed.ydoc.getMap('settings') as { set(k: string, v: unknown): void }).set(
+      'practice',
+      ADDRESS,
+    );
+    await sealed.close();
+    const again = await openIndex(store, ADA, 1);
+    expect(again.index.practiceDetails(adaIsAdmin)).toEqual(ADDRESS);
+    expect(again.index.practiceDetails(() => false)).toBeUndefined();
+    await again.sealed.close();
   });
 });
