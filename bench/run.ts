@@ -13,6 +13,7 @@ import { benchEnvelopes } from './envelope.ts';
 import { benchFhirImport } from './fhir.ts';
 import { benchLoad } from './load.ts';
 import { benchNoteEditor } from './note-editor.ts';
+import { benchScale } from './scale.ts';
 import { benchSync } from './sync.ts';
 import { machine } from './report.ts';
 
@@ -40,4 +41,11 @@ if (existsSync('build/index.html') && existsSync('/usr/bin/chromium')) {
   // A keystroke in a note on one device → visible in the editor on another (issue 16 item 1).
   await benchNoteEditor();
   await benchFhirImport();
+  // A practice of 1,000 and 5,000 patients through the real app (issue 15 item 5); set
+  // FOLIO_BENCH_SCALE=1000,5000,20000 for the 20,000 case (it imports for a long time).
+  await benchScale(
+    (process.env.FOLIO_BENCH_SCALE ?? (process.env.FOLIO_BENCH_QUICK ? '200,800' : '1000,5000'))
+      .split(',')
+      .map(Number),
+  );
 } else console.log('browser measures skipped: run `npm run build` and install /usr/bin/chromium');
