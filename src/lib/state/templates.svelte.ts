@@ -18,7 +18,7 @@ import {
   type RoleOf,
 } from '$lib/crdt/templates';
 import { CrdtError } from '$lib/crdt/errors';
-import { practice } from './practice.svelte';
+import { practice, type OpenedPractice } from './practice.svelte';
 import { session } from './session.svelte';
 
 export { PHRASE_HELP, SMART_PHRASES, type PracticeTemplate, type TemplateInput };
@@ -28,6 +28,7 @@ class TemplatesState {
   #ready = $state(false);
   #loading: Promise<void> | null = null;
   #roleOf: RoleOf = () => undefined;
+  #opened: OpenedPractice | null = null;
 
   /** Every template, retired ones too, by name. */
   get all(): PracticeTemplate[] {
@@ -48,7 +49,8 @@ class TemplatesState {
   /** Opens the practice's templates (once per session) and follows changes from other devices. */
   load(): Promise<void> {
     this.#loading ??= (async () => {
-      const { index } = await practice.open();
+      const opened = await practice.open();
+      const { index } = opened;
       let running: Promise<void> | null = null;
       let again = false;
       // One refresh at a time; a change that arrives meanwhile runs it once more.
@@ -69,6 +71,7 @@ class TemplatesState {
       };
       index.onChange(() => void refresh());
       await refresh();
+      this.#opened = opened;
     })();
     return this.#loading;
   }
@@ -99,23 +102,26 @@ class TemplatesState {
     return [];
   }
 
-  /** Retires a template with the reason given in the confirmation; answers an error or null. */
-  async retire(id: string, reason: string): Promise<string | null> {
-    await this.load();
+  /**
+   * Retires a template with the reason given in the confirmation (the list must be loaded);
+   * answers an error message or null. The change is sealed at once and flushed in the background.
+   */
+  retire(id: string, reason: string): string | null {
+    const opened = this.#opened;
     const role = session.session?.role;
+    if (!opened) return 'The templates are still loading. Try again.';
     if (!role || !canEditTemplates(role))
       return 'Only clinicians and admins can retire note templates.';
     if (!reason.trim()) return 'Give a reason for retiring this template.';
-    const { index, indexDoc } = await practice.open();
     try {
-      index.templates.retire(id, { role, roleOf: this.#roleOf, reason, at: nowIso() });
+      opened.index.templates.retire(id, { role, roleOf: this.#roleOf, reason, at: nowIso() });
     } catch (e) {
       if (e instanceof CrdtError && e.code === 'no-template')
         return 'This template was already retired.';
       throw e;
     }
-    this.#all = index.templates.list(this.#roleOf);
-    await indexDoc.flush();
+    this.#all = opened.index.templates.list(this.#roleOf);
+    void opened.indexDoc.flush().catch(() => undefined);
     return null;
   }
 }
