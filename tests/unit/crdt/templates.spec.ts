@@ -4,6 +4,7 @@
  * front-desk member (who holds the practice key and can write the index) writing templates
  * straight into the document, bypassing the API: every other device ignores them on merge.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CrdtError } from '../../../src/lib/crdt/errors.ts';
 import { IndexDoc } from '../../../src/lib/crdt/index-doc.ts';
@@ -237,5 +238,93 @@ describe('roles from the verified member list', () => {
     const of = rolesFromLists(lists);
     expect([of('a'), of('b'), of('c')]).toEqual(['admin', 'clinician', undefined]);
     expect(rolesFromLists([])('a')).toBeUndefined();
+  });
+});
+
+describe('convergence', () => {
+  it('every device reads the same templates after random edits, attacks and delivery orders (fast-check)', async () => {
+    const signers = [ADA, BOB, MALLORY];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            peer: fc.nat(2),
+            op: fc.constantFrom('add', 'update', 'retire', 'forge', 'sync'),
+            pick: fc.nat(),
+            name: fc.string({ maxLength: 6 }),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
+        fc.array(fc.nat(), { minLength: 16, maxLength: 16 }),
+        async (ops, noise) => {
+          const peers = await Promise.all(signers.map((s) => device(s)));
+          let k = 0;
+          const shuffled = (list: Uint8Array[]) =>
+            list
+              .map((e) => ({ e, r: noise[k++ % noise.length]! }))
+              .sort((a, b) => a.r - b.r)
+              .map(({ e }) => e);
+          let t = 0;
+          for (const op of ops) {
+            const p = peers[op.peer]!;
+            const self = signers[op.peer]!;
+            const role = roleOf(self.member)!;
+            const at = `2026-12-01T10:00:${String(t++).padStart(2, '0')}.000Z`;
+            // The front desk's device lies about its role; any device may write straight into the map.
+            const lying = role === 'front-desk' ? 'clinician' : role;
+            const seen = p.index.templates.list(() => 'clinician');
+            const target = seen[op.pick % Math.max(seen.length, 1)];
+            try {
+              if (op.op === 'sync') {
+                const from = peers[(op.peer + 1 + (op.pick % 2)) % 3]!;
+                await from.sealed.flush();
+                await p.sealed.receive(shuffled([...from.sent]));
+              } else if (op.op === 'add' || !target) {
+                p.index.templates.add({ role: lying, name: op.name, sections: SECTIONS, at });
+              } else if (op.op === 'update') {
+                p.index.templates.update(target.id, {
+                  role: lying,
+                  roleOf: () => 'clinician',
+                  name: op.name,
+                  sections: { ...SECTIONS, plan: op.name },
+                  at,
+                });
+              } else if (op.op === 'retire') {
+                p.index.templates.retire(target.id, {
+                  role: lying,
+                  roleOf: () => 'clinician',
+                  reason: `r${op.name}`,
+                  at,
+                });
+              } else {
+                p.sealed.ydoc.getMap('templates').set(`${target.id}/f${op.pick}`, {
+                  template: target.id,
+                  version: 50 + (op.pick % 50),
+                  name: `${role === 'front-desk' ? 'forged' : 'raw'} ${op.name}`,
+                  sections: SECTIONS,
+                  at,
+                });
+              }
+            } catch (error) {
+              // Only a template already retired (as this device reads it) is refused.
+              expect(error).toEqual(new CrdtError('no-template', target!.id));
+            }
+          }
+          for (const p of peers) await p.sealed.flush();
+          const everything = peers.flatMap((p) => p.sent);
+          for (const p of peers) await p.sealed.receive(shuffled(everything));
+          const views = peers.map((p) => JSON.stringify(p.index.templates.list(roleOf)));
+          expect(views[1]).toBe(views[0]);
+          expect(views[2]).toBe(views[0]);
+          for (const tpl of peers[0]!.index.templates.list(roleOf)) {
+            expect(tpl.name.startsWith('forged')).toBe(false);
+            expect(tpl.updatedBy?.member).not.toBe(MALLORY.member);
+            expect(tpl.createdBy?.member).not.toBe(MALLORY.member);
+          }
+          await Promise.all(peers.map((p) => p.sealed.close()));
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
