@@ -26,7 +26,7 @@ test('a template with .vitals and .allergies is inserted into a new note with th
   await page.getByRole('button', { name: 'Save template' }).click();
   await expect(page.getByText('Unknown smart phrase “.allergie” in Objective.')).toBeVisible();
   await form.getByLabel('Objective').fill('Allergies: .allergies\n.vitals');
-  await form.getByLabel('Plan').fill('Recheck in 4 weeks.');
+  await form.getByLabel('Plan').fill('Recheck in 6 weeks.');
   await page.getByRole('button', { name: 'Save template' }).click();
   await expect(page.getByText('Saved “Hypertension follow-up”.')).toBeVisible();
   const list = page.getByRole('list', { name: 'Note templates' });
@@ -34,7 +34,15 @@ test('a template with .vitals and .allergies is inserted into a new note with th
   await expect(list.getByRole('listitem')).toContainText(
     'Hypertension follow-up Version 1, changed',
   );
-  await expect(list.getByRole('button', { name: 'Edit Hypertension follow-up' })).toBeVisible();
+  // A change is a new version.
+  await list.getByRole('button', { name: 'Edit Hypertension follow-up' }).click();
+  const edit = page.getByRole('form', { name: 'Edit template' });
+  await expect(edit.getByLabel('Plan')).toHaveValue('Recheck in 6 weeks.');
+  await edit.getByLabel('Plan').fill('Recheck in 4 weeks.');
+  await edit.getByRole('button', { name: 'Save template' }).click();
+  await expect(list.getByRole('listitem')).toContainText(
+    'Hypertension follow-up Version 2, changed',
+  );
   expect(await axeViolations(page)).toEqual([]);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(390);
