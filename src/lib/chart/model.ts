@@ -347,6 +347,10 @@ export class ChartModel {
   noteText(id: string, field: SoapField): RichTextHandle {
     return noteCommands.text(this.#store, id, field);
   }
+  /** Adds text (an expanded template) to a draft note's sections. @throws ChartError('note-signed') */
+  insertIntoNote(id: string, texts: Partial<Record<SoapField, string>>): void {
+    noteCommands.insert(this.#store, id, texts);
+  }
   /** Signs a note: its text is frozen as signed; later changes go in addenda. */
   signNote(id: string): void {
     noteCommands.sign(this.#store, id);

@@ -3,11 +3,13 @@
  * opening any chart. Each record holds the chart's id and its chart key wrapped under the
  * clinical key (a front-desk member can read the list but cannot open a chart).
  *   patients: Y.Map  chartId → { given, family, birthDate, sex, mrn, keyEpoch, wrappedKey, … }
+ *   templates: Y.Map  the practice's note templates, versioned (templates.ts)
  */
 import { fromBase64Url } from '$lib/crypto/bytes';
 import type { MemberList } from '$lib/crypto/member-list';
 import type { Json } from './chart-doc';
 import type { SealedDoc } from './sealed-doc';
+import { TemplateStore } from './templates';
 
 export interface IndexRecord {
   chartId: string;
@@ -309,6 +311,15 @@ export class IndexDoc {
   setPrescriberDetails(member: string, details: Record<string, Json>): void {
     this.#settings.set(`prescriber:${member}`, details);
   }
+
+  /**
+   * The practice's note templates (templates.ts): list, add, update, retire. Only versions
+   * written by a signer whose verified role may edit templates are read.
+   */
+  get templates(): TemplateStore {
+    return (this.#templates ??= new TemplateStore(this.#sealed));
+  }
+  #templates: TemplateStore | undefined;
 
   onChange(listener: () => void): () => void {
     const handler = () => listener();

@@ -22,6 +22,11 @@ export interface RichTextHandle {
    * tests; the editor edits the fragment itself, minimally).
    */
   set(text: string): void;
+  /**
+   * Adds `text` as plain paragraphs after what the section holds, in one transaction of the
+   * shared fragment (so it syncs like typing); an empty section is replaced. Inserting a template.
+   */
+  append(text: string): void;
   /** Calls `listener` after any change of the text (local or remote). */
   observe(listener: () => void): () => void;
   /** Opaque: the shared fragment, for the editor binding only. Stable per field. */
@@ -167,6 +172,14 @@ export function richTextHandle(fragment: Y.XmlFragment): RichTextHandle {
       if (plainText(fragment) === text) return;
       const apply = () => {
         if (fragment.length) fragment.delete(0, fragment.length);
+        appendPlainText(fragment, text);
+      };
+      if (fragment.doc) fragment.doc.transact(apply);
+      else apply();
+    },
+    append(text) {
+      const apply = () => {
+        if (plainText(fragment) === '' && fragment.length) fragment.delete(0, fragment.length);
         appendPlainText(fragment, text);
       };
       if (fragment.doc) fragment.doc.transact(apply);

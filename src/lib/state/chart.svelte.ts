@@ -39,6 +39,7 @@ import type { SealedDoc } from '$lib/crdt/sealed-doc';
 import { nowIso } from '$lib/chart/dates';
 import { chartToFhir, collectionBundle, type FhirResource } from '$lib/chart/fhir-out';
 import { recordedInVisits } from '$lib/chart/visits';
+import { expandTemplate } from '$lib/chart/templates/expand';
 import { patientFhirId } from './fhir-id';
 import { practice } from './practice.svelte';
 import { ShareState } from './share.svelte';
@@ -460,6 +461,29 @@ export class ChartState {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Inserts a practice template into a draft note: its smart phrases are expanded against the
+   * chart as it is now (a snapshot) and the text goes into the note's shared sections, so it
+   * syncs like typing. An unknown phrase comes back as an issue naming it.
+   */
+  insertTemplate(
+    noteId: string,
+    template: { name: string; sections: Partial<Record<SoapField, string>> },
+  ): CommandResult<void> {
+    return this.run((model) =>
+      model.insertIntoNote(
+        noteId,
+        expandTemplate(template, {
+          vitals: model.vitals(),
+          medications: model.medications(),
+          allergies: model.allergies(),
+          problems: model.problems(),
+          labs: model.labs(),
+        }),
+      ),
+    );
   }
 
   /** Records a print or export of this chart in its audit trail. */

@@ -388,3 +388,25 @@ describe('typing into the shared text at an exact place (caretCodec.insertAt)', 
     expect(Y.encodeStateVector(doc)).toEqual(before);
   });
 });
+
+describe('appending text (inserting a template)', () => {
+  it('adds paragraphs after the text, replaces an empty section, and syncs as one update', () => {
+    const doc = new Y.Doc();
+    const fragment = doc.getXmlFragment('f');
+    const handle = richTextHandle(fragment);
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
+    // What the editor leaves in an empty section: one empty paragraph.
+    doc.transact(() => fragment.insert(0, [new Y.XmlElement('paragraph')]));
+    handle.append('BP 120/80 mmHg (2026-12-01)\nHR 70 /min (2026-12-01)');
+    expect(updates).toHaveLength(2);
+    expect(handle.value()).toBe('BP 120/80 mmHg (2026-12-01)\nHR 70 /min (2026-12-01)');
+    handle.append('Plan: review');
+    expect(handle.value()).toBe(
+      'BP 120/80 mmHg (2026-12-01)\nHR 70 /min (2026-12-01)\nPlan: review',
+    );
+    const peer = new Y.Doc();
+    for (const u of updates) Y.applyUpdate(peer, u);
+    expect(plainText(peer.getXmlFragment('f'))).toBe(handle.value());
+  });
+});

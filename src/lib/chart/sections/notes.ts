@@ -48,6 +48,17 @@ export const noteCommands = {
     return store.richText(id, field);
   },
   /**
+   * Adds text to a draft note's sections (a template expanded at insertion): each non-blank text
+   * goes after what its section holds, through the section's shared rich text.
+   * @throws ChartError('note-signed')
+   */
+  insert(store: EntryStore, id: string, texts: Partial<Record<SoapField, string>>): void {
+    for (const f of SOAP_FIELDS) {
+      const text = texts[f];
+      if (text?.trim()) noteCommands.text(store, id, f).append(text);
+    }
+  },
+  /**
    * Signs a note: its text is frozen as signed (plain text, blocks on lines, list items
    * prefixed); later changes go in addenda. @throws ChartError('note-signed' | 'note-empty')
    */
