@@ -71,7 +71,10 @@ export function calendarProblems(resource: unknown, base: string): [string, stri
         steps.pop();
       });
     else if (node && typeof node === 'object')
-      for (const [k, v] of Object.entries(node)) {
+      for (const k of Object.keys(node)) {
+        const v = (node as Record<string, unknown>)[k];
+        // Only strings in date elements are checked: other values need no visit.
+        if (typeof v === 'string' ? !DATE_KEYS.has(k) && !DATE_SUFFIX.test(k) : !v) continue;
         steps.push(k);
         walk(v, k);
         steps.pop();

@@ -100,7 +100,16 @@ export function resolveReferences(
     );
     return hits.length === 1 ? hits[0] : undefined;
   };
+  // The same reference recurs across a patient's resources (the Patient, its practitioners):
+  // each distinct one is resolved once (a conditional one scans every input).
+  const resolved = new Map<string, InputResource | undefined>();
   const resolve = (reference: string): InputResource | undefined => {
+    if (resolved.has(reference)) return resolved.get(reference);
+    const target = resolveOnce(reference);
+    resolved.set(reference, target);
+    return target;
+  };
+  const resolveOnce = (reference: string): InputResource | undefined => {
     if (byFullUrl.has(reference)) return byFullUrl.get(reference);
     if (reference.includes('?')) return conditional(reference);
     const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(
