@@ -47,13 +47,21 @@ export function benchCaller<Bench>(page: Page) {
  * profile (IndexedDB and strict durability on disk, as users have it); the page opened at `/`.
  */
 export async function withAppOnDisk(body: (page: Page, context: BrowserContext) => Promise<void>) {
+  return withPageOnDisk('build', body);
+}
+
+/** `buildDir` served by a relay, opened at `/` in Chromium with an on-disk profile. */
+export async function withPageOnDisk(
+  buildDir: string,
+  body: (page: Page, context: BrowserContext) => Promise<void>,
+) {
   const dataDir = await mkdtemp(join(tmpdir(), 'folio-bench-'));
   const profile = await mkdtemp(join(tmpdir(), 'folio-bench-profile-'));
   const relay = await startRelay({
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    buildDir: resolve('build'),
+    buildDir: resolve(buildDir),
     log: silentLogger,
   });
   const context = await chromium.launchPersistentContext(profile, {

@@ -410,10 +410,15 @@ export class ChartModel {
   // Import (FHIR)
   /**
    * Writes a planned FHIR import (fhir-in.ts) into this chart: mapped entries into their sections
-   * with their source resources, everything else kept verbatim. @throws ValidationError
+   * with their source resources, everything else kept verbatim — all in one change of the chart
+   * (ChartDoc.batch: one update, one envelope), a new chart's demographics included.
+   * @throws ValidationError
    */
   applyImport(plan: ImportPlan): { added: number; skipped: number } {
     checkPatient(plan.patient);
+    return this.#doc.batch(() => this.#writeImport(plan));
+  }
+  #writeImport(plan: ImportPlan): { added: number; skipped: number } {
     const fresh = Object.keys(this.patient()).length === 0;
     if (fresh) this.#doc.init(clean(plan.patient));
     // Importing the same resources again (an update) adds only what is new.

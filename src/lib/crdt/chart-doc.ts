@@ -203,6 +203,20 @@ export class ChartDoc {
     return id;
   }
 
+  /**
+   * Runs `change` as ONE change of the document (one Yjs transaction: one update, sealed as one
+   * envelope, one onChange): a FHIR import of thousands of entries costs one encoding instead of
+   * one per entry plus merging them all. Commands called inside join it. Yjs cannot roll back:
+   * what `change` wrote before throwing stays written (as it would have, written one by one).
+   */
+  batch<T>(change: () => T): T {
+    let result: T;
+    this.#doc.transact(() => {
+      result = change();
+    });
+    return result!;
+  }
+
   /** Changes fields of an entry; the change is appended to the chart's change log. */
   updateEntry(id: string, changes: Fields, at: string): void {
     if (!this.#entries.has(id)) throw new Error(`no entry ${id}`);

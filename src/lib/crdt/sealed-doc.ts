@@ -29,6 +29,7 @@ import type { OpenResult } from '$lib/vault/service';
 import { CrdtError } from './errors';
 import { envelopeId } from './envelope-id';
 import type { EnvelopeStore } from './envelope-store';
+import { clientsWritten } from './update-clients';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -88,6 +89,8 @@ export class SealedDoc {
   #generation = 0;
   #envelopes = 0;
   #pending: Uint8Array[] = [];
+  /** The Yjs clients whose items the pending updates carry (update-clients.ts). */
+  #pendingClients = new Set<number>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
   #chain: Promise<void> = Promise.resolve();
@@ -303,9 +306,15 @@ export class SealedDoc {
     return () => this.#sealedListeners.delete(listener);
   }
 
-  readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
+  readonly #onUpdate = (
+    update: Uint8Array,
+    origin: unknown,
+    _doc: Y.Doc,
+    transaction: Y.Transaction,
+  ) => {
     if (origin === REMOTE || this.#closed) return;
     this.#pending.push(update);
+    for (const id of clientsWritten(transaction)) this.#pendingClients.add(id);
     this.#emit();
     // Idle: write at the end of this task (edits made in the same task share an envelope).
     // A write in flight: gather edits for up to coalesceMs; they follow it in one envelope.
@@ -491,7 +500,9 @@ export class SealedDoc {
 
   async #write(): Promise<void> {
     const pending = this.#pending;
+    const clients = this.#pendingClients;
     this.#pending = [];
+    this.#pendingClients = new Set();
     if (pending.length > 0) {
       const payload = pending.length === 1 ? pending[0]! : Y.mergeUpdates(pending);
       const { envelope, seq } = await this.#port.seal({
@@ -501,7 +512,7 @@ export class SealedDoc {
         payload,
       });
       // Our own clientID (and any it created) belongs to us from our first sealed update.
-      for (const id of Y.parseUpdateMeta(payload).from.keys()) {
+      for (const id of clients) {
         if (!this.#bindings.has(id)) this.#bindings.set(id, this.#self);
       }
       this.#bumpCover(authorKey(this.#self), seq);

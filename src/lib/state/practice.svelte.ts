@@ -385,8 +385,8 @@ class PracticeState {
     const chartDoc = await this.#sealed(opened, docId);
     let added = 0;
     try {
+      // A new chart: applyImport sets up its demographics in the same single change.
       const model = new ChartModel(new ChartDoc(chartDoc));
-      model.create(patient);
       added = model.applyImport({ ...plan, patient, kept: [...plan.kept, provenance] }).added;
     } finally {
       await chartDoc.close();

@@ -52,18 +52,34 @@ export function calendarProblem(value: string): string | null {
 /** Calendar problems in a resource: [FHIRPath-like location, message]. */
 export function calendarProblems(resource: unknown, base: string): [string, string][] {
   const out: [string, string][] = [];
-  const walk = (node: unknown, path: string, key: string) => {
+  // The place is spelled out only for a value with a problem (most values have none).
+  const steps: (string | number)[] = [];
+  const place = () =>
+    base + steps.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
+  const walk = (node: unknown, key: string) => {
     if (typeof node === 'string') {
       if (DATE_KEYS.has(key) || DATE_SUFFIX.test(key)) {
         const problem = calendarProblem(node);
-        if (problem) out.push([path, problem]);
+        if (problem) out.push([place(), problem]);
       }
       return;
     }
-    if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}[${i}]`, key));
+    if (Array.isArray(node))
+      node.forEach((n, i) => {
+        steps.push(i);
+        walk(n, key);
+        steps.pop();
+      });
     else if (node && typeof node === 'object')
-      for (const [k, v] of Object.entries(node)) walk(v, `${path}.${k}`, k);
+      for (const k of Object.keys(node)) {
+        const v = (node as Record<string, unknown>)[k];
+        // Only strings in date elements are checked: other values need no visit.
+        if (typeof v === 'string' ? !DATE_KEYS.has(k) && !DATE_SUFFIX.test(k) : !v) continue;
+        steps.push(k);
+        walk(v, k);
+        steps.pop();
+      }
   };
-  walk(resource, base, '');
+  walk(resource, '');
   return out;
 }

@@ -55,9 +55,18 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
+/** More than one non-blank line, each starting with `{` (scanned up to the first that does not). */
 const isNdjson = (text: string) => {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  return lines.length > 1 && lines.every((l) => l.trimStart().startsWith('{'));
+  let lines = 0;
+  for (let start = 0; start <= text.length;) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end < 0 ? text.length : end);
+    start = end < 0 ? text.length + 1 : end + 1;
+    if (line.trim() === '') continue;
+    if (!line.trimStart().startsWith('{')) return false;
+    lines++;
+  }
+  return lines > 1;
 };
 
 /** Refuses a file too large to import, before it is read. @throws ImportError */

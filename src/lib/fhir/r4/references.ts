@@ -100,7 +100,16 @@ export function resolveReferences(
     );
     return hits.length === 1 ? hits[0] : undefined;
   };
+  // The same reference recurs across a patient's resources (the Patient, its practitioners):
+  // each distinct one is resolved once (a conditional one scans every input).
+  const resolved = new Map<string, InputResource | undefined>();
   const resolve = (reference: string): InputResource | undefined => {
+    if (resolved.has(reference)) return resolved.get(reference);
+    const target = resolveOnce(reference);
+    resolved.set(reference, target);
+    return target;
+  };
+  const resolveOnce = (reference: string): InputResource | undefined => {
     if (byFullUrl.has(reference)) return byFullUrl.get(reference);
     if (reference.includes('?')) return conditional(reference);
     const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(
@@ -113,18 +122,27 @@ export function resolveReferences(
     if (isAbsoluteUrl(reference)) return byFullUrl.get(reference);
     return resolve(reference);
   };
+  // Each resource is walked once (the grouping asks again for every resource, twice); places are
+  // spelled out only for objects and arrays, not for every value.
+  const walked = new Map<InputResource, [string, string][]>();
   const referencesOf = (input: InputResource): [string, string][] => {
+    const known = walked.get(input);
+    if (known) return known;
     const out: [string, string][] = [];
-    const walk = (node: unknown, path: string) => {
-      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}[${i}]`));
-      else if (node && typeof node === 'object') {
-        for (const [k, v] of Object.entries(node)) {
-          if (k === 'reference' && typeof v === 'string') out.push([`${path}.reference`, v]);
-          else if (k !== 'contained') walk(v, `${path}.${k}`);
-        }
+    const walk = (node: object, path: string) => {
+      if (Array.isArray(node)) {
+        node.forEach((n, i) => {
+          if (n && typeof n === 'object') walk(n, `${path}[${i}]`);
+        });
+        return;
+      }
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'reference' && typeof v === 'string') out.push([`${path}.reference`, v]);
+        else if (k !== 'contained' && v && typeof v === 'object') walk(v, `${path}.${k}`);
       }
     };
     walk(input.resource, input.where);
+    walked.set(input, out);
     return out;
   };
   const inputName = options.inputName ?? 'this file';

@@ -52,6 +52,14 @@ function fhirPath(instancePath: string): string {
 function schemaMessage(e: { message?: string; params: Record<string, unknown> }): string {
   if (e.params.additionalProperty)
     return `unknown element "${String(e.params.additionalProperty)}"`;
+  // A resource inside a resource (contained, Bundle entry) is checked as the type it names.
+  if (e.params.error === 'mapping') {
+    const type = String(e.params.tagValue);
+    return OLDER_FHIR_TYPES.has(type)
+      ? `"${type}" is a resource of an older FHIR version (STU3); Folio reads FHIR R4.`
+      : `"${type}" is not a FHIR R4 resource type.`;
+  }
+  if (e.params.error === 'tag') return 'resourceType must be the name of a resource type';
   if (e.params.allowedValues)
     return `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
   return e.message ?? 'is not valid';
