@@ -3,7 +3,7 @@
  * charts. Everything is opened after unlock through the vault Worker; nothing readable is stored.
  */
 import { PatientSearch } from '$lib/chart/search';
-import { letterheadIssues } from '$lib/chart/rx/identifiers';
+import { letterheadIssues, noPrescriberDetails } from '$lib/chart/rx/identifiers';
 import type { Issue } from '$lib/chart/validate';
 import type { AdministrativeGender, Patient } from '$lib/chart/types';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
@@ -183,9 +183,11 @@ class PracticeState {
    * prescriber details and is told when they tried to change the practice's.
    */
   async saveLetterhead(values: Record<string, string>): Promise<Issue[]> {
-    const issues = letterheadIssues(values);
-    if (issues.length > 0) return issues;
     const { index, indexDoc, self } = await this.open();
+    // An admin who does not prescribe (a practice manager) sets the practice's part alone.
+    const practiceOnly = isAdmin(self.member) && noPrescriberDetails(values);
+    const issues = letterheadIssues(values, { prescriber: !practiceOnly });
+    if (issues.length > 0) return issues;
     const address = (values.practiceAddress ?? '').trim();
     const phone = (values.practicePhone ?? '').trim();
     if (isAdmin(self.member)) {
@@ -196,11 +198,12 @@ class PracticeState {
       if (address !== (current.address ?? '')) return [{ field: 'practiceAddress', message }];
       if (phone !== (current.phone ?? '')) return [{ field: 'practicePhone', message }];
     }
-    index.setPrescriberDetails(self.member, {
-      credentials: (values.credentials ?? '').trim(),
-      npi: (values.npi ?? '').trim(),
-      dea: (values.dea ?? '').trim().toUpperCase(),
-    });
+    if (!practiceOnly)
+      index.setPrescriberDetails(self.member, {
+        credentials: (values.credentials ?? '').trim(),
+        npi: (values.npi ?? '').trim(),
+        dea: (values.dea ?? '').trim().toUpperCase(),
+      });
     await indexDoc.flush();
     return [];
   }

@@ -48,8 +48,19 @@ export function deaProblem(raw: string): string | null {
  */
 export function letterheadIssues(
   v: Record<string, string | undefined>,
-  { controlled = false }: { controlled?: boolean } = {},
+  { controlled = false, prescriber = true }: { controlled?: boolean; prescriber?: boolean } = {},
 ): Issue[] {
+  const issues: Issue[] = prescriber ? prescriberIssues(v, controlled) : [];
+  issues.push(...practiceIssues(v));
+  return issues;
+}
+
+/** An entered letterhead's prescriber part is blank (a practice admin who does not prescribe). */
+export function noPrescriberDetails(v: Record<string, string | undefined>): boolean {
+  return ['credentials', 'npi', 'dea'].every((k) => (v[k] ?? '').trim() === '');
+}
+
+function prescriberIssues(v: Record<string, string | undefined>, controlled: boolean): Issue[] {
   const issues: Issue[] = [];
   const credentials = (v.credentials ?? '').trim();
   if (credentials === '')
@@ -75,6 +86,11 @@ export function letterheadIssues(
     const deaIssue = deaProblem(dea);
     if (deaIssue) issues.push({ field: 'dea', message: deaIssue });
   }
+  return issues;
+}
+
+function practiceIssues(v: Record<string, string | undefined>): Issue[] {
+  const issues: Issue[] = [];
   const address = (v.practiceAddress ?? '').trim();
   if (address === '')
     issues.push({
