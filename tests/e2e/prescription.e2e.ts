@@ -134,8 +134,9 @@ test('prescribing amoxicillin to a patient allergic to penicillin: impossible do
   await expect(dialog).toBeHidden();
   await expect(item).toContainText('Draft (not signed)');
   await item.getByRole('button', { name: 'Sign prescription' }).click();
+  await expect(dialog).toContainText('Signing this prescription needs a reason to override');
   await dialog.getByLabel('Reason for overriding').fill('Tolerated amoxicillin in 2024');
-  await dialog.getByRole('button', { name: 'Override and save' }).click();
+  await dialog.getByRole('button', { name: 'Override and sign' }).click();
   await expect(dialog).toBeHidden();
   await expect(item).toContainText('Signed on');
   await expect(item).toContainText(
