@@ -10,7 +10,7 @@
  * Input is untrusted FHIR: anything of an unexpected shape reads as absent; nothing throws.
  */
 import type { FhirResource } from './fhir-codes';
-import { arr, dateOf, obj, str, type Json } from './sections/fhir-read';
+import { arr, dateOf, humanName, obj, officialName, str, type Json } from './sections/fhir-read';
 import type { Entry } from './types';
 
 export interface Origin {
@@ -69,21 +69,13 @@ export function importIndex(resources: readonly FhirResource[]): ImportIndex {
 
 const EMPTY_INDEX: ImportIndex = { resolve: () => undefined, provenance: () => [] };
 
-function humanName(value: unknown): string {
-  const names = arr(value).map(obj);
-  const n = names.find((x) => str(x.use) === 'official') ?? names[0];
-  if (!n) return '';
-  if (str(n.text)) return str(n.text);
-  return [...arr(n.prefix), ...arr(n.given), n.family].map(str).filter(Boolean).join(' ');
-}
-
 /** A reference's name: its display, else the name of the resource it points at in the import. */
 function nameOf(reference: unknown, index: ImportIndex): string {
   const display = str(obj(reference).display);
   if (display) return display;
   const target = index.resolve(reference);
   if (!target) return '';
-  return str(target.name) || humanName(target.name);
+  return str(target.name) || humanName(officialName(target.name), { prefix: true });
 }
 
 const isOrganization = (reference: unknown, index: ImportIndex) =>

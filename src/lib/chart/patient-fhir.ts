@@ -11,9 +11,19 @@
  * too.
  */
 import type { FhirResource } from './fhir-codes';
-import { arr, codings, conceptText, dateOf, obj, str, type Json } from './sections/fhir-read';
+import {
+  arr,
+  codings,
+  conceptText,
+  dateOf,
+  humanName,
+  obj,
+  officialName,
+  str,
+  type Json,
+} from './sections/fhir-read';
 import { compact, TERMINOLOGY } from './sections/fhir-write';
-import type { AdministrativeGender, Patient } from './types';
+import { SYSTEMS, type AdministrativeGender, type Patient } from './types';
 
 export const EXT_GENDER_IDENTITY =
   'http://hl7.org/fhir/StructureDefinition/individual-genderIdentity';
@@ -23,8 +33,6 @@ const US_CORE_GENDER_IDENTITY =
 const BCP47 = 'urn:ietf:bcp:47';
 const CONTACT_ROLE = `${TERMINOLOGY}/v2-0131`;
 const NULL_FLAVOR = `${TERMINOLOGY}/v3-NullFlavor`;
-const SNOMED = 'http://snomed.info/sct';
-const LOINC = 'http://loinc.org';
 const FOLIO_MRN = 'urn:folio:mrn';
 
 /** The concept a standard extension holds (its `value` sub-extension, or its own value). */
@@ -38,10 +46,6 @@ function extensionConcept(r: Json, urls: string[]): Json | null {
     .find((e) => str(e.url) === 'value');
   const concept = obj((inner ?? ext).valueCodeableConcept);
   return Object.keys(concept).length ? concept : null;
-}
-
-function humanName(n: Json): string {
-  return str(n.text) || [...arr(n.given), n.family].map(str).filter(Boolean).join(' ');
 }
 
 /** The Patient's current address: not `old`, not ended; else the first. */
@@ -65,7 +69,7 @@ const pick = <K extends string>(key: K, value: string) =>
 
 /** A FHIR Patient's demographics as Folio keeps them. */
 export function patientOf(r: Json): Patient {
-  const name = obj(arr(r.name).find((n) => str(obj(n).use) === 'official') ?? arr(r.name)[0]);
+  const name = obj(officialName(r.name));
   const identifiers = arr(r.identifier).map(obj);
   // Folio's own MRN (a Folio export), else the record number the source marks as MR.
   const mrn =
@@ -126,7 +130,7 @@ export function patientOf(r: Json): Patient {
 }
 
 /** The coding system of a gender identity code (SNOMED CT, or v3 NullFlavor for UNK/ASKU/OTH). */
-const identitySystem = (code: string) => (/^\d+$/.test(code) ? SNOMED : NULL_FLAVOR);
+const identitySystem = (code: string) => (/^\d+$/.test(code) ? SYSTEMS.snomed : NULL_FLAVOR);
 
 function conceptExtension(url: string, text: string, coding?: Json): Json {
   return {
@@ -168,7 +172,7 @@ export function patientResource(p: Patient, id: string): FhirResource {
             EXT_PRONOUNS,
             p.pronouns,
             p.pronounsCode
-              ? { system: LOINC, code: p.pronounsCode, display: p.pronouns }
+              ? { system: SYSTEMS.loinc, code: p.pronounsCode, display: p.pronouns }
               : undefined,
           ),
         ]

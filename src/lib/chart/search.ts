@@ -3,6 +3,7 @@
  * (YYYY-MM-DD, or DD/MM/YYYY and MM/DD/YYYY typed as digits) or MRN. Built once per index change,
  * then each query is a linear scan over pre-normalised strings — ~20,000 patients in a few ms.
  */
+import { foldText } from './fold';
 
 export interface SearchablePatient {
   chartId: string;
@@ -19,13 +20,9 @@ interface Row<T> {
   mrn: string;
 }
 
-/** Lower case, accents removed. */
+/** Lower case, accents removed, trimmed. */
 export function normalise(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .trim();
+  return foldText(text).trim();
 }
 
 export class PatientSearch<T extends SearchablePatient> {

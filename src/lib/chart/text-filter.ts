@@ -3,12 +3,10 @@
  * shown when its text contains every word typed, ignoring case and accents ("celecoxib 200",
  * "ACUNA" finds "Acuña").
  */
+import { foldText } from './fold';
 
-const fold = (text: string) =>
-  text
-    .normalize('NFD')
-    .replace(/\p{Mn}/gu, '')
-    .toLowerCase();
+/** Canonical decomposition only (a typed "2" does not find "x²"); every nonspacing mark dropped. */
+const fold = (text: string) => foldText(text, { form: 'NFD', marks: 'nonspacing' });
 
 /** The words of a query, folded (none for a blank query). */
 export function queryWords(query: string): string[] {

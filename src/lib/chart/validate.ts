@@ -102,10 +102,26 @@ export class Checker {
     return this;
   }
 
+  /**
+   * An end that must not come before its start: flags `endField` with `message` when both are
+   * given (non-empty strings) and `end` sorts before `start` (ISO dates compare as text).
+   */
+  order(endField: string, start: unknown, end: unknown, message: string): this {
+    if (endBeforeStart(start, end)) this.issues.push({ field: endField, message });
+    return this;
+  }
+
   /** Throws ValidationError unless clean (outliers pass when confirmed). */
   done(confirmOutliers = false): void {
     if (this.issues.length > 0 || (this.outliers.length > 0 && !confirmOutliers)) {
       throw new ValidationError(this.issues, this.outliers);
     }
   }
+}
+
+/** True when both dates are given (non-empty strings) and `end` is before `start`. */
+export function endBeforeStart(start: unknown, end: unknown): boolean {
+  return typeof start === 'string' && typeof end === 'string' && start !== '' && end !== ''
+    ? end < start
+    : false;
 }

@@ -6,6 +6,7 @@
  * Names are compared in one normal form (`normalName`: lower case, every run of other characters
  * one space, letters and digits apart) and matched as whole words, longest name first.
  */
+import { stripAccents } from '../fold';
 import raw from './data/med-safety.json?raw';
 
 export type Severity = 'high' | 'moderate' | 'low';
@@ -70,11 +71,10 @@ export interface SafetyTable {
 
 /** The form names are compared in: lower case, no accents, words of letters or of digits. */
 export function normalName(text: string): string {
+  // Lower case before the accents are dropped (as this matcher always has): a letter that
+  // decomposes to a capital ("ᴬ") reads as a separator here, not as "a".
   return (
-    text
-      .toLowerCase()
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
+    stripAccents(text.toLowerCase())
       .replace(/[^a-z0-9]+/g, ' ')
       // "B12" and "B 12", "40mg" and "40 mg" read the same.
       .replace(/([a-z])(?=[0-9])|([0-9])(?=[a-z])/g, '$1$2 ')

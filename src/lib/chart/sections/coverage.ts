@@ -5,7 +5,7 @@
 import { today } from '../dates';
 import type { FhirResource } from '../fhir-codes';
 import type { Entry } from '../types';
-import { Checker, ValidationError } from '../validate';
+import { Checker, endBeforeStart } from '../validate';
 import { arr, conceptText, dateOf, obj, str } from './fhir-read';
 import { compact, TERMINOLOGY } from './fhir-write';
 import { defineSection, oneToOne, type EntryStore, type ExportContext } from './section';
@@ -36,6 +36,8 @@ export interface Coverage {
 
 export type CoverageInput = Omit<Coverage, 'status' | 'conflicts'>;
 
+const END_BEFORE_START = 'Coverage end is before coverage start.';
+
 const MEMBER_ID = /^[A-Za-z0-9][A-Za-z0-9 .\-/]*$/;
 
 /** @throws ValidationError */
@@ -59,10 +61,7 @@ export function checkCoverage(input: Partial<CoverageInput>): void {
   )
     c.issues.push({ field: 'relationship', message: 'Choose a relationship from the list.' });
   c.done();
-  if (input.start && input.end && input.end < input.start)
-    throw new ValidationError([
-      { field: 'end', message: 'Coverage end is before coverage start.' },
-    ]);
+  new Checker().order('end', input.start, input.end, END_BEFORE_START).done();
 }
 
 export const coverageCommands = {
@@ -76,10 +75,7 @@ export const coverageCommands = {
     const current = store.entry(id, 'coverage').fields as unknown as Coverage;
     const c = new Checker().date('end', end, 'Coverage end', { required: true, past: false });
     c.done();
-    if (current.start && end < current.start)
-      throw new ValidationError([
-        { field: 'end', message: 'Coverage end is before coverage start.' },
-      ]);
+    new Checker().order('end', current.start, end, END_BEFORE_START).done();
     store.update(id, { end });
   },
 };
@@ -141,7 +137,7 @@ export function coverageOf(r: FhirResource): Coverage | null {
   const start = dateOf(period.start);
   const end = dateOf(period.end);
   const conflicts: string[] = [];
-  if (start && end && end < start)
+  if (endBeforeStart(start, end))
     conflicts.push(`Its coverage ends (${end}) before it starts (${start}).`);
   if (!payor) conflicts.push('The insurer is not named.');
   const status = str(r.status);

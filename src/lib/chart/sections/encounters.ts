@@ -6,7 +6,7 @@
  */
 import type { FhirResource } from '../fhir-codes';
 import { SYSTEMS, type Coding, type Entry } from '../types';
-import { Checker, ValidationError } from '../validate';
+import { Checker, endBeforeStart } from '../validate';
 import { arr, codingOf, conceptText, dateOf, obj, str } from './fhir-read';
 import { compact, concept } from './fhir-write';
 import { defineSection, oneToOne, type EntryStore, type ExportContext } from './section';
@@ -75,8 +75,7 @@ export function checkEncounter(input: Partial<EncounterInput>): void {
   if (input.class && !ENCOUNTER_CLASSES.some((k) => k.value === input.class))
     c.issues.push({ field: 'class', message: 'Choose a kind of visit from the list.' });
   c.done();
-  if (input.start && input.end && input.end < input.start)
-    throw new ValidationError([{ field: 'end', message: 'End date is before the visit date.' }]);
+  new Checker().order('end', input.start, input.end, 'End date is before the visit date.').done();
 }
 
 export const encounterCommands = {
@@ -139,7 +138,7 @@ export function encounterOf(r: FhirResource): Encounter | null {
   if (!start) conflicts.push('The visit has no start date.');
   if (str(period.start) && !start)
     conflicts.push(`Its start "${str(period.start)}" is not a date.`);
-  if (start && end && end.slice(0, 10) < start.slice(0, 10))
+  if (endBeforeStart(start.slice(0, 10), end.slice(0, 10)))
     conflicts.push(`It ends (${end.slice(0, 10)}) before it starts (${start.slice(0, 10)}).`);
   const code = codingOf(arr(r.type)[0], [SYSTEMS.snomed]);
   const reason = joinUnique([

@@ -54,3 +54,21 @@ export function conceptLabel(v: unknown): string {
 
 /** The first coding's code as text ('' when absent). */
 export const firstCodeText = (v: unknown) => text(obj(arr(obj(v).coding)[0]).code);
+
+/** The `official` HumanName of a list of names, else the first (undefined when there is none). */
+export function officialName(names: unknown): Json | undefined {
+  const list = arr(names).map(obj);
+  return list.find((n) => str(n.use) === 'official') ?? list[0];
+}
+
+/**
+ * A FHIR HumanName as one line: its `text`, else its given and family names (after its prefixes,
+ * "Dr", when `prefix` is set); '' for no name.
+ */
+export function humanName(name: unknown, { prefix = false }: { prefix?: boolean } = {}): string {
+  const n = obj(name);
+  return (
+    str(n.text) ||
+    [...(prefix ? arr(n.prefix) : []), ...arr(n.given), n.family].map(str).filter(Boolean).join(' ')
+  );
+}

@@ -26,11 +26,9 @@ export function checkMedication(input: Partial<Medication>): void {
     .date('endDate', input.endDate, 'End date', { past: false });
   c.issues.push(...rxnormIssues(input));
   c.done();
-  if (input.startDate && input.endDate && input.endDate < input.startDate) {
-    throw new ValidationError([
-      { field: 'endDate', message: 'End date is before the start date.' },
-    ]);
-  }
+  new Checker()
+    .order('endDate', input.startDate, input.endDate, 'End date is before the start date.')
+    .done();
 }
 
 const MAX_REASON = 500;
@@ -97,11 +95,9 @@ export const medicationCommands = {
     const med = store.entry(id, 'medication');
     if (med.fields.status !== 'active')
       throw new ChartError('not-active', 'Only an active medication can be stopped.');
-    const start = med.fields.startDate;
-    if (typeof start === 'string' && endDate < start)
-      throw new ValidationError([
-        { field: 'endDate', message: 'Stop date is before the start date.' },
-      ]);
+    new Checker()
+      .order('endDate', med.fields.startDate, endDate, 'Stop date is before the start date.')
+      .done();
     store.update(id, { status: 'stopped', endDate, statusReason });
   },
 };

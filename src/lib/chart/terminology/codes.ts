@@ -29,13 +29,10 @@ export const EDITION: Record<PickerSystem, string> = {
   cvx: 'CVX (CDC, 2025-10-31)',
 };
 
-export const SYSTEM_URI: Record<CodeSystemId, string> = {
-  icd10cm: SYSTEMS.icd10cm,
-  snomed: SYSTEMS.snomed,
-  rxnorm: SYSTEMS.rxnorm,
-  loinc: SYSTEMS.loinc,
-  cvx: SYSTEMS.cvx,
-};
+/** The FHIR system URI of each checked code system (from SYSTEMS, the one list of URIs). */
+export const SYSTEM_URI = Object.fromEntries(
+  (Object.keys(SYSTEM_LABEL) as CodeSystemId[]).map((id) => [id, SYSTEMS[id]]),
+) as Record<CodeSystemId, string>;
 
 /** The system id of a FHIR system URI (undefined for systems Folio does not check). */
 export function systemOfUri(uri: string): CodeSystemId | undefined {

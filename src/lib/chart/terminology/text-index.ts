@@ -15,14 +15,12 @@
  * a query that looks like a code (per system) also matches codes by prefix, exact code first, then
  * shorter codes.
  */
+import { foldText } from '../fold';
 import { codeKey } from './codes';
 
 /** The words of a text: accents folded, lower case, split on anything but a-z and 0-9. */
 export function tokens(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
+  return foldText(text)
     .split(/[^a-z0-9]+/)
     .filter((t) => t !== '');
 }
