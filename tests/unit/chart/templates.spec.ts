@@ -18,6 +18,7 @@ import {
   SMART_PHRASES,
   templateIssues,
   type TemplateChart,
+  allergyLines,
 } from '../../../src/lib/chart/templates/index.ts';
 import { openChart } from './sections/helpers.ts';
 
@@ -216,10 +217,46 @@ describe('expanding smart phrases', () => {
       category: 'environment',
       criticality: 'unable-to-assess',
     });
+    // High risk first, whatever order the entries come in (recorded in the same millisecond,
+    // their order in the chart is not fixed).
     expect(expandText('.allergies', view()).split('\n')).toEqual([
       'Penicillin (medication): reaction: Hives; criticality: high',
       'Latex (environment): reaction not recorded; criticality not assessed',
     ]);
+  });
+
+  it('orders allergies high risk first, then by substance, whatever order they arrive in', () => {
+    const entry = (substance: string, criticality?: 'low' | 'high' | 'unable-to-assess') =>
+      ({
+        id: substance,
+        createdAt: '2026-12-01T10:00:00.000Z',
+        status: 'active',
+        data: {
+          substance,
+          category: 'medication',
+          clinicalStatus: 'active',
+          verificationStatus: 'confirmed',
+          ...(criticality ? { criticality } : {}),
+        },
+      }) as unknown as Parameters<typeof allergyLines>[0][number];
+    const all = [
+      entry('Sulfa', 'low'),
+      entry('Latex'),
+      entry('Penicillin', 'high'),
+      entry('Aspirin', 'low'),
+      entry('Codeine', 'high'),
+    ];
+    fc.assert(
+      fc.property(fc.shuffledSubarray(all, { minLength: all.length }), (shuffled) => {
+        expect(allergyLines(shuffled).map((l) => l.split(' ')[0])).toEqual([
+          'Codeine',
+          'Penicillin',
+          'Aspirin',
+          'Sulfa',
+          'Latex',
+        ]);
+      }),
+    );
   });
 
   it('lists active problems with their codes; resolved ones are left out', () => {

@@ -92,13 +92,24 @@ export function medicationLines(entries: readonly Entry<Medication>[]): string[]
   });
 }
 
+/** High-risk allergies first, then low, then not assessed; by substance within each. */
+const CRITICALITY_RANK: Record<string, number> = { high: 0, low: 1 };
+
 /**
- * Active allergies with reaction and criticality; "No known allergies" only when that is what is
- * recorded (and nothing contradicts it), otherwise "Allergies not recorded".
+ * Active allergies with reaction and criticality, the high-risk ones first (a stable order
+ * whatever order they were recorded or synced in); "No known allergies" only when that is what
+ * is recorded (and nothing contradicts it), otherwise "Allergies not recorded".
  */
 export function allergyLines(entries: readonly Entry<Allergy>[]): string[] {
   const active = entries.filter(isActiveAllergy);
-  const real = active.filter((a) => !a.data.noKnownAllergies);
+  const real = active
+    .filter((a) => !a.data.noKnownAllergies)
+    .sort(
+      (a, b) =>
+        (CRITICALITY_RANK[a.data.criticality ?? ''] ?? 2) -
+          (CRITICALITY_RANK[b.data.criticality ?? ''] ?? 2) ||
+        a.data.substance.localeCompare(b.data.substance),
+    );
   if (real.length)
     return real.map((e) => {
       const d = e.data;
