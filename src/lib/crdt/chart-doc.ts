@@ -9,7 +9,7 @@
  *   changes: Y.Array { id, at, changes }  append-only; an entry's state is its fields with its
  *                    changes applied in array order (the same order on every device)
  *   texts:   Y.Map   "id/field" → Y.Text  collaborative plain text (note sections before
- *                    ADR 0012; still read, migrated into richTexts on first open)
+ *                    ADR 0012; still read, moved into richTexts on the first edit)
  *   richTexts: Y.Map "id/field" → Y.XmlFragment  rich text (note sections; y-prosemirror layout)
  *   audit:   Y.Array { type, at, detail? }
  * Who created or changed something is never a stored field: it is the verified signer that owns
@@ -17,7 +17,14 @@
  * cannot be forged by another member.
  */
 import * as Y from 'yjs';
-import { appendPlainText, plainText, richTextHandle, type RichTextHandle } from './rich-text';
+import { cachedPlainText } from './plain-text-cache';
+import {
+  appendPlainText,
+  caretCodec,
+  plainText,
+  richTextHandle,
+  type RichTextHandle,
+} from './rich-text';
 import type { SealedDoc, Signer } from './sealed-doc';
 
 export type { RichTextHandle } from './rich-text';
@@ -237,23 +244,21 @@ export class ChartDoc {
       });
       changesById.set(change.id, list);
     }
-    const textsById = new Map<string, [string, { toString(): string }][]>();
-    for (const [key, text] of this.#texts) {
+    // Text fields are indexed here and converted only for the entries returned: note sections
+    // through the plain-text cache (converted again only when that fragment changed).
+    const textsById = new Map<string, [string, Y.Text | Y.XmlFragment][]>();
+    const index = (key: string, text: Y.Text | Y.XmlFragment) => {
       const slash = key.indexOf('/');
-      if (slash < 0 || !(text instanceof Y.Text)) continue;
+      if (slash < 0) return;
       const id = key.slice(0, slash);
       const list = textsById.get(id) ?? [];
       list.push([key.slice(slash + 1), text]);
       textsById.set(id, list);
-    }
-    for (const [key, fragment] of this.#richTexts) {
-      const slash = key.indexOf('/');
-      if (slash < 0 || !(fragment instanceof Y.XmlFragment)) continue;
-      const id = key.slice(0, slash);
-      const list = textsById.get(id) ?? [];
-      list.push([key.slice(slash + 1), { toString: () => plainText(fragment) }]);
-      textsById.set(id, list);
-    }
+    };
+    for (const [key, text] of this.#texts) if (text instanceof Y.Text) index(key, text);
+    // After the plain texts: the rich text wins where both exist.
+    for (const [key, fragment] of this.#richTexts)
+      if (fragment instanceof Y.XmlFragment) index(key, fragment);
     const out: EntryRecord[] = [];
     for (const [id, base] of this.#entries) {
       if (!base || typeof base.section !== 'string' || (section && base.section !== section))
@@ -263,7 +268,8 @@ export class ChartDoc {
       const changes = changesById.get(id) ?? [];
       const fields: Fields = { ...base.fields };
       for (const change of changes) Object.assign(fields, change.changes);
-      for (const [name, text] of textsById.get(id) ?? []) fields[name] = text.toString();
+      for (const [name, text] of textsById.get(id) ?? [])
+        fields[name] = text instanceof Y.XmlFragment ? cachedPlainText(text) : text.toString();
       const last = changes.at(-1);
       out.push({
         id,
@@ -322,28 +328,85 @@ export class ChartDoc {
   }
 
   /**
-   * A rich-text field of an entry. A field that so far exists only as legacy plain text
-   * (Y.Text, before ADR 0012) is migrated on this first call: a fragment holding that text as
-   * paragraphs is created in one transaction. Idempotent: once the fragment exists it is used.
-   * Two devices migrating the same field concurrently each set the map key to their own copy of
-   * the same text; Yjs keeps one of them on every device, so the text is not duplicated.
+   * A rich-text field of an entry. Reading never writes: a field that so far exists only as
+   * legacy plain text (Y.Text, before ADR 0012) is read as that text, with no binding, until it
+   * is first edited (`set`, `append`, `edit`), which migrates it (`#migrate`).
    * @throws Error when there is no such entry
    */
   richText(id: string, field: string): RichTextHandle {
     const key = `${id}/${field}`;
-    let fragment = this.#richTexts.get(key);
-    if (!(fragment instanceof Y.XmlFragment)) {
-      if (!this.#entries.has(id)) throw new Error(`no entry ${id}`);
-      const created = new Y.XmlFragment();
-      this.#doc.transact(() => {
-        this.#richTexts.set(key, created);
+    const fragment = this.#richTexts.get(key);
+    if (fragment instanceof Y.XmlFragment) return richTextHandle(fragment);
+    if (!this.#entries.has(id)) throw new Error(`no entry ${id}`);
+    const rich = () => {
+      const f = this.#richTexts.get(key);
+      return f instanceof Y.XmlFragment ? f : null;
+    };
+    const value = () => {
+      const f = rich();
+      if (f) return plainText(f);
+      const legacy = this.#texts.get(key);
+      return legacy instanceof Y.Text ? legacy.toString() : '';
+    };
+    return {
+      value,
+      set: (text) => {
+        if (value() === text) return;
+        this.#doc.transact(() => richTextHandle(this.#migrate(key)).set(text));
+      },
+      append: (text) => {
+        this.#doc.transact(() => richTextHandle(this.#migrate(key)).append(text));
+      },
+      observe: (listener) => {
+        // The legacy text, and the section's rich text once it exists (migrated anywhere).
         const legacy = this.#texts.get(key);
-        if (legacy instanceof Y.Text && legacy.length > 0)
-          appendPlainText(created, legacy.toString());
-      });
-      fragment = created;
-    }
-    return richTextHandle(fragment);
+        const onLegacy = () => listener();
+        const onRich = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+          if (
+            events.some((e) =>
+              e instanceof Y.YMapEvent && e.target === this.#richTexts
+                ? e.keysChanged.has(key)
+                : e.path[0] === key,
+            )
+          )
+            listener();
+        };
+        if (legacy instanceof Y.Text) legacy.observe(onLegacy);
+        this.#richTexts.observeDeep(onRich);
+        return () => {
+          if (legacy instanceof Y.Text) legacy.unobserve(onLegacy);
+          this.#richTexts.unobserveDeep(onRich);
+        };
+      },
+      binding: null,
+      edit: () => this.#migrate(key),
+      caret: caretCodec,
+    };
+  }
+
+  /**
+   * Moves a legacy plain-text section into rich text, in ONE transaction: a fragment holding the
+   * text as paragraphs is set under the key and the old Y.Text is deleted, so no stale copy is
+   * left for an older version to keep writing to. It runs only on the write path (the first
+   * edit of the draft: typing, a template, `edit()` when the editor is opened for writing), never
+   * when a note is listed, shown or signed — a read must not write to a shared, sealed document
+   * (each write is an envelope every device stores and syncs). Deterministic across devices: two
+   * devices migrating at once each set the key to their own copy of the same text and each delete
+   * the Y.Text; a Y.Map keeps one value (the same on every device), so one copy remains.
+   * Idempotent: once a fragment exists (here or received) it is returned and nothing is written.
+   */
+  #migrate(key: string): Y.XmlFragment {
+    return this.#doc.transact(() => {
+      const existing = this.#richTexts.get(key);
+      if (existing instanceof Y.XmlFragment) return existing;
+      const created = new Y.XmlFragment();
+      this.#richTexts.set(key, created);
+      const legacy = this.#texts.get(key);
+      if (legacy instanceof Y.Text && legacy.length > 0)
+        appendPlainText(created, legacy.toString());
+      if (this.#texts.has(key)) this.#texts.delete(key);
+      return created;
+    });
   }
 
   addAudit(type: string, at: string, detail?: string): void {

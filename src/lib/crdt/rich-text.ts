@@ -29,8 +29,17 @@ export interface RichTextHandle {
   append(text: string): void;
   /** Calls `listener` after any change of the text (local or remote). */
   observe(listener: () => void): () => void;
-  /** Opaque: the shared fragment, for the editor binding only. Stable per field. */
+  /**
+   * Opaque: the shared fragment, for the editor binding only. Stable per field. Null while the
+   * section is still legacy plain text (ADR 0012): there is nothing to bind until `edit()`.
+   */
   readonly binding: unknown;
+  /**
+   * Makes the section editable and returns its binding: a legacy plain-text section is migrated
+   * into rich text first (a write to the shared document, once; ADR 0012). For a rich section
+   * it writes nothing and returns `binding`.
+   */
+  edit(): unknown;
   /** Caret positions as JSON (for sealed presence) and back. */
   readonly caret: CaretCodec;
 }
@@ -191,6 +200,7 @@ export function richTextHandle(fragment: Y.XmlFragment): RichTextHandle {
       return () => fragment.unobserveDeep(f);
     },
     binding: fragment,
+    edit: () => fragment,
     caret: caretCodec,
   };
 }

@@ -452,8 +452,8 @@ export class ChartState {
   }
 
   /**
-   * The live rich text of a draft note's section (legacy plain text is migrated on first use),
-   * or null once the note is signed.
+   * The live rich text of a draft note's section, or null once the note is signed. Reading
+   * writes nothing: a legacy plain-text section has no binding until `edit()` (ADR 0012).
    */
   noteText(noteId: string, field: SoapField): RichTextHandle | null {
     try {

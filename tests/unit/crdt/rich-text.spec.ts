@@ -53,16 +53,18 @@ describe('migrating plain-text notes written by the previous version (stored log
 
     const subjective = model.noteText(legacy.draft, 'subjective');
     expect(subjective.value()).toBe('Cough for 3 days.\nNo fever.');
-    const fragment = subjective.binding as Y.XmlFragment;
+    // The first edit migrates it (opening the editor for writing).
+    const fragment = subjective.edit() as Y.XmlFragment;
     expect(fragment.toArray().map((b) => (b as Y.XmlElement).nodeName)).toEqual([
       'paragraph',
       'paragraph',
     ]);
     expect(model.noteText(legacy.draft, 'plan').value()).toBe('Fluids; review in 1 week.');
     expect(model.noteText(legacy.draft, 'objective').value()).toBe('');
-    // Idempotent: a second open of the same field writes nothing and returns the same fragment.
+    // Idempotent: a second open or edit of the same field writes nothing, same fragment.
     const before = Y.encodeStateVector(sealed.ydoc);
     expect(model.noteText(legacy.draft, 'subjective').binding).toBe(fragment);
+    expect(model.noteText(legacy.draft, 'subjective').edit()).toBe(fragment);
     expect(Y.encodeStateVector(sealed.ydoc)).toEqual(before);
 
     // The signed note is untouched: read-only, its frozen plain text exported as before.
@@ -101,9 +103,9 @@ describe('migrating plain-text notes written by the previous version (stored log
   it('two devices migrating the same legacy note concurrently end with one copy of the text', async () => {
     const a = await openLegacy(newStore(), ADA);
     const b = await openLegacy(newStore(), BOB);
-    // Both open the note before hearing from each other.
-    a.model.noteText(legacy.draft, 'subjective');
-    b.model.noteText(legacy.draft, 'subjective');
+    // Both start editing the note before hearing from each other.
+    a.model.noteText(legacy.draft, 'subjective').edit();
+    b.model.noteText(legacy.draft, 'subjective').edit();
     Y.applyUpdate(a.sealed.ydoc, Y.encodeStateAsUpdate(b.sealed.ydoc));
     Y.applyUpdate(b.sealed.ydoc, Y.encodeStateAsUpdate(a.sealed.ydoc));
     for (const side of [a, b]) {

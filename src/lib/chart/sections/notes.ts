@@ -37,8 +37,8 @@ export const noteCommands = {
     return store.add('note', { ...input, status: 'draft' }, {}, texts);
   },
   /**
-   * The live rich text of a draft note section (a legacy plain-text section is migrated into
-   * rich text on this first use). @throws ChartError('note-signed')
+   * The live rich text of a draft note section. Writes nothing: a legacy plain-text section is
+   * migrated into rich text on its first edit (ADR 0012). @throws ChartError('note-signed')
    */
   text(store: EntryStore, id: string, field: SoapField) {
     const note = store.entry(id, 'note');

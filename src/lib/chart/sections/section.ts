@@ -24,7 +24,7 @@ export interface EntryStore {
   ): string;
   update(id: string, changes: object): void;
   text(id: string, field: string): TextHandle;
-  /** A rich-text field (legacy plain text is migrated on first use; ADR 0012). */
+  /** A rich-text field (legacy plain text migrates on its first edit, not on a read; ADR 0012). */
   richText(id: string, field: string): RichTextHandle;
   now(): string;
 }
