@@ -15,21 +15,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchCaller, withPageOnDisk } from './chromium.ts';
+import type { SealedImport } from './browser/entry.ts';
 import { line } from './report.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'fhir', 'synthea-r4');
 
-interface Sealed {
-  ms: number;
-  readMs: number;
-  validateMs: number;
-  planMs: number;
-  applyMs: number;
-  sealMs: number;
-  resources: number;
-  patients: number;
-  sealedBytes: number;
-}
+type Sealed = SealedImport;
 type Bench = {
   setup(): Promise<void>;
   importFhir(text: string): Promise<Sealed>;
