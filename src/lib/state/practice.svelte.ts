@@ -34,6 +34,7 @@ import { chartKeyWraps, IndexDoc, type IndexEntry } from '$lib/crdt/index-doc';
 import { SealedDoc } from '$lib/crdt/sealed-doc';
 import type { CatchUpDoc } from '$lib/sync/catch-up';
 import { removeFromPractice } from '$lib/sync/removal';
+import { CatchUpDocs } from './catch-up-docs';
 import { ChartOpenError } from './chart-open-error';
 import { session } from './session.svelte';
 import { sync } from './sync.svelte';
@@ -513,30 +514,16 @@ class PracticeState {
   }
 
   /** Every chart this device can open, with its sync room (catch-up of charts not open). */
-  async #catchUpDocs({ index }: OpenedPractice): Promise<CatchUpDoc[]> {
-    const entries = index.entries().filter((entry) => entry.key !== null);
-    const wraps = entries.flatMap(chartKeyWraps);
-    if (wraps.length === 0) return [];
-    const { failed } = await session.vault.call('loadChartKeys', { charts: wraps });
-    // A chart is reachable when at least one of its keys opened.
-    const failures: Record<string, number> = {};
-    for (const f of failed) {
-      const key = toBase64Url(f.docId);
-      failures[key] = (failures[key] ?? 0) + 1;
-    }
-    const reachable = entries.filter(
-      (entry) => (failures[entry.chartId] ?? 0) < chartKeyWraps(entry).length,
-    );
-    const docIds = reachable.map((entry) => fromBase64Url(entry.chartId));
-    // One call for every chart (issue 15: one vault round trip per chart dominated a pass).
-    const rooms = await session.vault.call('roomsFor', { docIds, generation: 0 });
-    const docs: CatchUpDoc[] = [];
-    reachable.forEach((entry, i) => {
-      const found = rooms[i];
-      if (found) docs.push({ key: entry.chartId, docId: docIds[i]!, ...pick(found) });
-    });
-    return docs;
+  /** Every chart this device can open, with its room; the vault is asked only about new ones. */
+  #catchUpDocs({ index }: OpenedPractice): Promise<CatchUpDoc[]> {
+    return this.#catchUpCache.docs(index.entries());
   }
+
+  readonly #catchUpCache = new CatchUpDocs({
+    loadChartKeys: (charts) => session.vault.call('loadChartKeys', { charts }),
+    // One call for every new chart (issue 15: one vault round trip per chart dominated a pass).
+    roomsFor: (docIds) => session.vault.call('roomsFor', { docIds, generation: 0 }),
+  });
 
   /** Verifies and stores envelopes for a chart that is not open (catch-up). */
   async #receiveClosed(
@@ -559,5 +546,3 @@ class PracticeState {
 }
 
 export const practice = new PracticeState();
-
-const pick = ({ room, capability }: { room: string; capability: string }) => ({ room, capability });
