@@ -118,6 +118,11 @@ test('charts that are not open are caught up in the background, so they can be r
   await newPatient(laptop, { given: 'Cal', family: 'Closedchart', birthDate: '1971-02-03' });
   await laptop.getByRole('link', { name: 'Patients' }).click();
   await expect(laptop.getByRole('status').first()).toHaveText(/Synced/, { timeout: 30_000 });
+  // "Synced" speaks of open rooms; a chart closed right after it was written is uploaded by the
+  // laptop's own catch-up (1 s after the write). Wait for a laptop pass that started after that
+  // write, so the relay holds both charts before the tablet is asked to fetch them.
+  const laptopPasses = (await syncMarkers(laptop)).catchUpPasses;
+  await waitForMarker(laptop, 'catchUpPasses', laptopPasses + 2, 45_000);
   await expect(tablet.getByRole('link', { name: 'Closedchart, Cal' })).toBeVisible({
     timeout: 30_000,
   });
