@@ -4,40 +4,29 @@
  * to plain text only when that section changed.
  */
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { ChartModel } from '../../../src/lib/chart/model.ts';
 import { SOAP_FIELDS } from '../../../src/lib/chart/types.ts';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
-import type { EnvelopeRecord } from '../../../src/lib/crdt/envelope-store.ts';
 import { plainTextConversions } from '../../../src/lib/crdt/plain-text-cache.ts';
 import { plainText } from '../../../src/lib/crdt/rich-text.ts';
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
 import { ADA, fakePort } from './fake-port.ts';
 import { envelopeStores } from './stores.ts';
+import { legacy, legacyDocId, legacyRecords } from './legacy-notes.ts';
 
 const newStore = envelopeStores('note-migration');
 
-const legacy = JSON.parse(
-  readFileSync(new URL('../../fixtures/notes/legacy-note-log.json', import.meta.url), 'utf8'),
-) as {
-  docId: string;
-  draft: string;
-  signed: string;
-  records: (Omit<EnvelopeRecord, 'env'> & { env: string })[];
-};
 const LEGACY_SUBJECTIVE = 'Cough for 3 days.\nNo fever.';
 const key = `${legacy.draft}/subjective`;
 
 async function openLegacy() {
   const store = await newStore();
-  await store.importAll(
-    legacy.records.map((r) => ({ ...r, env: new Uint8Array(Buffer.from(r.env, 'base64')) })),
-  );
+  await store.importAll(legacyRecords());
   const sealed = await SealedDoc.open({
-    docId: new Uint8Array(Buffer.from(legacy.docId, 'base64url')),
+    docId: legacyDocId(),
     port: fakePort(ADA, 10_000),
     store,
     self: ADA,

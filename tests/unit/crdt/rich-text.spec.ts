@@ -1,12 +1,10 @@
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { ChartModel } from '../../../src/lib/chart/model.ts';
 import { noteText } from '../../../src/lib/chart/sections/notes.ts';
 import { ChartDoc } from '../../../src/lib/crdt/chart-doc.ts';
-import type { EnvelopeRecord } from '../../../src/lib/crdt/envelope-store.ts';
 import {
   appendPlainText,
   caretCodec,
@@ -16,20 +14,12 @@ import {
 import { SealedDoc } from '../../../src/lib/crdt/sealed-doc.ts';
 import { ADA, BOB, fakePort } from './fake-port.ts';
 import { envelopeStores } from './stores.ts';
+import { legacy, legacyDocId, legacyRecords } from './legacy-notes.ts';
 
 const newStore = envelopeStores('rich-text');
 
-const legacy = JSON.parse(
-  readFileSync(new URL('../../fixtures/notes/legacy-note-log.json', import.meta.url), 'utf8'),
-) as {
-  docId: string;
-  draft: string;
-  signed: string;
-  records: (Omit<EnvelopeRecord, 'env'> & { env: string })[];
-};
-const records = (): EnvelopeRecord[] =>
-  legacy.records.map((r) => ({ ...r, env: new Uint8Array(Buffer.from(r.env, 'base64')) }));
-const docId = new Uint8Array(Buffer.from(legacy.docId, 'base64url'));
+const records = legacyRecords;
+const docId = legacyDocId();
 
 async function openLegacy(store = newStore(), self = ADA) {
   const s = await store;
