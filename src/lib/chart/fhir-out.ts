@@ -20,6 +20,7 @@ import type { ChartModel } from './model';
 import { SECTIONS, type ExportContext } from './sections';
 import { status } from './sections/fhir-write';
 import { prescriptionToFhir } from './rx/fhir';
+import { letterToFhir } from './letters/documents';
 import { SHARE_PURPOSES, SYSTEMS, type Consent, type Entry, type ShareableSection } from './types';
 
 export type { FhirResource } from './fhir-codes';
@@ -92,6 +93,9 @@ export function chartToFhir(
   // Prescriptions go with the medications (a share scope of medications includes them).
   if (wants('medication'))
     for (const e of model.prescriptions()) out.push(...prescriptionToFhir(e, context));
+
+  // Letters hold the whole chart's kinds of data: only a whole-chart export carries them.
+  if (sections === 'all') for (const e of model.letters()) out.push(letterToFhir(e, context));
 
   if (options.consents ?? sections === 'all') {
     for (const e of model.consents()) out.push(consentResource(e, subject));

@@ -12,3 +12,4 @@ export { patientConflicts } from './import-checks';
 export { entryOrigin, type EntryOrigin } from './origin';
 export { encounterKey, filterVisits, groupItems, type VisitItem } from './visits';
 export * from './rx';
+export * from './letters';

@@ -26,6 +26,8 @@ import { noteCommands, type NoteEntry } from './sections/notes';
 import { problemCommands, type ProblemInput } from './sections/problems';
 import { vitalsCommands } from './sections/vitals';
 import { prescriptionCommands, type Prescription } from './rx/prescriptions';
+import { letterCommands, type SavedLetter } from './letters/documents';
+import type { LetterKind } from './letters/compose';
 import type { EntryStore, SubmitOptions } from './sections/section';
 import { Checker, ValidationError } from './validate';
 import {
@@ -293,6 +295,25 @@ export class ChartModel {
   /** Cancels a prescription with a reason. @throws ValidationError, ChartError('not-cancellable') */
   cancelPrescription(id: string, reason: string): void {
     prescriptionCommands.cancel(this.#store, id, reason);
+  }
+
+  /** Letters kept in the chart (letters/documents.ts), newest first. */
+  letters(): Entry<SavedLetter>[] {
+    return letterCommands.list(this.#store);
+  }
+  /**
+   * Keeps a letter's PDF in the chart, from a visit.
+   * @throws ValidationError (too large, not a PDF), ChartError('no-entry' | 'entered-in-error')
+   */
+  saveLetter(input: {
+    kind: LetterKind;
+    title: string;
+    encounterId: string;
+    encounter: string;
+    pdf: Uint8Array;
+    pages: number;
+  }): string {
+    return letterCommands.add(this.#store, input);
   }
 
   allergies(): Entry<Allergy>[] {

@@ -68,7 +68,8 @@ export type Section =
   | 'source'
   | 'encounter'
   | 'coverage'
-  | 'prescription';
+  | 'prescription'
+  | 'letter';
 
 /** What a patient may consent to share (the clinical sections). */
 export const SHAREABLE_SECTIONS = [

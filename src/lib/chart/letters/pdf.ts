@@ -38,7 +38,7 @@ export interface PdfDocument {
 }
 
 export interface WrittenPdf {
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   pages: number;
   /** Characters that WinAnsi cannot encode and were written as '?', each once, in order seen. */
   replaced: string[];
@@ -119,8 +119,8 @@ export function textWidth(encoded: string, size: number, bold = false): number {
   let units = 0;
   for (let i = 0; i < encoded.length; i++) {
     const b = encoded.charCodeAt(i);
-    if (b >= 0x20 && b <= 0x7e) units += table[b - 0x20];
-    else if (WIDE[b] !== undefined) units += WIDE[b];
+    if (b >= 0x20 && b <= 0x7e) units += table[b - 0x20]!;
+    else if (WIDE[b] !== undefined) units += WIDE[b]!;
     // Latin-1 capitals are at most as wide as 'W'-less ASCII capitals; the rest as a digit.
     else units += b >= 0xc0 && b <= 0xde ? 778 : bold ? 611 : 556;
   }
@@ -219,7 +219,7 @@ function layout(blocks: readonly PdfBlock[]): { pages: PlacedLine[][]; replaced:
         block.align === 'center'
           ? PAGE.margin + (TEXT_WIDTH - textWidth(line, size, bold)) / 2
           : PAGE.margin + indent;
-      pages[pages.length - 1].push({ text: line, x, y, size, bold });
+      pages[pages.length - 1]!.push({ text: line, x, y, size, bold });
       y -= leading - size;
     }
   }
@@ -257,11 +257,12 @@ export function writePdf(doc: PdfDocument): WrittenPdf {
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>';
   objects[5] = `<< /Title ${utf16Hex(doc.title)} /Producer (Folio) /CreationDate (${pdfDate(doc.createdAt)}) >>`;
   pages.forEach((lines, i) => {
+    const pageId = pageIds[i]!;
     const stream = contentStream(lines, `Page ${i + 1} of ${pages.length}`);
-    objects[pageIds[i]] =
+    objects[pageId] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] ` +
-      `/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${pageIds[i] + 1} 0 R >>`;
-    objects[pageIds[i] + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+      `/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${pageId + 1} 0 R >>`;
+    objects[pageId + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
   });
   // The header's second line marks the file as binary (four bytes above 0x7F).
   let out = '%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n';

@@ -55,7 +55,7 @@ function structuralProblems(bytes: Uint8Array): string[] {
   }
   // After the binary marker, the file is 7-bit ASCII.
   for (let i = 15; i < bytes.length; i++)
-    if (bytes[i] > 0x7e || (bytes[i] < 0x20 && bytes[i] !== 0x0a)) {
+    if (bytes[i]! > 0x7e || (bytes[i]! < 0x20 && bytes[i] !== 0x0a)) {
       problems.push(`byte ${bytes[i]} at ${i}`);
       break;
     }
@@ -205,7 +205,7 @@ describe('writePdf', () => {
         for (const m of text.matchAll(
           /\/(F[12]) ([\d.]+) Tf 1 0 0 1 ([\d.]+) [\d.-]+ Tm \((.*)\) Tj ET/g,
         )) {
-          const shown = m[4]
+          const shown = m[4]!
             .replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
             .replace(/\\([\\()])/g, '$1');
           const right = Number(m[3]) + textWidth(shown, Number(m[2]), m[1] === 'F2');
