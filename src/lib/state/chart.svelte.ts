@@ -40,6 +40,7 @@ import { nowIso } from '$lib/chart/dates';
 import { chartToFhir, collectionBundle, type FhirResource } from '$lib/chart/fhir-out';
 import { recordedInVisits } from '$lib/chart/visits';
 import { expandTemplate } from '$lib/chart/templates/expand';
+import type { SavedLetter } from '$lib/chart/letters/documents';
 import { patientFhirId } from './fhir-id';
 import { practice } from './practice.svelte';
 import { ShareState } from './share.svelte';
@@ -105,6 +106,8 @@ export interface ChartView {
   medications: Entry<Medication>[];
   /** Prescriptions, newest first (lib/chart/rx). */
   prescriptions: Entry<Prescription>[];
+  /** Letters kept in the chart, newest first (lib/chart/letters). */
+  letters: Entry<SavedLetter>[];
   allergies: Entry<Allergy>[];
   activeAllergies: Entry<Allergy>[];
   immunizations: Entry<Immunization>[];
@@ -159,7 +162,8 @@ export type ChartCommandName =
   | 'endCoverage'
   | 'draftPrescription'
   | 'signPrescription'
-  | 'cancelPrescription';
+  | 'cancelPrescription'
+  | 'saveLetter';
 
 export class ChartState {
   #doc: SealedDoc | null = null;
@@ -371,6 +375,7 @@ export class ChartState {
       problems: m.problems(),
       medications: m.medications(),
       prescriptions: m.prescriptions(),
+      letters: m.letters(),
       allergies: m.allergies(),
       activeAllergies: m.activeAllergies(),
       immunizations: m.immunizations(),
