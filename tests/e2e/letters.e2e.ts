@@ -114,6 +114,8 @@ test('after-visit summary and referral letter from a visit: printed on the lette
   await expect(sheet.getByRole('status')).toHaveText(
     /^Saved to the chart as a PDF: After-visit summary, \d{4}-\d{2}-\d{2}\.$/,
   );
+  // Kept once: saving again would keep a copy.
+  await expect(sheet.getByRole('button', { name: 'Save to chart as PDF' })).toBeDisabled();
   await sheet.getByRole('button', { name: 'Close print view' }).click();
   await expect(sheet).toHaveCount(0);
 
@@ -124,6 +126,13 @@ test('after-visit summary and referral letter from a visit: printed on the lette
   await expect(form.getByRole('alert')).toHaveText('Check the fields marked below.');
   await expect(form.getByText('Recipient name is required.')).toBeVisible();
   await expect(form.getByText('Reason for referral is required.')).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await axeViolations(page)).toEqual([]);
+  expect(
+    await page.evaluate(() => document.scrollingElement!.scrollWidth > window.innerWidth),
+    'letters at 390 px',
+  ).toBe(false);
+  await page.setViewportSize({ width: 1000, height: 900 });
   await form.getByLabel('Recipient name (required)').fill('Dr. Ana Villanueva');
   await form.getByLabel('Recipient specialty').fill('Cardiology');
   await form.getByLabel('Recipient address').fill('200 Heart Lane, Springfield, IL 62701');

@@ -171,6 +171,15 @@ function problemsOfVisit(
   );
 }
 
+/** A problem addressed at the visit, in words: new, resolved, or reviewed. */
+function addressedLine(e: Entry<Problem>, visitDate: string): string {
+  const d = e.data;
+  if (day(d.abatementDate) === visitDate || d.clinicalStatus === 'resolved')
+    return `${d.text} (resolved${d.abatementDate ? ` ${day(d.abatementDate)}` : ''})`;
+  if (day(d.onsetDate) === visitDate) return `${d.text} (new, ${visitDate})`;
+  return `${d.text}${d.onsetDate ? ` (since ${day(d.onsetDate)})` : ''}`;
+}
+
 function freeText(c: Checker, field: string, value: string | undefined, label: string) {
   c.maxLength(field, value?.trim(), FREE_TEXT_MAX, label);
 }
@@ -247,7 +256,7 @@ export function afterVisitSummary(options: {
       {
         heading: 'What we talked about',
         lines: addressed.length
-          ? problemLines(addressed).map((l) => l.replace(/ \(no code\)/, ''))
+          ? addressed.map((e) => addressedLine(e, visit.date))
           : ['No new or changed diagnoses were recorded at this visit.'],
       },
       {

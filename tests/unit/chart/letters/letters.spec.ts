@@ -142,7 +142,7 @@ describe('after-visit summary', () => {
       'Heart rate 78 /min (2026-11-20)',
     ]);
     expect(lines(letter, 'What we talked about')).toEqual([
-      'Essential hypertension, since 2026-11-20',
+      'Essential hypertension (new, 2026-11-20)',
     ]);
     expect(lines(letter, 'Changes to your medicines today')?.sort()).toEqual([
       'Started: Amlodipine 5 mg tablet 5 mg oral once daily',
@@ -185,6 +185,22 @@ describe('after-visit summary', () => {
     ]);
     expect(lines(letter, 'What to do next')).toEqual(['No further instructions were given.']);
     expect(lines(letter, 'Follow-up')).toBeUndefined();
+  });
+
+  it('names a problem resolved at the visit as resolved, and one carried on with its onset', () => {
+    const otitis = chart.addProblem({ text: 'Otitis media', onsetDate: '2026-11-01' });
+    chart.resolveProblem(otitis, VISIT);
+    const letter = afterVisitSummary({
+      chart: view(),
+      encounter: visit,
+      letterhead: LETTERHEAD,
+      input: {},
+      today: VISIT,
+    });
+    expect(lines(letter, 'What we talked about')?.sort()).toEqual([
+      'Essential hypertension (new, 2026-11-20)',
+      'Otitis media (resolved 2026-11-20)',
+    ]);
   });
 
   it('names a medication whose dose was changed that day', () => {
@@ -376,6 +392,22 @@ describe('letters kept in the chart', () => {
     ).toBe(false);
     // The first check loads the generated FHIR validators (slow on a busy machine).
   }, 120_000);
+
+  it('exports a letter marked entered in error with that status, never drops it', () => {
+    const pdf = writePdf({ title: 't', blocks: [{ text: 'x' }], createdAt: `${VISIT}T12:00:00Z` });
+    const id = chart.saveLetter({
+      kind: 'referral',
+      title: 'Referral letter',
+      encounterId: visit.id,
+      encounter: encounterKey(visit),
+      pdf: pdf.bytes,
+      pages: 1,
+    });
+    chart.markEnteredInError(id, 'Wrong patient');
+    const doc = chartToFhir(chart, 'p1').find((r) => r.id === id) as Loose;
+    expect(doc.status).toBe('entered-in-error');
+    expect(chart.letters()[0]!.data.status).toBe('entered-in-error');
+  });
 
   it('refuses a PDF over the size limit with its size, a non-PDF, and an unknown visit; keeps nothing', () => {
     const big = new Uint8Array(MAX_LETTER_PDF_BYTES + 1).fill(0x20);
