@@ -8,7 +8,7 @@
 import {
   LETTER_TYPES,
   afterVisitSummary,
-  letterBlocks,
+  letterDocument,
   referralLetter,
   writePdf,
   type AfterVisitInput,
@@ -85,7 +85,7 @@ export function composeLetter(options: {
 
 /** The letter as a PDF (bytes, pages, characters the standard fonts cannot show). */
 export function letterPdf(letter: Letter) {
-  return writePdf({ title: letter.title, blocks: letterBlocks(letter), createdAt: nowIso() });
+  return writePdf(letterDocument(letter, nowIso()));
 }
 
 /** Keeps the letter's PDF in the chart (sealed with it); recorded in the audit trail. */

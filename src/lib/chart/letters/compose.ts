@@ -19,7 +19,7 @@ import {
 import { encounterKey, type Encounter } from '../sections/encounters';
 import type { Allergy, Entry, LabResult, Medication, Patient, Problem, Vitals } from '../types';
 import { Checker, ValidationError } from '../validate';
-import type { PdfBlock } from './pdf';
+import type { PdfBlock, PdfDocument } from './pdf';
 
 export const LETTER_KINDS = ['after-visit-summary', 'referral'] as const;
 export type LetterKind = (typeof LETTER_KINDS)[number];
@@ -367,4 +367,14 @@ export function letterBlocks(letter: Letter): PdfBlock[] {
     { text: `Written in Folio on ${letter.date}.`, size: 8, spaceBefore: 6 },
   );
   return blocks;
+}
+
+/** The letter as a PDF document: its paragraphs, and the patient named at the foot of every page. */
+export function letterDocument(letter: Letter, createdAt: string): PdfDocument {
+  return {
+    title: letter.title,
+    blocks: letterBlocks(letter),
+    createdAt,
+    footer: `${letter.patient.name}, date of birth ${letter.patient.birthDate} · ${letter.title}`,
+  };
 }

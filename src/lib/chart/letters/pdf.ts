@@ -35,6 +35,8 @@ export interface PdfDocument {
   blocks: readonly PdfBlock[];
   /** When it was made (ISO 8601); written as the Info /CreationDate. */
   createdAt: string;
+  /** Printed at the foot of every page, left (e.g. the patient's name and date of birth). */
+  footer?: string;
 }
 
 export interface WrittenPdf {
@@ -228,15 +230,26 @@ function layout(blocks: readonly PdfBlock[]): { pages: PlacedLine[][]; replaced:
 
 const num = (n: number) => (Math.round(n * 100) / 100).toString();
 
-function contentStream(lines: readonly PlacedLine[], footer: string): string {
+function contentStream(lines: readonly PlacedLine[], pageNumber: string, footer: string): string {
   const ops: string[] = [];
   for (const l of lines)
     ops.push(
       `BT /${l.bold ? 'F2' : 'F1'} ${num(l.size)} Tf 1 0 0 1 ${num(l.x)} ${num(l.y)} Tm ${pdfString(l.text)} Tj ET`,
     );
-  const fx = PAGE.width - PAGE.margin - textWidth(footer, FOOTER_SIZE);
+  const numberWidth = textWidth(pageNumber, FOOTER_SIZE);
+  const fx = PAGE.width - PAGE.margin - numberWidth;
+  if (footer) {
+    // Cut to the room left of the page number (never over it).
+    const room = TEXT_WIDTH - numberWidth - 12;
+    let left = footer;
+    while (left && textWidth(left, FOOTER_SIZE) > room) left = left.slice(0, -1);
+    if (left !== footer) left = `${left.slice(0, -3)}...`;
+    ops.push(
+      `BT /F1 ${FOOTER_SIZE} Tf 1 0 0 1 ${PAGE.margin} ${PAGE.margin} Tm ${pdfString(left)} Tj ET`,
+    );
+  }
   ops.push(
-    `BT /F1 ${FOOTER_SIZE} Tf 1 0 0 1 ${num(fx)} ${PAGE.margin} Tm ${pdfString(footer)} Tj ET`,
+    `BT /F1 ${FOOTER_SIZE} Tf 1 0 0 1 ${num(fx)} ${PAGE.margin} Tm ${pdfString(pageNumber)} Tj ET`,
   );
   return ops.join('\n');
 }
@@ -247,6 +260,8 @@ function contentStream(lines: readonly PlacedLine[], footer: string): string {
  */
 export function writePdf(doc: PdfDocument): WrittenPdf {
   const { pages, replaced } = layout(doc.blocks);
+  const footer = toWinAnsi(doc.footer ?? '');
+  for (const ch of footer.replaced) if (!replaced.includes(ch)) replaced.push(ch);
   // Objects: 1 catalog, 2 pages, 3 Helvetica, 4 Helvetica-Bold, 5 info, then page + content.
   const objects: string[] = [];
   const pageIds = pages.map((_, i) => 6 + 2 * i);
@@ -258,7 +273,7 @@ export function writePdf(doc: PdfDocument): WrittenPdf {
   objects[5] = `<< /Title ${utf16Hex(doc.title)} /Producer (Folio) /CreationDate (${pdfDate(doc.createdAt)}) >>`;
   pages.forEach((lines, i) => {
     const pageId = pageIds[i]!;
-    const stream = contentStream(lines, `Page ${i + 1} of ${pages.length}`);
+    const stream = contentStream(lines, `Page ${i + 1} of ${pages.length}`, footer.text);
     objects[pageId] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] ` +
       `/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${pageId + 1} 0 R >>`;

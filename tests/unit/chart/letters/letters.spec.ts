@@ -8,6 +8,7 @@ import {
   afterVisitSummary,
   checkLetterSize,
   letterBlocks,
+  letterDocument,
   medicationChanges,
   referralLetter,
   toBase64,
@@ -317,11 +318,7 @@ describe('referral letter', () => {
       input,
       today: VISIT,
     });
-    const { bytes, replaced } = writePdf({
-      title: letter.title,
-      blocks: letterBlocks(letter),
-      createdAt: `${VISIT}T12:00:00Z`,
-    });
+    const { bytes, replaced, pages } = writePdf(letterDocument(letter, `${VISIT}T12:00:00Z`));
     expect(replaced).toEqual([]);
     const text = await pdfText(bytes);
     for (const expected of [
@@ -335,6 +332,11 @@ describe('referral letter', () => {
       'Dr. Quillon Marsh, MD',
     ])
       expect(text).toContain(expected);
+    // Every page names the patient at its foot.
+    const footer =
+      'Ines Okafor, date of birth 1961-04-12 · Referral letter, Ines Okafor, to Dr. Ana Villanueva Page';
+    expect(text.split(footer).length - 1).toBe(pages);
+    expect(text).toContain(`Page ${pages} of ${pages}`);
   });
 });
 

@@ -154,6 +154,18 @@ describe('writePdf', () => {
     }
   });
 
+  it('puts the footer on every page, cut short before the page number when too long', async () => {
+    const blocks = Array.from({ length: 80 }, (_, i) => ({ text: `Line ${i + 1}` }));
+    const footer = 'Ilsabet Quorrendale, date of birth 1958-03-02';
+    const { bytes, pages } = writePdf({ title: 'Long', blocks, createdAt: AT, footer });
+    expect(pages).toBe(2);
+    for (const page of await pdfText(bytes)) expect(page).toContain(footer);
+    const long = writePdf({ title: 't', blocks: [], createdAt: AT, footer: 'W'.repeat(300) });
+    const [text] = await pdfText(long.bytes);
+    expect(text).toMatch(/^W+\.\.\. Page 1 of 1$/);
+    expect(structuralProblems(long.bytes)).toEqual([]);
+  });
+
   it('writes what it cannot encode as ? and reports it', async () => {
     const { bytes, replaced } = writePdf({
       title: 'Пациент',
@@ -186,32 +198,37 @@ describe('writePdf', () => {
       indent: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }),
     });
     fc.assert(
-      fc.property(fc.array(block, { maxLength: 20 }), fc.string(), (blocks, title) => {
-        const { bytes, replaced } = writePdf({ title, blocks, createdAt: AT });
-        expect(structuralProblems(bytes)).toEqual([]);
-        // Everything not encodable is reported.
-        for (const b of blocks)
-          for (const ch of b.text)
-            if (
-              ch !== '\t' &&
-              ch !== '\n' &&
-              ch !== '\r' &&
-              toWinAnsi(ch).text === '?' &&
-              ch !== '?'
-            )
-              expect(replaced).toContain(ch);
-        // Lines stay inside the margins.
-        const text = latin1(bytes);
-        for (const m of text.matchAll(
-          /\/(F[12]) ([\d.]+) Tf 1 0 0 1 ([\d.]+) [\d.-]+ Tm \((.*)\) Tj ET/g,
-        )) {
-          const shown = m[4]!
-            .replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
-            .replace(/\\([\\()])/g, '$1');
-          const right = Number(m[3]) + textWidth(shown, Number(m[2]), m[1] === 'F2');
-          expect(right).toBeLessThanOrEqual(PAGE.width - PAGE.margin + 0.01);
-        }
-      }),
+      fc.property(
+        fc.array(block, { maxLength: 20 }),
+        fc.string(),
+        fc.string({ unit: 'binary' }),
+        (blocks, title, footer) => {
+          const { bytes, replaced } = writePdf({ title, blocks, createdAt: AT, footer });
+          expect(structuralProblems(bytes)).toEqual([]);
+          // Everything not encodable is reported.
+          for (const b of [...blocks, { text: footer }])
+            for (const ch of b.text)
+              if (
+                ch !== '\t' &&
+                ch !== '\n' &&
+                ch !== '\r' &&
+                toWinAnsi(ch).text === '?' &&
+                ch !== '?'
+              )
+                expect(replaced).toContain(ch);
+          // Lines stay inside the margins.
+          const text = latin1(bytes);
+          for (const m of text.matchAll(
+            /\/(F[12]) ([\d.]+) Tf 1 0 0 1 ([\d.]+) [\d.-]+ Tm \((.*)\) Tj ET/g,
+          )) {
+            const shown = m[4]!
+              .replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+              .replace(/\\([\\()])/g, '$1');
+            const right = Number(m[3]) + textWidth(shown, Number(m[2]), m[1] === 'F2');
+            expect(right).toBeLessThanOrEqual(PAGE.width - PAGE.margin + 0.01);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
