@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { createPractice, newPatient } from './helpers.ts';
+import { axeViolations, createPractice, newPatient } from './helpers.ts';
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string };
 
@@ -75,6 +75,7 @@ test('start a visit, reconcile, address a problem, write the note, sign off; exp
   await page.keyboard.type('BP above target on lisinopril; omeprazole no longer needed.');
   await expect(visit.getByTestId('visit-blockers')).toHaveText('Ready to sign off.');
 
+  expect(await axeViolations(page)).toEqual([]);
   await visit.getByRole('button', { name: 'Sign off visit' }).click();
   await page
     .getByRole('alertdialog')
@@ -93,6 +94,11 @@ test('start a visit, reconcile, address a problem, write the note, sign off; exp
     'BP above target on lisinopril; omeprazole no longer needed.',
   );
   await expect(visit.getByLabel('Addendum', { exact: true })).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(
+    await page.evaluate(() => document.scrollingElement!.scrollWidth > window.innerWidth),
+  ).toBe(false);
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // Export: the Encounter and the parts that point back at it.
   await page.getByRole('button', { name: 'Export FHIR' }).click();
