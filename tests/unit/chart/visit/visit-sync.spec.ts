@@ -14,6 +14,8 @@ import { SealedDoc, type Signer } from '../../../../src/lib/crdt/sealed-doc.ts';
 import { ADA, BOB, fakePort } from '../../crdt/fake-port.ts';
 import { envelopeStores } from '../../crdt/stores.ts';
 import { openChart } from '../sections/helpers.ts';
+import type { Encounter } from '../../../../src/lib/chart/sections/encounters.ts';
+import { encounterKey, recordedInVisits } from '../../../../src/lib/chart/visits.ts';
 
 const newStore = envelopeStores('visit-sync');
 
@@ -154,5 +156,38 @@ describe('an imported problem addressed in a visit', () => {
     const enc = out.find((r) => r.resourceType === 'Encounter' && r.id === id)!;
     expect(enc.diagnosis).toEqual([{ condition: { reference: 'Condition/src-htn' }, rank: 1 }]);
     expect(out.some((r) => r.resourceType === 'Condition' && r.id === 'src-htn')).toBe(true);
+  });
+});
+
+describe('a visit exported and imported again', () => {
+  it('its parts are recorded in the imported visit', async () => {
+    const chart = await openChart();
+    const med = chart.addMedication({
+      drug: 'Lisinopril 10 MG',
+      dose: '10 mg',
+      route: 'oral',
+      frequency: 'daily',
+    });
+    const { id, noteId } = chart.startVisit({ reason: 'Blood pressure review' });
+    const key = `Encounter/${id}`;
+    chart.recordVitals({
+      effectiveDate: '2026-12-02',
+      systolic: 150,
+      diastolic: 90,
+      encounter: key,
+    });
+    chart.addFromForm('problem', { text: 'Hypertension', encounter: key });
+    chart.reconcileMedication(id, med, { decision: 'continue' });
+    chart.noteText(noteId, 'plan').append('Recheck in 4 weeks.');
+    chart.signOffVisit(id);
+
+    const again = await openChart();
+    again.applyImport(planImport(chartToFhir(chart, 'p1')));
+    const visit = again.entries<Encounter>('encounter');
+    expect(visit.map((e) => [e.data.reason, e.data.status])).toEqual([
+      ['Blood pressure review', 'finished'],
+    ]);
+    const items = recordedInVisits(again).get(encounterKey(visit[0]!)) ?? [];
+    expect(items.map((i) => i.kind).sort()).toEqual(['Documents', 'Problems', 'Vitals']);
   });
 });
