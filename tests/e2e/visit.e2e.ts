@@ -120,7 +120,7 @@ test('start a visit, reconcile, address a problem, write the note, sign off; exp
     reasonCode: [{ text: 'Blood pressure review' }],
     participant: [{ individual: { display: 'Dr. Quillon Marsh' } }],
   });
-  expect(enc.period.end >= enc.period.start).toBe(true);
+  expect(Date.parse(enc.period.end)).toBeGreaterThanOrEqual(Date.parse(enc.period.start));
   const condition = resources.find((r) => r.resourceType === 'Condition')!;
   expect(enc.diagnosis.map((d) => d.condition.reference)).toEqual([`Condition/${condition.id}`]);
   const pointing = (type: string) =>

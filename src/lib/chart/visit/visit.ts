@@ -97,13 +97,26 @@ export interface StartVisitInput {
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 /**
- * The start of a visit as a FHIR dateTime (an instant in UTC, or a date), checked against the
+ * An instant as a FHIR dateTime in this device's time zone, to the second
+ * (`2026-12-02T09:30:00-05:00`): its date part is the local calendar date the clinician sees.
+ */
+export function localDateTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const offset = -d.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return `${today(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/**
+ * The start of a visit as a FHIR dateTime (local, with its offset; or a date), checked against the
  * clock: not in the future beyond VISIT_CLOCK_SKEW_MS. @throws ValidationError
  */
 export function visitStart(value: string | undefined, now: string): string {
   const at = Date.parse(now);
   const v = (value ?? '').trim();
-  if (!v) return new Date(at).toISOString();
+  if (!v) return localDateTime(at);
   const c = new Checker();
   if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
     c.date('start', v, 'Visit date', { past: false });
@@ -122,7 +135,7 @@ export function visitStart(value: string | undefined, now: string): string {
         'The visit cannot start in the future (check the date, time and this device’s clock).',
     });
   c.done();
-  return new Date(parsed).toISOString();
+  return localDateTime(parsed);
 }
 
 /** @throws ValidationError */
@@ -421,6 +434,6 @@ export const visitCommands = {
     if (view.blockers.length > 0) throw new ValidationError(view.blockers);
     for (const n of view.notes) if (n.data.status === 'draft') noteCommands.sign(store, n.id);
     const at = store.now();
-    store.update(id, { status: 'finished', end: at, signedAt: at });
+    store.update(id, { status: 'finished', end: localDateTime(Date.parse(at)), signedAt: at });
   },
 };
