@@ -220,10 +220,26 @@ export function visitView(source: VisitSource, id: string): VisitView {
   if (!encounter) throw new ChartError('no-entry', 'That visit no longer exists.');
   const key = encounterKey(encounter);
   const d = encounter.data;
-  const decisions = decisionsOf(d);
   const addressed = new Set(addressedOf(d));
   const here = <T extends object>(list: readonly Entry<T>[]) =>
     list.filter((e) => of(e.data) === key);
+  // A prescription signed in this visit that renewed an active medication decided it (a change).
+  const renewed = here(source.prescriptions).flatMap((rx): [string, Reconciliation][] =>
+    rx.data.status === 'active' && rx.data.medicationId && rx.data.signedAt
+      ? [
+          [
+            rx.data.medicationId,
+            {
+              decision: 'change',
+              drug: rx.data.drug,
+              reason: 'Renewed by a prescription in this visit',
+              at: rx.data.signedAt,
+            },
+          ],
+        ]
+      : [],
+  );
+  const decisions = new Map([...renewed, ...decisionsOf(d)]);
   const reconcile = source.medications
     .filter((m) => decisions.has(m.id) || (m.data.status === 'active' && of(m.data) !== key))
     .map((entry) => ({ entry, decision: decisions.get(entry.id) }));

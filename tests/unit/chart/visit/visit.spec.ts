@@ -261,6 +261,29 @@ describe('reconciliation and sign-off', () => {
     expect(chart.problems().find((p) => p.id === cough)!.data.encounter).toBe(`Encounter/${id}`);
   });
 
+  it('a prescription signed in the visit that renews an active medication decides it', () => {
+    const { id, metformin, lisinopril } = setUp();
+    const amoxicillin = chart.addMedication({
+      drug: 'Amoxicillin 500 MG Oral Capsule',
+      dose: '1 capsule',
+      route: 'oral',
+      frequency: 'three times daily',
+    });
+    chart.reconcileMedication(id, metformin, { decision: 'continue' });
+    chart.reconcileMedication(id, lisinopril, { decision: 'continue' });
+    expect(chart.visit(id).blockers.map((b) => b.message)[0]).toBe(
+      'Reconcile every active medication (continue, change or stop): Amoxicillin 500 MG Oral Capsule.',
+    );
+    const rx = chart.draftPrescription({ ...AMOXICILLIN, encounter: `Encounter/${id}` });
+    expect(chart.signPrescription(rx)).toBe(amoxicillin);
+    const v = chart.visit(id);
+    expect(v.reconcile.find((r) => r.entry.id === amoxicillin)!.decision).toMatchObject({
+      decision: 'change',
+      reason: 'Renewed by a prescription in this visit',
+    });
+    expect(v.blockers.map((b) => b.field)).toEqual(['note']);
+  });
+
   it('draft prescriptions of the visit block sign-off', () => {
     const { id } = setUp();
     chart.draftPrescription({ ...AMOXICILLIN, encounter: `Encounter/${id}` });
