@@ -11,7 +11,8 @@ export class ChartError extends Error {
       | 'no-consent'
       | 'safety-override-needed'
       | 'not-draft'
-      | 'not-cancellable',
+      | 'not-cancellable'
+      | 'visit-signed',
     message: string,
   ) {
     super(message);

@@ -29,6 +29,14 @@ import { prescriptionCommands, type Prescription } from './rx/prescriptions';
 import { letterCommands, type SavedLetter } from './letters/documents';
 import type { LetterKind } from './letters/compose';
 import type { EntryStore, SubmitOptions } from './sections/section';
+import {
+  visitCommands,
+  visitSource,
+  visitView,
+  type ReconcileDecision,
+  type StartVisitInput,
+  type VisitView,
+} from './visit/visit';
 import { Checker, ValidationError } from './validate';
 import {
   SHAREABLE_SECTIONS,
@@ -252,7 +260,47 @@ export class ChartModel {
   ): string {
     const form = sectionNamed(name)?.form;
     if (!form) throw new Error(`no form for ${name}`);
-    return form.submit(this.#store, values, options);
+    const visit = this.#inVisit(values.encounter);
+    const id = form.submit(this.#store, values, options);
+    // A problem recorded in a visit is one it addressed.
+    if (visit && name === 'problem') visitCommands.address(this.#store, visit, id);
+    return id;
+  }
+
+  /** The visit an entry is being added to, checked to be in progress (else undefined). */
+  #inVisit(encounter: unknown): string | undefined {
+    if (typeof encounter !== 'string' || encounter.trim() === '') return undefined;
+    return visitCommands.assertOpen(this.#store, encounter.trim());
+  }
+
+  // Visits (visit/visit.ts): one encounter, its parts and its sign-off.
+  /** Starts a visit and its draft note. @throws ValidationError (blank reason, future start) */
+  startVisit(input: StartVisitInput): { id: string; noteId: string } {
+    return this.#doc.batch(() => visitCommands.start(this.#store, input));
+  }
+  /** A visit's view model. @throws ChartError('no-entry') */
+  visit(id: string): VisitView {
+    return visitView(visitSource(this.#store), id);
+  }
+  /** @throws ValidationError, ChartError('visit-signed') */
+  setVisitReason(visitId: string, reason: string): void {
+    visitCommands.setReason(this.#store, visitId, reason);
+  }
+  /** @throws ValidationError, ChartError('visit-signed' | 'not-active') */
+  reconcileMedication(
+    visitId: string,
+    medicationId: string,
+    input: { decision: ReconcileDecision; reason?: string; dose?: string; frequency?: string },
+  ): void {
+    this.#doc.batch(() => visitCommands.reconcile(this.#store, visitId, medicationId, input));
+  }
+  /** @throws ChartError('visit-signed' | 'no-entry' | 'entered-in-error') */
+  addressProblem(visitId: string, problemId: string, addressed = true): void {
+    visitCommands.address(this.#store, visitId, problemId, addressed);
+  }
+  /** Signs a visit off (and its draft notes). @throws ValidationError (what is missing), ChartError */
+  signOffVisit(visitId: string): void {
+    this.#doc.batch(() => visitCommands.signOff(this.#store, visitId));
   }
 
   // The sections' commands (sections/<name>.ts), run on this chart's entries.
@@ -283,6 +331,7 @@ export class ChartModel {
   }
   /** Saves a draft prescription from its form. @throws ValidationError */
   draftPrescription(values: Record<string, string>): string {
+    this.#inVisit(values.encounter);
     return prescriptionCommands.draft(this.#store, values);
   }
   /**
@@ -348,6 +397,7 @@ export class ChartModel {
     input: Omit<Vitals, 'status' | 'bmi'>,
     options: { confirmOutliers?: boolean } = {},
   ): string {
+    this.#inVisit(input.encounter);
     return vitalsCommands.record(this.#store, input, options);
   }
 
@@ -361,7 +411,8 @@ export class ChartModel {
   notes(): NoteEntry[] {
     return noteCommands.list(this.#store);
   }
-  newNote(input: { date: string; title: string }): string {
+  newNote(input: { date: string; title: string; encounter?: string }): string {
+    this.#inVisit(input.encounter);
     return noteCommands.add(this.#store, input);
   }
   /** The live text of a draft note section. @throws ChartError('note-signed') */

@@ -133,6 +133,8 @@ export interface Problem {
   abatementDate?: string;
   clinicalStatus: 'active' | 'inactive' | 'resolved';
   verificationStatus: 'confirmed' | 'entered-in-error';
+  /** The visit it was recorded in (`Encounter/<id>`; lib/chart/visit). */
+  encounter?: string;
 }
 
 /** RxNorm term types a medication can be picked as: ingredient, clinical/branded drug, pack. */
@@ -176,6 +178,8 @@ export interface Medication {
   statusReason?: string;
   /** The signed prescription that started or last renewed it (rx/prescriptions.ts). */
   prescriptionId?: string;
+  /** The visit it was recorded in (`Encounter/<id>`; lib/chart/visit). */
+  encounter?: string;
 }
 
 /** FHIR AllergyIntolerance; `noKnownAllergies` records an explicit "no known allergies". */
@@ -214,6 +218,8 @@ export interface Vitals {
   /** Derived from weight and height, never typed. */
   bmi?: number;
   status: 'final' | 'entered-in-error';
+  /** The visit it was recorded in (`Encounter/<id>`; lib/chart/visit). */
+  encounter?: string;
 }
 
 /** A laboratory result (FHIR Observation, category laboratory). */
@@ -241,6 +247,8 @@ export interface Note {
   signedAt?: string;
   /** The text as signed; once signed, the note changes only by addendum. */
   signedText?: Record<SoapField, string>;
+  /** The visit it was recorded in (`Encounter/<id>`; lib/chart/visit). */
+  encounter?: string;
 }
 
 export interface Addendum {

@@ -27,6 +27,8 @@ import {
   SOAP_FIELDS as NOTE_FIELDS,
   type Vitals,
   type VisitItem,
+  type VisitView,
+  visitView,
 } from '$lib/chart';
 import {
   CHART_SCHEMA_VERSION,
@@ -75,12 +77,14 @@ export type {
   TextHandle,
   Vitals,
   VisitItem,
+  VisitView,
 };
 export {
   GENDER_IDENTITIES,
   LANGUAGES,
   PRONOUNS,
   ageLabel,
+  ENCOUNTER_CLASSES,
   encounterKey,
   entryOrigin,
   filterVisits,
@@ -163,7 +167,12 @@ export type ChartCommandName =
   | 'draftPrescription'
   | 'signPrescription'
   | 'cancelPrescription'
-  | 'saveLetter';
+  | 'saveLetter'
+  | 'startVisit'
+  | 'setVisitReason'
+  | 'reconcileMedication'
+  | 'addressProblem'
+  | 'signOffVisit';
 
 export class ChartState {
   #doc: SealedDoc | null = null;
@@ -226,7 +235,9 @@ export class ChartState {
       return;
     }
     // Typing in a note updates its own textarea; lists are rebuilt only for other changes.
-    this.#cleanup.push(this.#model.onChange(({ textOnly }) => textOnly || this.#schedule()));
+    this.#cleanup.push(
+      this.#model.onChange(({ textOnly }) => (textOnly ? this.#textChanged() : this.#schedule())),
+    );
     this.#cleanup.push(this.#doc.onChange(() => this.#refreshStatus()));
     this.#cleanup.push(session.beforeLock(() => this.#doc!.flush()));
     const onHide = () => void this.#doc?.flush().catch(() => undefined);
@@ -533,6 +544,40 @@ export class ChartState {
     return this.#model?.addenda(noteId) ?? [];
   }
 
+  #visitId = $state<string | null>(null);
+  /** Bumped (at most every 300 ms) after note typing, which leaves the view as it is. */
+  #textTick = $state(0);
+  #textTimer: ReturnType<typeof setTimeout> | null = null;
+
+  #textChanged(): void {
+    if (!this.#visitId || this.#textTimer) return;
+    this.#textTimer = setTimeout(() => {
+      this.#textTimer = null;
+      this.#textTick++;
+    }, 300);
+  }
+
+  /** The visit shown on the visit screen (null: the chart's tabs). */
+  get visitId(): string | null {
+    return this.#visitId;
+  }
+  /** Shows a visit's screen (null: back to the chart's tabs). */
+  openVisit(id: string | null): void {
+    this.#visitId = id;
+  }
+
+  /**
+   * A visit's view model (lib/chart/visit), read from the current view; null when the chart is
+   * not open or the visit is not in it (e.g. not synced to this device yet).
+   */
+  visit(id: string): VisitView | null {
+    const view = this.#view;
+    void this.#textTick; // the sign-off checks read the note's text
+    if (!view || !this.#model) return null;
+    if (!view.encounters.some((e) => e.id === id)) return null;
+    return visitView({ ...view, notes: this.#model.notes() }, id);
+  }
+
   /** Updates demographics in the chart and in the patient list. */
   updatePatient(changes: Partial<Patient>, chartId: string): CommandResult<void> {
     const result = this.run((m) => m.updatePatient(changes));
@@ -542,6 +587,8 @@ export class ChartState {
 
   async close(): Promise<void> {
     for (const fn of this.#cleanup.splice(0)) fn();
+    if (this.#textTimer) clearTimeout(this.#textTimer);
+    this.#textTimer = null;
     if (this.#doc) practice.forget(this.#doc);
     await this.#doc?.close();
     this.#doc = null;

@@ -66,6 +66,7 @@ export function prescriptionToFhir(
     intent: 'order',
     medicationCodeableConcept: concept(d.drug, d.code),
     subject,
+    encounter: d.encounter ? { reference: d.encounter } : undefined,
     authoredOn: d.signedAt ?? e.createdAt,
     requester: { reference: `Practitioner/${practitioner.id}`, ...(name ? { display: name } : {}) },
     note: d.note ? [{ text: d.note }] : undefined,

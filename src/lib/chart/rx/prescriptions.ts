@@ -41,12 +41,14 @@ export interface Prescription extends RxOrder {
   medicationId?: string;
   /** Why it was cancelled. */
   cancelReason?: string;
+  /** The visit it was written in (`Encounter/<id>`; lib/chart/visit). */
+  encounter?: string;
 }
 
 /** The prescription a form describes, before it is stored. */
 export type PrescriptionInput = Omit<
   Prescription,
-  'status' | 'signedAt' | 'overrides' | 'medicationId' | 'cancelReason'
+  'status' | 'signedAt' | 'overrides' | 'medicationId' | 'cancelReason' | 'encounter'
 >;
 
 /**
@@ -188,7 +190,12 @@ export const prescriptionCommands = {
   list: (store: EntryStore) => store.list<Prescription>('prescription', 'createdAt'),
   /** Saves a draft. @throws ValidationError */
   draft(store: EntryStore, values: Record<string, string>): string {
-    return store.add('prescription', { ...checked(values), status: 'draft' });
+    const encounter = values.encounter?.trim();
+    return store.add('prescription', {
+      ...checked(values),
+      ...(encounter ? { encounter } : {}),
+      status: 'draft',
+    });
   },
   /**
    * Signs a draft: checks it again, runs the medication-safety checks (every high-severity
@@ -219,6 +226,8 @@ export const prescriptionCommands = {
           ...medicationFields(input),
           startDate: at.slice(0, 10),
           prescriptionId: id,
+          // Started in the visit the prescription was written in.
+          ...(typeof rx.fields.encounter === 'string' ? { encounter: rx.fields.encounter } : {}),
         },
         options,
       );

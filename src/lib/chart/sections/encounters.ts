@@ -41,6 +41,8 @@ export interface Encounter {
   /** The organization responsible (serviceProvider). */
   serviceProvider?: string;
   status: EncounterStatus;
+  /** When a visit started in Folio was signed off (the signer is the signing change's author). */
+  signedAt?: string;
   /** What did not add up in an imported encounter (shown beside it; the source is kept). */
   conflicts?: string[];
 }
@@ -92,9 +94,49 @@ export function encounterKey(e: Entry<Encounter>): string {
   return `Encounter/${str(source.id) || e.id}`;
 }
 
+/**
+ * The problems addressed in a visit: their entry ids and the Condition each is exported as (the
+ * encounter holds `addressed/<problem id>`: that reference, or false once un-addressed; visit.ts).
+ */
+export function addressedProblems(d: object): { id: string; reference: string }[] {
+  return Object.entries(d).flatMap(([k, v]) =>
+    k.startsWith('addressed/') && typeof v === 'string' && v.startsWith('Condition/')
+      ? [{ id: k.slice('addressed/'.length), reference: v }]
+      : [],
+  );
+}
+
+/**
+ * A visit as FHIR Encounter: its reason, the problems addressed in it as `diagnosis` (Condition
+ * references), and whoever signed it off as a participant (the verified signer, never a typed
+ * name). Its vitals, medications, prescriptions and note point back at it with `encounter`.
+ */
 export function encounterToFhir(e: Entry<Encounter>, { subject }: ExportContext): FhirResource {
   const d = e.data;
   const cls = d.class ?? 'AMB';
+  const addressed = addressedProblems(d);
+  const signer = e.history.find((h) => typeof h.changes.signedAt === 'string')?.by?.memberName;
+  const participants = [
+    ...(d.practitioner ? [{ individual: { display: d.practitioner } }] : []),
+    ...(signer && signer !== d.practitioner
+      ? [
+          {
+            type: [
+              {
+                coding: [
+                  {
+                    system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+                    code: 'ATND',
+                    display: 'attender',
+                  },
+                ],
+              },
+            ],
+            individual: { display: signer },
+          },
+        ]
+      : []),
+  ];
   return compact({
     resourceType: 'Encounter',
     id: e.id,
@@ -106,9 +148,12 @@ export function encounterToFhir(e: Entry<Encounter>, { subject }: ExportContext)
     },
     type: [concept(d.type, d.code)],
     subject,
-    participant: d.practitioner ? [{ individual: { display: d.practitioner } }] : undefined,
+    participant: participants.length ? participants : undefined,
     period: compact({ start: d.start, end: d.end }),
     reasonCode: d.reason ? [{ text: d.reason }] : undefined,
+    diagnosis: addressed.length
+      ? addressed.map((a, i) => ({ condition: { reference: a.reference }, rank: i + 1 }))
+      : undefined,
     location: d.location ? [{ location: { display: d.location } }] : undefined,
     serviceProvider: d.serviceProvider ? { display: d.serviceProvider } : undefined,
   });

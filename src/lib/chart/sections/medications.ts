@@ -138,6 +138,7 @@ export function medicationToFhir(e: Entry<Medication>, { subject }: ExportContex
     intent: 'order',
     medicationCodeableConcept: concept(d.drug, d.code),
     subject,
+    encounter: d.encounter ? { reference: d.encounter } : undefined,
     authoredOn: e.createdAt,
     basedOn: d.prescriptionId
       ? [{ reference: `MedicationRequest/${d.prescriptionId}` }]
@@ -234,6 +235,7 @@ const formInput = (v: Record<string, string>): Omit<Medication, 'status'> => ({
   route: v.route ?? '',
   frequency: v.frequency ?? '',
   startDate: v.startDate || undefined,
+  encounter: v.encounter || undefined,
 });
 
 export const medications = defineSection<Medication>({

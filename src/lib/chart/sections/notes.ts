@@ -31,7 +31,8 @@ export function checkAddendum(text: string): void {
 
 export const noteCommands = {
   list: (store: EntryStore) => store.list<Note & Record<SoapField, string>>('note', 'date'),
-  add(store: EntryStore, input: { date: string; title: string }): string {
+  /** A draft note; `encounter` names the visit it belongs to (lib/chart/visit). */
+  add(store: EntryStore, input: { date: string; title: string; encounter?: string }): string {
     checkNote(input);
     const texts = Object.fromEntries(SOAP_FIELDS.map((f) => [f, '']));
     return store.add('note', { ...input, status: 'draft' }, {}, texts);
@@ -100,21 +101,28 @@ export function noteText(e: NoteEntry, addenda: Entry<Addendum>[]): string {
 
 export function noteToFhir(e: NoteEntry, { subject, addenda }: ExportContext): FhirResource[] {
   const d = e.data;
+  // A note written in a visit points at that visit's Encounter; an older note stands for its own.
   const encounterId = `${e.id}-enc`;
+  const encounter = d.encounter ?? `Encounter/${encounterId}`;
+  const own: FhirResource[] = d.encounter
+    ? []
+    : [
+        {
+          resourceType: 'Encounter',
+          id: encounterId,
+          status: d.status === 'entered-in-error' ? 'entered-in-error' : 'finished',
+          class: {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+            code: 'AMB',
+            display: 'ambulatory',
+          },
+          subject,
+          period: { start: d.date },
+          reasonCode: [{ text: d.title }],
+        },
+      ];
   return [
-    {
-      resourceType: 'Encounter',
-      id: encounterId,
-      status: d.status === 'entered-in-error' ? 'entered-in-error' : 'finished',
-      class: {
-        system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-        code: 'AMB',
-        display: 'ambulatory',
-      },
-      subject,
-      period: { start: d.date },
-      reasonCode: [{ text: d.title }],
-    },
+    ...own,
     compact({
       resourceType: 'DocumentReference',
       id: e.id,
@@ -134,7 +142,7 @@ export function noteToFhir(e: NoteEntry, { subject, addenda }: ExportContext): F
         },
       ],
       context: {
-        encounter: [{ reference: `Encounter/${encounterId}` }],
+        encounter: [{ reference: encounter }],
         period: { start: d.date },
       },
     }),

@@ -69,6 +69,7 @@ export function problemToFhir(e: Entry<Problem>, { subject }: ExportContext): Fh
     onsetDateTime: dateTime(d.onsetDate),
     abatementDateTime: dateTime(d.abatementDate),
     recordedDate: e.createdAt,
+    encounter: d.encounter ? { reference: d.encounter } : undefined,
   });
 }
 
@@ -141,6 +142,7 @@ export const problems = defineSection<Problem>({
         text: v.text ?? '',
         onsetDate: v.onsetDate || undefined,
         code,
+        encounter: v.encounter || undefined,
       });
     },
   },

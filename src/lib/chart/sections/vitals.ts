@@ -100,6 +100,7 @@ export function vitalsObservations(entry: Entry<Vitals>, subject: object): FhirR
       { coding: [{ system: OBSERVATION_CATEGORY, code: 'vital-signs', display: 'Vital Signs' }] },
     ],
     subject,
+    ...(v.encounter ? { encounter: { reference: v.encounter } } : {}),
     effectiveDateTime: v.effectiveDate,
   };
   const out: FhirResource[] = [];

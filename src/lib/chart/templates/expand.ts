@@ -36,7 +36,10 @@ export interface TemplateChart {
   labs: readonly Entry<LabResult>[];
 }
 
-type VitalField = Exclude<keyof Vitals, 'effectiveDate' | 'status' | 'systolic' | 'diastolic'>;
+type VitalField = Exclude<
+  keyof Vitals,
+  'effectiveDate' | 'status' | 'systolic' | 'diastolic' | 'encounter'
+>;
 
 /** Newest by date, then by when it was recorded. */
 const newer = <T>(a: Entry<T>, b: Entry<T>, date: (e: Entry<T>) => string) =>
