@@ -10,5 +10,8 @@ export default defineConfig({
     environment: 'node',
     expect: { requireAssertions: true },
     testTimeout: 20_000,
+    // Suites that load fixtures once (import-85: 85 Synthea patients) need longer on a loaded
+    // two-core machine; a hook still fails when it hangs.
+    hookTimeout: 60_000,
   },
 });
