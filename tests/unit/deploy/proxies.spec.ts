@@ -255,7 +255,7 @@ async function startCaddy(): Promise<number> {
 function device(port: number, room: string) {
   class TrustingWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { ca, servername: 'localhost' });
+      super(url, protocols, { ca });
     }
   }
   const url = `https://localhost:${port}`;
