@@ -19,6 +19,7 @@ import { openMailboxStore } from './pairing-store.ts';
 import { createPractices, type PracticeLimits } from './practices.ts';
 import { createShl, type ShlLimits } from './shl.ts';
 import { openLinkStore } from './shl-store.ts';
+import { redisLimits } from './shared-limits.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
 import { serveStatic } from './static.ts';
 import { openRoomStore } from './store.ts';
@@ -110,6 +111,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     redis: options.redisUrl,
   });
   const links = openLinkStore(options.dataDir);
+  // Several processes: abuse limits are counted across them (shared-limits.ts).
+  const sharedLimits = options.redisUrl ? redisLimits(options.redisUrl, log) : undefined;
   let url = '';
   const shl = createShl({
     store: links,
@@ -118,6 +121,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     publicOrigin: () => options.publicUrl ?? url,
     limits: options.shlLimits,
     now: options.now,
+    shared: sharedLimits,
   });
 
   metrics.gauge(
@@ -243,6 +247,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         await sync.close();
         rooms.close();
         shl.close();
+        await sharedLimits?.close();
         links.close();
         pairing.close();
         mailboxes.close();
