@@ -88,11 +88,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     redis: options.redisUrl,
   });
   const rooms = openRoomStore(options.dataDir);
+  // Several processes: abuse limits are counted across them (shared-limits.ts).
+  const sharedLimits = options.redisUrl ? redisLimits(options.redisUrl, log) : undefined;
   const practices = createPractices({
     store: rooms,
     log,
     limits: options.practiceLimits,
     now: options.now,
+    shared: sharedLimits,
   });
   const mailboxes = openMailboxStore(options.dataDir);
   const pairing = createPairing({
@@ -102,17 +105,16 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     limits: options.pairingLimits,
     now: options.now,
   });
-  const changeFeed = createChangeFeed({ store: rooms, log });
+  const changeFeed = createChangeFeed({ store: rooms, log, shared: sharedLimits });
   const sync = createSync({
     store: rooms,
     practices,
     log,
     limits: options.syncLimits,
     redis: options.redisUrl,
+    shared: sharedLimits,
   });
   const links = openLinkStore(options.dataDir);
-  // Several processes: abuse limits are counted across them (shared-limits.ts).
-  const sharedLimits = options.redisUrl ? redisLimits(options.redisUrl, log) : undefined;
   let url = '';
   const shl = createShl({
     store: links,

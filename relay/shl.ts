@@ -190,7 +190,7 @@ export function createShl(options: {
 
   async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const client = clientOf(req);
-    const admitted = options.practices.admit(req.headers[PROOF_HEADER], client);
+    const admitted = await options.practices.admit(req.headers[PROOF_HEADER], client);
     if (!admitted.ok) {
       req.resume();
       const { status, message } = refusalAnswer(admitted.reason);

@@ -3,7 +3,8 @@
  * who spreads guesses over processes must get no more than one process allows — neither a faster
  * guess rate (the per-link token bucket, counted in Redis) nor more guesses in a link's lifetime
  * (the failure cap, reserved in the shared SQLite file before each check). Two relay processes on
- * one data folder and a real `redis-server` on loopback (.ci/run installs it).
+ * one data folder and a real `redis-server` on loopback (.ci/run installs it). The other
+ * per-address limits counted in Redis (practice registrations, new rooms) are checked the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,9 +13,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type Relay } from '../../../relay/server.ts';
+import { startRelay, type Relay, type RelayOptions } from '../../../relay/server.ts';
 import type { ShlLimits } from '../../../relay/shl.ts';
-import { PRACTICE } from '../../kit/practice.ts';
+import { PRACTICE, testPractice } from '../../kit/practice.ts';
+import { authFrame, RawClient } from './frames.ts';
+import { until } from './helpers.ts';
 import { freePort } from '../../kit/net.ts';
 import { jwe } from './helpers.ts';
 
@@ -58,9 +61,19 @@ afterAll(async () => {
 
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
+  // Each test starts with empty buckets (they are keyed by address, and all come from 127.0.0.1).
+  if (!available) return;
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  await client.flushall();
+  client.disconnect();
 });
 
-async function pair(name: string, limits: Partial<ShlLimits>): Promise<[Relay, Relay]> {
+async function pair(
+  name: string,
+  limits: Partial<ShlLimits>,
+  extra: Partial<RelayOptions> = {},
+): Promise<[Relay, Relay]> {
   const dataDir = join(root, name);
   const make = () =>
     startRelay({
@@ -71,6 +84,7 @@ async function pair(name: string, limits: Partial<ShlLimits>): Promise<[Relay, R
       log: () => {},
       redisUrl,
       shlLimits: limits,
+      ...extra,
     });
   const relays: [Relay, Relay] = [await make(), await make()];
   cleanup.push(async () => {
@@ -143,6 +157,56 @@ describe.skipIf(!available)('passcode guesses spread over two relay processes', 
     expect(log.remainingAttempts).toBe(0);
     // And the right passcode no longer opens it.
     expect((await guess(a.url, l.id, 'quartz-4417')).status).toBe(404);
+  }, 30_000);
+});
+
+describe.skipIf(!available)('other per-address limits over two relay processes', () => {
+  it('practice registrations from one address are counted across processes', async () => {
+    const [a, b] = await pair(
+      'register',
+      {},
+      {
+        practiceLimits: { registrationBurst: 2, registrationsPerHour: 1 },
+      },
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${(i % 2 ? b : a).url}/pair/${randomBytes(16).toString('hex')}`, {
+        method: 'PUT',
+        headers: testPractice().headers(),
+        body: JSON.stringify({ ownerHash: 'c'.repeat(64) }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([201, 201, 429, 429, 429, 429]);
+  }, 30_000);
+
+  it('new rooms from one address are counted across processes', async () => {
+    const [a, b] = await pair(
+      'rooms',
+      {},
+      {
+        syncLimits: { roomCreationBurst: 2, roomCreationsPerMinute: 1 },
+      },
+    );
+    const outcomes: (string | null)[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c = new RawClient((i % 2 ? b : a).url);
+      cleanup.push(() => c.terminate());
+      await c.opened;
+      const room = randomBytes(16).toString('hex');
+      c.send(authFrame(room, PRACTICE.token('b'.repeat(64))));
+      await until(() => c.authOutcome(room) !== null);
+      outcomes.push(c.authOutcome(room));
+    }
+    expect(outcomes).toEqual([
+      'authenticated',
+      'authenticated',
+      'denied',
+      'denied',
+      'denied',
+      'denied',
+    ]);
   }, 30_000);
 });
 
