@@ -59,7 +59,8 @@ function render(text: string, pairs: [string | RegExp, string][], file: string):
 }
 
 function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: nginx's workers outlive a killed master, so the group is killed.
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   procs.push(child);
   for (const stream of [child.stdout, child.stderr])
     stream?.on('data', (d: Buffer) => logs.push(`${name}: ${d.toString().trim()}`));
@@ -142,25 +143,37 @@ beforeAll(async () => {
   await mkdir(build, { recursive: true });
   await writeFile(join(build, 'index.html'), '<!doctype html><title>shell</title>');
   relayPort = await freePort();
-  start('relay', process.execPath, [join(REPO, 'node_modules/tsx/dist/cli.mjs'), 'relay/main.ts'], {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(relayPort),
-    FOLIO_DATA_DIR: join(root, 'data'),
-    FOLIO_BUILD_DIR: build,
-  });
+  start(
+    'relay',
+    process.execPath,
+    [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'relay/main.ts')],
+    {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(relayPort),
+      FOLIO_DATA_DIR: join(root, 'data'),
+      FOLIO_BUILD_DIR: build,
+    },
+  );
   await waitHealthy(relayPort, 'relay', false);
 }, 30_000);
 
+/** True while any process of `pid`'s group is alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 afterAll(async () => {
-  for (const p of procs) p.kill('SIGKILL');
-  await Promise.all(
-    procs.map((p) =>
-      p.exitCode !== null || p.signalCode !== null ? null : new Promise((r) => p.once('exit', r)),
-    ),
-  );
+  for (const p of procs) if (p.pid && groupAlive(p.pid)) process.kill(-p.pid, 'SIGKILL');
+  // Every process of every group gone (nginx workers included), within a bounded time.
+  await until(() => procs.every((p) => !p.pid || !groupAlive(p.pid)), 10_000);
   if (root) await rm(root, { recursive: true, force: true });
-});
+}, 20_000);
 
 /** Starts nginx on the shipped conf; returns its HTTPS port. */
 async function startNginx(): Promise<number> {
