@@ -252,8 +252,9 @@ export function createSync(options: {
     async onAuthenticate({ documentName, token, context }) {
       const { socket } = context as SocketContext;
       try {
+        // Marks the room authenticated on its socket itself, in the same synchronous step as
+        // the last checks (rooms per connection).
         await authorize(socket, documentName, token);
-        socket.gate.authenticated(documentName);
       } catch (error) {
         socket.gate.refused(documentName);
         throw error;
@@ -315,6 +316,7 @@ export function createSync(options: {
     if (known === null) store.setCapability(documentName, hash);
     if (owner === null) store.claimRoom(documentName, admitted.practice);
     owners.set(documentName, admitted.practice);
+    gate.authenticated(documentName);
   }
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_FRAME_BYTES });
   wss.on('connection', (ws, req: IncomingMessage) => {
