@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
-import { TokenBuckets } from './token-buckets.ts';
+import { limit, type SharedLimits } from './shared-limits.ts';
 import type { RoomStore } from './store.ts';
 import { CAPABILITY_PATTERN, ROOM_PATTERN } from './sync.ts';
 
@@ -77,18 +77,25 @@ export function createChangeFeed(options: {
   store: RoomStore;
   log: Logger;
   limits?: Partial<ChangesLimits>;
+  /** Several relay processes: queries per address counted across them. */
+  shared?: SharedLimits;
 }): ChangeFeed {
   const { store, log } = options;
   const limits = { ...DEFAULT_CHANGES_LIMITS, ...options.limits };
   const busy = new Set<string>();
   /** Rooms each client may ask about: a token bucket per client (one token per room). */
-  const budgets = new TokenBuckets(() => ({
-    burst: limits.roomsBurst,
-    perInterval: limits.roomsPerMinute,
-    intervalMs: 60_000,
-  }));
+  const budgets = limit(
+    'changes.rooms',
+    () => ({
+      burst: limits.roomsBurst,
+      perInterval: limits.roomsPerMinute,
+      intervalMs: 60_000,
+    }),
+    options.shared,
+  );
   /** Takes `rooms` from the client's budget; false when it has not enough. */
-  const spend = (client: string, rooms: number): boolean => budgets.take(client, rooms);
+  const spend = async (client: string, rooms: number): Promise<boolean> =>
+    (await budgets.take(client, rooms)) === 0;
   const holds = ({ room, capability }: Held): boolean => {
     const known = store.capability(room);
     if (known === null) return false;
@@ -121,7 +128,7 @@ export function createChangeFeed(options: {
           reply(res, input === 'body too large' || input === 'too many rooms' ? 413 : 400, input);
           return;
         }
-        if (!spend(client, input.rooms.length)) return tooMany(res);
+        if (!(await spend(client, input.rooms.length))) return tooMany(res);
         const result = store.changes(
           input.rooms.filter(holds).map((h) => h.room),
           input.since,

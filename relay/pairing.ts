@@ -109,7 +109,7 @@ export function createPairing(options: {
           ownerHash = null;
         }
         const admitted = ownerHash
-          ? options.practices.admit(req.headers[PROOF_HEADER], clientOf(req))
+          ? await options.practices.admit(req.headers[PROOF_HEADER], clientOf(req))
           : null;
         if (!ownerHash || !admitted) {
           reply(res, 400, 'Bad request');

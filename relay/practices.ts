@@ -12,7 +12,7 @@
 import type { Logger } from './log.ts';
 import { checkProof, DEFAULT_PROOF_WINDOW, type ProofWindow } from './practice-proof.ts';
 import type { RoomStore } from './store.ts';
-import { TokenBuckets } from './token-buckets.ts';
+import { limit, type SharedLimits } from './shared-limits.ts';
 
 export const PRACTICE_ID = /^[0-9a-f]{64}$/;
 
@@ -41,8 +41,11 @@ export type Refusal = 'practice-proof' | 'practice-not-admitted' | 'too-many-pra
 export type Admission = { ok: true; practice: string } | { ok: false; reason: Refusal };
 
 export interface Practices {
-  /** Checks a proof and registers its practice when new (and allowed). Never throws. */
-  admit(proof: unknown, client: string): Admission;
+  /**
+   * Checks a proof and registers its practice when new (and allowed). Never rejects. Asynchronous
+   * only for a new practice (the registration limit may be counted in Redis).
+   */
+  admit(proof: unknown, client: string): Admission | Promise<Admission>;
   /** True when `extra` more bytes keep the practice within its quota. */
   withinQuota(practice: string, extra: number): boolean;
 }
@@ -52,18 +55,30 @@ export function createPractices(options: {
   log: Logger;
   limits?: Partial<PracticeLimits>;
   now?: () => number;
+  /** Several relay processes (FOLIO_REDIS_URL): registrations counted across them. */
+  shared?: SharedLimits;
 }): Practices {
   const { store, log } = options;
   const limits = { ...DEFAULT_PRACTICE_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
-  const registrations = new TokenBuckets(
+  const registrations = limit(
+    'practice.register',
     () => ({
       burst: limits.registrationBurst,
       perInterval: limits.registrationsPerHour,
       intervalMs: 3600_000,
     }),
+    options.shared,
     now,
   );
+  const register = async (practice: string, client: string): Promise<Admission> => {
+    if ((await registrations.take(client)) > 0) {
+      return refuse('too-many-practices', 'registration-rate');
+    }
+    store.addPractice(practice);
+    log('info', 'practice.registered');
+    return { ok: true, practice };
+  };
   const refuse = (reason: Refusal, detail: string): Admission => {
     log('warn', 'practice.refused', { reason: detail });
     return { ok: false, reason };
@@ -76,11 +91,7 @@ export function createPractices(options: {
       if (limits.allow && !limits.allow.includes(practice)) {
         return refuse('practice-not-admitted', 'not-listed');
       }
-      if (!store.hasPractice(practice)) {
-        if (!registrations.take(client)) return refuse('too-many-practices', 'registration-rate');
-        store.addPractice(practice);
-        log('info', 'practice.registered');
-      }
+      if (!store.hasPractice(practice)) return register(practice, client);
       return { ok: true, practice };
     },
     withinQuota(practice, extra) {

@@ -19,6 +19,7 @@ import { openMailboxStore } from './pairing-store.ts';
 import { createPractices, type PracticeLimits } from './practices.ts';
 import { createShl, type ShlLimits } from './shl.ts';
 import { openLinkStore } from './shl-store.ts';
+import { redisLimits } from './shared-limits.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
 import { serveStatic } from './static.ts';
 import { openRoomStore } from './store.ts';
@@ -87,11 +88,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     redis: options.redisUrl,
   });
   const rooms = openRoomStore(options.dataDir);
+  // Several processes: abuse limits are counted across them (shared-limits.ts).
+  const sharedLimits = options.redisUrl ? redisLimits(options.redisUrl, log) : undefined;
   const practices = createPractices({
     store: rooms,
     log,
     limits: options.practiceLimits,
     now: options.now,
+    shared: sharedLimits,
   });
   const mailboxes = openMailboxStore(options.dataDir);
   const pairing = createPairing({
@@ -101,13 +105,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     limits: options.pairingLimits,
     now: options.now,
   });
-  const changeFeed = createChangeFeed({ store: rooms, log });
+  const changeFeed = createChangeFeed({ store: rooms, log, shared: sharedLimits });
   const sync = createSync({
     store: rooms,
     practices,
     log,
     limits: options.syncLimits,
     redis: options.redisUrl,
+    shared: sharedLimits,
   });
   const links = openLinkStore(options.dataDir);
   let url = '';
@@ -118,6 +123,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     publicOrigin: () => options.publicUrl ?? url,
     limits: options.shlLimits,
     now: options.now,
+    shared: sharedLimits,
   });
 
   metrics.gauge(
@@ -243,6 +249,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         await sync.close();
         rooms.close();
         shl.close();
+        await sharedLimits?.close();
         links.close();
         pairing.close();
         mailboxes.close();

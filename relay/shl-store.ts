@@ -37,6 +37,13 @@ export interface LinkStore {
   revoke(id: string): void;
   /** Adds one failed passcode; returns the new count. */
   fail(id: string): number;
+  /**
+   * Counts one passcode attempt before it is checked, unless `max` are counted already (then
+   * null); returns the new count. Atomic across processes sharing the file.
+   */
+  reserveAttempt(id: string, max: number): number | null;
+  /** Gives back an attempt reserved for a passcode that turned out right. */
+  refundAttempt(id: string): void;
   /** Records an access; at most `cap` entries are kept per link. */
   logAccess(id: string, access: AccessRecord, cap: number): void;
   accesses(id: string): AccessRecord[];
@@ -89,6 +96,12 @@ export function openLinkStore(dataDir: string): LinkStore {
   const fail = db.prepare<[string], { failures: number }>(
     'UPDATE links SET failures = failures + 1 WHERE id = ? RETURNING failures',
   );
+  const reserve = db.prepare<[string, number], { failures: number }>(
+    'UPDATE links SET failures = failures + 1 WHERE id = ? AND failures < ? RETURNING failures',
+  );
+  const refund = db.prepare(
+    'UPDATE links SET failures = failures - 1 WHERE id = ? AND failures > 0',
+  );
   const log = db.prepare('INSERT INTO accesses (link, at, recipient, outcome) VALUES (?, ?, ?, ?)');
   const accesses = db.prepare<[string], AccessRecord>(
     'SELECT at, recipient, outcome FROM accesses WHERE link = ? ORDER BY at, rowid',
@@ -139,6 +152,8 @@ export function openLinkStore(dataDir: string): LinkStore {
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
     fail: (id) => fail.get(id)?.failures ?? 0,
+    reserveAttempt: (id, max) => reserve.get(id, max)?.failures ?? null,
+    refundAttempt: (id) => void refund.run(id),
     logAccess: (id, a, cap) => logCapped(id, a, cap),
     omitted: (id) => omittedOf.get(id)?.omitted ?? 0,
     accesses: (id) => accesses.all(id),

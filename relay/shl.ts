@@ -30,7 +30,7 @@ import { readBody, reply } from './http-body.ts';
 import type { Logger } from './log.ts';
 import { clientOf } from './per-client.ts';
 import { PROOF_HEADER, refusalAnswer, type Practices } from './practices.ts';
-import { TokenBuckets } from './token-buckets.ts';
+import { limit, type SharedLimits } from './shared-limits.ts';
 import { hashPasscode, verifyPasscode } from './passcode.ts';
 import type { LinkRecord, LinkStore } from './shl-store.ts';
 
@@ -135,6 +135,8 @@ export function createShl(options: {
   publicOrigin: () => string;
   limits?: Partial<ShlLimits>;
   now?: () => number;
+  /** Several relay processes (FOLIO_REDIS_URL): rate limits counted across them. */
+  shared?: SharedLimits;
 }): ShlEndpoint {
   const { store, log } = options;
   const limits = { ...DEFAULT_SHL_LIMITS, ...options.limits };
@@ -157,14 +159,16 @@ export function createShl(options: {
     perInterval: limits.createsPerHour,
     intervalMs: 3600_000,
   });
-  const creators = new TokenBuckets(createLimits, now);
-  const practiceCreators = new TokenBuckets(createLimits, now);
-  const buckets = new TokenBuckets(
+  const creators = limit('shl.create.client', createLimits, options.shared, now);
+  const practiceCreators = limit('shl.create.practice', createLimits, options.shared, now);
+  const buckets = limit(
+    'shl.link',
     () => ({ burst: limits.linkBurst, perInterval: limits.linkRatePerMinute, intervalMs: 60_000 }),
+    options.shared,
     now,
   );
   /** Takes one request from the link's budget; seconds to wait when it is spent, else 0. */
-  const throttled = (id: string): number => (buckets.take(id) ? 0 : buckets.retryAfterSeconds(id));
+  const throttled = (id: string): Promise<number> => buckets.take(id);
   const tooMany = (res: ServerResponse, wait: number) => {
     log('warn', 'shl.refused', { reason: 'rate-limited' });
     res.setHeader('Retry-After', String(wait));
@@ -186,7 +190,7 @@ export function createShl(options: {
 
   async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const client = clientOf(req);
-    const admitted = options.practices.admit(req.headers[PROOF_HEADER], client);
+    const admitted = await options.practices.admit(req.headers[PROOF_HEADER], client);
     if (!admitted.ok) {
       req.resume();
       const { status, message } = refusalAnswer(admitted.reason);
@@ -197,10 +201,11 @@ export function createShl(options: {
       [creators, client, 'this address'],
       [practiceCreators, admitted.practice, 'this practice'],
     ] as const) {
-      if (!buckets.take(key)) {
+      const wait = await buckets.take(key);
+      if (wait > 0) {
         req.resume();
         log('warn', 'shl.refused', { reason: 'create-rate' });
-        res.setHeader('Retry-After', String(buckets.retryAfterSeconds(key)));
+        res.setHeader('Retry-After', String(wait));
         reply(res, 429, `Too many share links created from ${whose}; try again later`);
         return;
       }
@@ -293,17 +298,26 @@ export function createShl(options: {
         return;
       }
       if (link.passcodeHash !== null) {
+        // The attempt is counted before the check and given back if the passcode is right: other
+        // relay processes share the count (one SQLite file), so guesses checked at the same time
+        // in several processes cannot pass the lifetime cap between reading it and counting.
+        const failures = store.reserveAttempt(id, limits.maxFailures);
+        if (failures === null) {
+          store.logAccess(id, { at: now(), recipient, outcome: 'refused' }, cap);
+          json(res, 404, { error: 'This link is not active (unknown, expired or revoked)' });
+          return;
+        }
         const ok =
           typeof passcode === 'string' &&
           passcode.length <= 64 &&
           (await verifyPasscode(link.passcodeHash, passcode));
         if (!ok) {
-          const failures = store.fail(id);
           store.logAccess(id, { at: now(), recipient, outcome: 'wrong-passcode' }, cap);
           log('warn', 'shl.passcode', { failures });
           json(res, 401, { remainingAttempts: Math.max(0, limits.maxFailures - failures) });
           return;
         }
+        store.refundAttempt(id);
       }
       store.logAccess(id, { at: now(), recipient, outcome: 'ok' }, cap);
       const { jwe, contentType, updated } = link.file;
@@ -366,7 +380,8 @@ export function createShl(options: {
       const part = match[2];
       if (!part) {
         cors(res);
-        const wait = (method === 'POST' || method === 'GET') && store.get(id) ? throttled(id) : 0;
+        const wait =
+          (method === 'POST' || method === 'GET') && store.get(id) ? await throttled(id) : 0;
         if (method === 'OPTIONS') reply(res, 204);
         else if (wait > 0) {
           req.resume();

@@ -39,7 +39,7 @@ import type { Practices } from './practices.ts';
 import type { RoomStore } from './store.ts';
 import { SyncGate } from './sync-gate.ts';
 import { REDIS_ORIGIN, scaleOut } from './scale-out.ts';
-import { TokenBuckets } from './token-buckets.ts';
+import { limit, type SharedLimits } from './shared-limits.ts';
 
 export const ROOM_PATTERN = /^[0-9a-f]{32}$/;
 export const CAPABILITY_PATTERN = /^[0-9a-f]{64}$/;
@@ -125,6 +125,8 @@ export function createSync(options: {
   /** Redis that several relay processes share rooms through (FOLIO_REDIS_URL; scale-out.ts). */
   redis?: string;
   limits?: Partial<SyncLimits>;
+  /** Several relay processes: room creations per address counted across them. */
+  shared?: SharedLimits;
 }): SyncEndpoint {
   const { store, practices } = options;
   /** The practice of each loaded room (set when a device is admitted to it). */
@@ -144,13 +146,18 @@ export function createSync(options: {
   const unguard = guardConsole(log);
   const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   const socketsPerClient = new PerClient(() => limits.socketsPerClient);
-  /** Room creations per client: token buckets. */
-  const creations = new TokenBuckets(() => ({
-    burst: limits.roomCreationBurst,
-    perInterval: limits.roomCreationsPerMinute,
-    intervalMs: 60_000,
-  }));
-  const mayCreate = (client: string): boolean => creations.take(client);
+  /** Room creations per client: token buckets (across processes with Redis). */
+  const creations = limit(
+    'sync.create',
+    () => ({
+      burst: limits.roomCreationBurst,
+      perInterval: limits.roomCreationsPerMinute,
+      intervalMs: 60_000,
+    }),
+    options.shared,
+  );
+  const mayCreate = async (client: string): Promise<boolean> =>
+    (await creations.take(client)) === 0;
   /** Bytes applied to each room since its last store (for the room quota). */
   const queued = new Map<string, number>();
   /** Rooms changed by another relay process (through Redis), stored here shortly after. */
@@ -245,20 +252,28 @@ export function createSync(options: {
     async onAuthenticate({ documentName, token, context }) {
       const { socket } = context as SocketContext;
       try {
-        authorize(socket, documentName, token);
-        socket.gate.authenticated(documentName);
+        // Marks the room authenticated on its socket itself, in the same synchronous step as
+        // the last checks (rooms per connection).
+        await authorize(socket, documentName, token);
       } catch (error) {
         socket.gate.refused(documentName);
         throw error;
       }
     },
   });
-  function authorize(socket: SocketContext['socket'], documentName: string, token: unknown) {
+  async function authorize(
+    socket: SocketContext['socket'],
+    documentName: string,
+    token: unknown,
+  ): Promise<void> {
     const { gate } = socket;
-    if (!gate.rooms.has(documentName) && gate.rooms.size >= limits.roomsPerConnection) {
-      log('warn', 'sync.refused', { reason: 'too-many-rooms' });
-      throw { reason: 'too-many-rooms' };
-    }
+    const roomsFull = () => {
+      if (!gate.rooms.has(documentName) && gate.rooms.size >= limits.roomsPerConnection) {
+        log('warn', 'sync.refused', { reason: 'too-many-rooms' });
+        throw { reason: 'too-many-rooms' };
+      }
+    };
+    roomsFull();
     const parts = typeof token === 'string' ? TOKEN_PATTERN.exec(token) : null;
     if (!ROOM_PATTERN.test(documentName) || !parts) {
       log('warn', 'sync.refused', { reason: 'malformed' });
@@ -270,8 +285,15 @@ export function createSync(options: {
       };
     }
     const [, capability, proof] = parts;
-    const admitted = practices.admit(proof, socket.client);
+    const admitted = await practices.admit(proof, socket.client);
     if (!admitted.ok) throw { reason: admitted.reason };
+    if (store.capability(documentName) === null && !(await mayCreate(socket.client))) {
+      log('warn', 'sync.refused', { reason: 'room-creation-rate' });
+      throw { reason: 'too-many-new-rooms' };
+    }
+    // From here on synchronous: other authorizations (the limits above may wait for Redis) cannot
+    // run between these checks and what they allow, so they are made again here.
+    roomsFull();
     const hash = sha256(capability!);
     const known = store.capability(documentName);
     if (known !== null && !timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
@@ -282,10 +304,6 @@ export function createSync(options: {
     if (owner !== null && owner !== admitted.practice) {
       log('warn', 'sync.refused', { reason: 'other-practice' });
       throw { reason: 'forbidden' };
-    }
-    if (known === null && !mayCreate(socket.client)) {
-      log('warn', 'sync.refused', { reason: 'room-creation-rate' });
-      throw { reason: 'too-many-new-rooms' };
     }
     if (!socket.counted.has(documentName)) {
       const release = roomsPerClient.acquire(socket.client);
@@ -298,6 +316,7 @@ export function createSync(options: {
     if (known === null) store.setCapability(documentName, hash);
     if (owner === null) store.claimRoom(documentName, admitted.practice);
     owners.set(documentName, admitted.practice);
+    gate.authenticated(documentName);
   }
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_FRAME_BYTES });
   wss.on('connection', (ws, req: IncomingMessage) => {

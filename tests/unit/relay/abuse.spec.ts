@@ -159,6 +159,20 @@ it('caps the rooms one client (address) may have open across its sockets', async
   expect(opened).toBe(true);
 });
 
+it('caps the rooms one connection may open even when it asks for many at once', async () => {
+  // Authorization may wait (limits counted in Redis with FOLIO_REDIS_URL): rooms asked for in one
+  // burst must not all pass the cap before any of them is counted.
+  server = await startTestRelay({}, {}, { roomsPerConnection: 3 });
+  const c = raw();
+  await c.opened;
+  for (let i = 0; i < 12; i++) c.send(authFrame(room(100 + i), CAP));
+  await until(() =>
+    Array.from({ length: 12 }, (_, i) => c.authOutcome(room(100 + i))).every(Boolean),
+  );
+  const outcomes = Array.from({ length: 12 }, (_, i) => c.authOutcome(room(100 + i)));
+  expect(outcomes.filter((o) => o === 'authenticated')).toHaveLength(3);
+});
+
 it('rate-limits the rooms one client (address) may create, not the rooms it reopens', async () => {
   server = await startTestRelay({}, {}, { roomCreationBurst: 3, roomCreationsPerMinute: 1 });
   const c = raw();
