@@ -22,7 +22,12 @@
  *
  * FOLIO_METRICS_TOKEN: a bearer token that lets Prometheus read /metrics from another machine;
  * without it, /metrics answers only requests from this machine.
+ *
+ * FOLIO_TRUSTED_PROXIES: IP addresses of reverse proxies in front of the relay (e.g. 127.0.0.1
+ * for nginx or Caddy on this host); their X-Forwarded-For names the client (relay/per-client.ts).
+ * Default none: the connection's own address is the client.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export interface RelayConfig {
@@ -40,6 +45,8 @@ export interface RelayConfig {
   metricsToken?: string;
   /** FOLIO_REDIS_URL, when set. */
   redisUrl?: string;
+  /** FOLIO_TRUSTED_PROXIES, when set. */
+  trustedProxies?: string[];
   /** FOLIO_PRACTICES and FOLIO_PRACTICE_QUOTA_GB, when set. */
   practiceLimits?: { allow?: string[]; quotaBytes?: number };
 }
@@ -54,7 +61,8 @@ export class ConfigError extends Error {
       | 'bad-practices'
       | 'bad-metrics-token'
       | 'bad-tls'
-      | 'bad-redis-url',
+      | 'bad-redis-url'
+      | 'bad-trusted-proxies',
     message: string,
   ) {
     super(message);
@@ -122,7 +130,22 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): RelayConfig {
     practiceLimits: practiceSettings(env),
     metricsToken: metricsToken(env.FOLIO_METRICS_TOKEN),
     redisUrl: redisUrl(env.FOLIO_REDIS_URL),
+    trustedProxies: trustedProxies(env.FOLIO_TRUSTED_PROXIES),
   };
+}
+
+/** FOLIO_TRUSTED_PROXIES: IP addresses (not ranges); throws ConfigError('bad-trusted-proxies'). */
+function trustedProxies(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(/[\s,]+/).filter(Boolean);
+  const bad = list.find((a) => isIP(a) === 0);
+  if (bad !== undefined || list.length === 0) {
+    throw new ConfigError(
+      'bad-trusted-proxies',
+      `FOLIO_TRUSTED_PROXIES must list the reverse proxies' IP addresses (e.g. 127.0.0.1), not "${bad ?? raw}"`,
+    );
+  }
+  return list;
 }
 
 /** FOLIO_REDIS_URL: a redis:// URL; throws ConfigError('bad-redis-url'). */

@@ -21,6 +21,7 @@ import { createShl, type ShlLimits } from './shl.ts';
 import { openLinkStore } from './shl-store.ts';
 import { redisLimits } from './shared-limits.ts';
 import { createSignaling, type SignalingEndpoint, type SignalingLimits } from './signaling.ts';
+import { resolveClient } from './per-client.ts';
 import { serveStatic } from './static.ts';
 import { openRoomStore } from './store.ts';
 import { createSync, type SyncLimits } from './sync.ts';
@@ -56,6 +57,8 @@ export interface RelayOptions {
   tls?: TlsFiles;
   /** Redis shared by several relay processes on this host (FOLIO_REDIS_URL, scale-out.ts). */
   redisUrl?: string;
+  /** Reverse proxies whose X-Forwarded-For names the client (FOLIO_TRUSTED_PROXIES, per-client.ts). */
+  trustedProxies?: string[];
 }
 
 export interface Relay {
@@ -154,7 +157,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const headers = Object.entries(securityHeaders(options.connectSrc ?? []));
   const viewerPolicy = contentSecurityPolicies(options.connectSrc ?? []).viewer;
   const sameOrigin = (req: IncomingMessage) => allowedOrigin(req, appOrigins);
+  const trustedProxies = new Set(options.trustedProxies ?? []);
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    resolveClient(req, trustedProxies);
     for (const [name, value] of headers) res.setHeader(name, value);
     if ((req.url ?? '').split('?')[0] === '/view') {
       res.setHeader('Content-Security-Policy', viewerPolicy);
@@ -204,6 +209,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     : createServer(handler);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    resolveClient(req, trustedProxies);
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path === '/signal' && sameOrigin(req)) {

@@ -76,6 +76,8 @@ function call(
     method?: string;
     headers?: Record<string, string | number>;
     body?: Buffer | number;
+    /** The client's own address (another loopback address stands for a client elsewhere). */
+    from?: string;
   } = {},
 ): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
@@ -88,6 +90,7 @@ function call(
         method: options.method ?? 'GET',
         headers: { host: `localhost:${port}`, ...options.headers },
         ca,
+        ...(options.from ? { localAddress: options.from } : {}),
       },
       (res) => {
         let text = '';
@@ -153,6 +156,8 @@ beforeAll(async () => {
       PORT: String(relayPort),
       FOLIO_DATA_DIR: join(root, 'data'),
       FOLIO_BUILD_DIR: build,
+      // The proxies run on this host and connect from loopback (docs/deploy.md).
+      FOLIO_TRUSTED_PROXIES: '127.0.0.1',
     },
   );
   await waitHealthy(relayPort, 'relay', false);
@@ -375,30 +380,60 @@ for (const { name, binary, startProxy } of proxies) {
         expect(res.status).toBe(name === 'nginx' ? 413 : 405);
       }, 30_000);
 
-      it('a client-sent X-Forwarded-For does not reach the relay as its address', async () => {
-        // The relay trusts no forwarded header (docs/deploy.md): per-address caps count the proxy.
-        // Signaling allows connectionsPerClient sockets per address; one more with a forged
-        // X-Forwarded-For is still refused.
-        const limit = DEFAULT_SIGNALING_LIMITS.connectionsPerClient;
-        const open = (headers: Record<string, string> = {}) =>
-          new Promise<WebSocket | number>((resolve) => {
-            const ws = new WebSocket(`wss://localhost:${port}/signal`, { ca, headers });
-            ws.once('open', () => resolve(ws));
-            ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-            ws.once('error', () => resolve(-1));
+      // Clients elsewhere are stood for by other loopback addresses (127.0.0.2, 127.0.0.3): the
+      // proxy sees them as such and the relay, trusting only the proxy, must count them apart.
+      const open = (from: string, headers: Record<string, string> = {}) =>
+        new Promise<WebSocket | number>((resolve) => {
+          const ws = new WebSocket(`wss://localhost:${port}/signal`, {
+            ca,
+            headers,
+            localAddress: from,
           });
+          ws.once('open', () => resolve(ws));
+          ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once('error', () => resolve(-1));
+        });
+
+      it('per-address caps count each client, not the proxy; a forged X-Forwarded-For changes nothing', async () => {
+        // Signaling allows connectionsPerClient sockets per address. Before the relay read the
+        // proxy's X-Forwarded-For, every client behind the proxy shared one budget: a second
+        // client was refused once the first held them all.
+        const limit = DEFAULT_SIGNALING_LIMITS.connectionsPerClient;
         const held: WebSocket[] = [];
         try {
           for (let i = 0; i < limit; i++) {
-            const ws = await open();
+            const ws = await open('127.0.0.2');
             expect(ws).toBeInstanceOf(WebSocket);
             held.push(ws as WebSocket);
           }
-          expect(await open({ 'x-forwarded-for': '203.0.113.9' })).toBe(429);
+          // The same client with a made-up address in its own X-Forwarded-For is still itself.
+          expect(await open('127.0.0.2', { 'x-forwarded-for': '203.0.113.9' })).toBe(429);
+          expect(await open('127.0.0.2')).toBe(429);
+          // Another client behind the same proxy has its own budget.
+          const other = await open('127.0.0.3');
+          expect(other).toBeInstanceOf(WebSocket);
+          held.push(other as WebSocket);
         } finally {
           held.forEach((ws) => ws.terminate());
         }
       }, 30_000);
+
+      it('/metrics is not readable from elsewhere through it (the relay sees the proxy on loopback)', async () => {
+        // Without a token, /metrics answers loopback only. Through a proxy on the same host every
+        // request arrived from loopback, so anyone on the internet could read them.
+        expect((await call(port, '/metrics', { from: '127.0.0.2' })).status).toBe(403);
+        expect(
+          (
+            await call(port, '/metrics', {
+              from: '127.0.0.2',
+              headers: { 'x-forwarded-for': '127.0.0.1' },
+            })
+          ).status,
+        ).toBe(403);
+        // The relay itself, asked on loopback directly, still answers.
+        const direct = await fetch(`http://127.0.0.1:${relayPort}/metrics`);
+        expect(direct.status).toBe(200);
+      });
 
       it('keeps idle sockets far longer than the relay pings them', async () => {
         const file = await readFile(
