@@ -50,6 +50,12 @@ class SyncState {
         attach: (room, capability, transport) =>
           attachRelayRoom({ url, room, capability, proof: relayProof, transport, presence: false }),
         receive: source.receive,
+        // Kept between sessions, sealed by the vault (issue 15: the first pass after an unlock
+        // no longer visits every chart).
+        state: {
+          load: async () => (await session.vault.call('catchUpState')).state,
+          save: (state) => session.vault.call('saveCatchUpState', { state }),
+        },
       });
     },
     onPass: () => {

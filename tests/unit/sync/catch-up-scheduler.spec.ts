@@ -8,7 +8,14 @@ import {
 import type { EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { manualClock } from '../../kit/clock.ts';
 
-const REPORT: CatchUpReport = { full: false, visited: 1, received: 0, uploaded: 0, unfinished: 0 };
+const REPORT: CatchUpReport = {
+  full: false,
+  visited: 1,
+  received: 0,
+  uploaded: 0,
+  unfinished: 0,
+  saveError: null,
+};
 const DOCS: CatchUpDoc[] = [{ key: 'k1', docId: new Uint8Array(16), room: 'r1', capability: 'c1' }];
 
 function setup() {
