@@ -62,12 +62,14 @@ class SyncState {
       this.#lastCatchUp = this.#catchUp.lastReport;
       this.#catchUpError = this.#catchUp.error;
       this.#catchUpPasses = this.#catchUp.passes;
+      this.#catchUpFullPasses = this.#catchUp.fullPasses;
     },
   });
   #status = $state.raw<RoomsStatus>(this.#rooms.status);
   #lastCatchUp = $state<CatchUpReport | null>(null);
   #catchUpError = $state<string | null>(null);
   #catchUpPasses = $state(0);
+  #catchUpFullPasses = $state(0);
 
   constructor() {
     this.#rooms.onChange((status) => (this.#status = status));
@@ -156,6 +158,10 @@ class SyncState {
   /** How many catch-up passes have finished (a test marker that a pass ran after some event). */
   get catchUpPasses(): number {
     return this.#catchUpPasses;
+  }
+  /** How many of those passes visited every chart (a test marker: the first after an unlock need not). */
+  get catchUpFullPasses(): number {
+    return this.#catchUpFullPasses;
   }
   /** The last finished catch-up pass over documents that are not open. */
   get lastCatchUp(): CatchUpReport | null {

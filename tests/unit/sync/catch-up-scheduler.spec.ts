@@ -154,3 +154,27 @@ describe('CatchUpScheduler', () => {
     scheduler.stop();
   });
 });
+
+it('counts the passes that visited every document', async () => {
+  const clock = manualClock();
+  const reports: CatchUpReport[] = [
+    { ...REPORT, full: true },
+    { ...REPORT, full: false },
+    { ...REPORT, full: true },
+  ];
+  const scheduler = new CatchUpScheduler({
+    clock,
+    online: () => true,
+    create: async () => ({ markDirty: () => undefined, run: async () => reports.shift()! }),
+  });
+  scheduler.start({
+    store: {} as EnvelopeStore,
+    docs: async () => DOCS,
+    receive: async () => undefined,
+    isOpen: () => false,
+  });
+  await clock.advance(0);
+  expect([scheduler.passes, scheduler.fullPasses]).toEqual([1, 1]);
+  await clock.advance(30_000);
+  expect([scheduler.passes, scheduler.fullPasses]).toEqual([3, 2]);
+});
