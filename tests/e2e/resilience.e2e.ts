@@ -10,9 +10,11 @@ import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { expect, test } from './fixtures.ts';
+import { checkRecordsAtRest } from './at-rest.ts';
 import {
   addProblem,
   createPractice,
+  dumpStorage,
   lock,
   newPatient,
   pairDevice,
@@ -161,6 +163,10 @@ test('a chart written offline and closed before a lock is uploaded by the first 
   // Two passes after the charts were closed: both are on the relay and the state is kept.
   const passes = (await syncMarkers(laptop)).catchUpPasses;
   await waitForMarker(laptop, 'catchUpPasses', passes + 2, 45_000);
+  // Kept sealed: the at-rest scan knows the store and no box opens with a wrong key.
+  expect(await checkRecordsAtRest((await dumpStorage(laptop)).records)).toContain(
+    'folio-vault/catchup',
+  );
 
   // Offline, no pass runs: the problem reaches the laptop's log and nothing else before the lock
   // (which reloads the page, and with it every mark in memory).
