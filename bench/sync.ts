@@ -244,9 +244,18 @@ async function latencyAndThroughput(): Promise<void> {
 /** An in-memory sealed log (the catch-up measure is about the network and the relay). */
 function memoryStore(): EnvelopeStore & { bytes(): number } {
   const docs = new Map<string, Uint8Array[]>();
+  /** The document of each record, in write order (a record's key is its index + 1). */
+  const log: string[] = [];
   return {
     async append(doc, _gen, envelopes) {
       docs.set(doc, [...(docs.get(doc) ?? []), ...envelopes]);
+      for (let i = 0; i < envelopes.length; i++) log.push(doc);
+    },
+    async position() {
+      return log.length;
+    },
+    async changedSince(position) {
+      return { position: log.length, docs: [...new Set(log.slice(position))] };
     },
     async load(doc) {
       return { generation: 0, envelopes: docs.get(doc) ?? [] };

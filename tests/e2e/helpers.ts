@@ -187,6 +187,8 @@ export async function syncMarkers(page: Page) {
     arrived: await read('arrived'),
     /** Finished catch-up passes over charts that are not open. */
     catchUpPasses: await read('catch-up-passes'),
+    /** Of those, the passes that visited every chart (a first pass, a wiped relay). */
+    catchUpFullPasses: await read('catch-up-full-passes'),
     /** Open channels (relay socket + direct peers). */
     channels: await read('channels'),
   };

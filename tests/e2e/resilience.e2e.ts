@@ -10,9 +10,12 @@ import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { expect, test } from './fixtures.ts';
+import { checkRecordsAtRest } from './at-rest.ts';
 import {
   addProblem,
   createPractice,
+  dumpStorage,
+  lock,
   newPatient,
   pairDevice,
   PASSPHRASE,
@@ -138,6 +141,53 @@ test('charts that are not open are caught up in the background, so they can be r
   await tablet.getByRole('link', { name: 'Patients' }).click();
   await tablet.getByRole('link', { name: 'Closedchart, Cal' }).click();
   await expect(tablet.getByRole('heading', { name: 'Closedchart, Cal' })).toBeVisible();
+});
+
+test('a chart written offline and closed before a lock is uploaded by the first pass after the unlock, which is not a full one', async ({
+  newDevice,
+}) => {
+  test.setTimeout(180_000);
+  const laptopContext = await newDevice();
+  const laptop = await laptopContext.newPage();
+  const tablet = await (await newDevice()).newPage();
+  await createPractice(laptop);
+  await pairDevice(laptop, tablet);
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  for (const [given, family] of [
+    ['Lena', 'Lockedout'],
+    ['Otto', 'Other'],
+  ]) {
+    await newPatient(laptop, { given: given!, family: family!, birthDate: '1966-06-06' });
+    await laptop.getByRole('link', { name: 'Patients' }).click();
+  }
+  // Two passes after the charts were closed: both are on the relay and the state is kept.
+  const passes = (await syncMarkers(laptop)).catchUpPasses;
+  await waitForMarker(laptop, 'catchUpPasses', passes + 2, 45_000);
+  // Kept sealed: the at-rest scan knows the store and no box opens with a wrong key.
+  expect(await checkRecordsAtRest((await dumpStorage(laptop)).records)).toContain(
+    'folio-vault/catchup',
+  );
+
+  // Offline, no pass runs: the problem reaches the laptop's log and nothing else before the lock
+  // (which reloads the page, and with it every mark in memory).
+  await laptopContext.setOffline(true);
+  await laptop.getByRole('link', { name: 'Lockedout, Lena' }).click();
+  await laptop.getByRole('tab', { name: 'Problems' }).click();
+  await addProblem(laptop, 'Written before the lock');
+  await laptop.getByRole('link', { name: 'Patients' }).click();
+  await lock(laptop);
+  await laptopContext.setOffline(false);
+  await unlock(laptop);
+  await waitForMarker(laptop, 'catchUpPasses', 1, 45_000);
+
+  await tablet.getByRole('link', { name: 'Patients' }).click();
+  await tablet.getByRole('link', { name: 'Lockedout, Lena' }).click({ timeout: 30_000 });
+  await tablet.getByRole('tab', { name: 'Problems' }).click();
+  await expect(tablet.getByText('Written before the lock', { exact: true })).toBeVisible({
+    timeout: 45_000,
+  });
+  // The kept state made every pass since the unlock an incremental one.
+  expect((await syncMarkers(laptop)).catchUpFullPasses).toBe(0);
 });
 
 test('a device whose clock is hours off is warned, and presence still works both ways', async ({

@@ -39,6 +39,14 @@ export interface EnvelopeStore {
    * `beforeCommit` is a test hook: if it throws, nothing changes.
    */
   compact(doc: string, gen: number, snapshot: Uint8Array, beforeCommit?: () => void): Promise<void>;
+  /**
+   * The log's position: the key of its newest record (0 when empty). Keys only ever grow (every
+   * append, compaction and import adds records with higher keys), so a document with a record
+   * above a position was written after it (catch-up, lib/sync/catch-up.ts).
+   */
+  position(): Promise<number>;
+  /** The documents with records above `position`, and the log's position now. */
+  changedSince(position: number): Promise<{ position: number; docs: string[] }>;
   /** Every record (for the encrypted backup). */
   exportAll(): Promise<EnvelopeRecord[]>;
   /** Adds records from a backup. */
@@ -72,6 +80,11 @@ export async function openEnvelopeStore(
   });
   const range = (doc: string, low: number, high: number) =>
     IDBKeyRange.bound([doc, low], [doc, high]);
+
+  const position = async () => {
+    const newest = await db.transaction('envelopes').store.openKeyCursor(null, 'prev');
+    return newest ? newest.key : 0;
+  };
 
   return {
     async append(doc, gen, envelopes) {
@@ -121,6 +134,22 @@ export async function openEnvelopeStore(
           ? error
           : storageError(error);
       }
+    },
+    position,
+    async changedSince(since) {
+      const docs = new Set<string>();
+      let newest = since;
+      let cursor = await db
+        .transaction('envelopes')
+        .store.openCursor(IDBKeyRange.lowerBound(since, true));
+      while (cursor) {
+        docs.add(cursor.value.doc);
+        newest = cursor.key;
+        cursor = await cursor.continue();
+      }
+      // An empty range says nothing of a log that restarted below `since` (a new database).
+      if (newest === since) newest = Math.min(since, await position());
+      return { position: newest, docs: [...docs] };
     },
     exportAll: () => db.getAll('envelopes'),
     async importAll(records) {

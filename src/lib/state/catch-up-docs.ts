@@ -14,6 +14,7 @@
 import type { CatchUpDoc } from '$lib/sync/catch-up';
 import { chartKeyWraps, type IndexEntry } from '$lib/crdt/index-doc';
 import { fromBase64Url, toBase64Url } from '$lib/crypto/bytes';
+import { forEachInSlices, type SliceOptions } from '$lib/sync/slices';
 
 /** The two vault calls this needs (lib/vault/documents.ts). */
 export interface CatchUpVault {
@@ -33,22 +34,36 @@ export class CatchUpDocs {
   /** Each chart's room (and capability) in this session. */
   readonly #rooms = new Map<string, { room: string; capability: string }>();
 
-  constructor(vault: CatchUpVault) {
+  readonly #slices: SliceOptions;
+
+  /** `slices`: how the loops over every chart give the main thread back (slices.ts). */
+  constructor(vault: CatchUpVault, slices: SliceOptions = { size: 1_000 }) {
     this.#vault = vault;
+    this.#slices = slices;
   }
 
   /** Every chart of `entries` whose key opens, with its room; vault calls only for what is new. */
   async docs(entries: readonly IndexEntry[]): Promise<CatchUpDoc[]> {
-    const withKeys = entries.filter((entry) => entry.key !== null);
-    const wrapsOf = (entry: IndexEntry) => [...entry.olderKeys, entry.key!];
-    const unloaded = withKeys.filter((entry) =>
-      wrapsOf(entry).some((k) => !this.#loaded.has(wrapName(entry.chartId, k))),
-    );
+    const withKeys: IndexEntry[] = [];
+    const unloaded: IndexEntry[] = [];
     // A chart is reachable when at least one of its keys opened (now or on an earlier pass).
-    const reachable = new Set(
-      withKeys
-        .filter((entry) => wrapsOf(entry).some((k) => this.#loaded.has(wrapName(entry.chartId, k))))
-        .map((entry) => entry.chartId),
+    const reachable = new Set<string>();
+    const wrapsOf = (entry: IndexEntry) => [...entry.olderKeys, entry.key!];
+    await forEachInSlices(
+      entries,
+      (entry) => {
+        if (entry.key === null) return;
+        withKeys.push(entry);
+        let some = false;
+        let all = true;
+        for (const k of wrapsOf(entry)) {
+          if (this.#loaded.has(wrapName(entry.chartId, k))) some = true;
+          else all = false;
+        }
+        if (!all) unloaded.push(entry);
+        if (some) reachable.add(entry.chartId);
+      },
+      this.#slices,
     );
     if (unloaded.length > 0) {
       const { failed } = await this.#vault.loadChartKeys(unloaded.flatMap(chartKeyWraps));
@@ -75,9 +90,15 @@ export class CatchUpDocs {
           this.#rooms.set(entry.chartId, { room: found.room, capability: found.capability });
       });
     }
-    return open.flatMap((entry) => {
-      const room = this.#rooms.get(entry.chartId);
-      return room ? [{ key: entry.chartId, docId: fromBase64Url(entry.chartId), ...room }] : [];
-    });
+    const docs: CatchUpDoc[] = [];
+    await forEachInSlices(
+      open,
+      (entry) => {
+        const room = this.#rooms.get(entry.chartId);
+        if (room) docs.push({ key: entry.chartId, docId: fromBase64Url(entry.chartId), ...room });
+      },
+      this.#slices,
+    );
+    return docs;
   }
 }

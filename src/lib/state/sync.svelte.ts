@@ -50,18 +50,26 @@ class SyncState {
         attach: (room, capability, transport) =>
           attachRelayRoom({ url, room, capability, proof: relayProof, transport, presence: false }),
         receive: source.receive,
+        // Kept between sessions, sealed by the vault (issue 15: the first pass after an unlock
+        // no longer visits every chart).
+        state: {
+          load: async () => (await session.vault.call('catchUpState')).state,
+          save: (state) => session.vault.call('saveCatchUpState', { state }),
+        },
       });
     },
     onPass: () => {
       this.#lastCatchUp = this.#catchUp.lastReport;
       this.#catchUpError = this.#catchUp.error;
       this.#catchUpPasses = this.#catchUp.passes;
+      this.#catchUpFullPasses = this.#catchUp.fullPasses;
     },
   });
   #status = $state.raw<RoomsStatus>(this.#rooms.status);
   #lastCatchUp = $state<CatchUpReport | null>(null);
   #catchUpError = $state<string | null>(null);
   #catchUpPasses = $state(0);
+  #catchUpFullPasses = $state(0);
 
   constructor() {
     this.#rooms.onChange((status) => (this.#status = status));
@@ -150,6 +158,10 @@ class SyncState {
   /** How many catch-up passes have finished (a test marker that a pass ran after some event). */
   get catchUpPasses(): number {
     return this.#catchUpPasses;
+  }
+  /** How many of those passes visited every chart (a test marker: the first after an unlock need not). */
+  get catchUpFullPasses(): number {
+    return this.#catchUpFullPasses;
   }
   /** The last finished catch-up pass over documents that are not open. */
   get lastCatchUp(): CatchUpReport | null {

@@ -65,6 +65,7 @@ export class CatchUpScheduler {
   #last: CatchUpReport | null = null;
   #error: string | null = null;
   #passes = 0;
+  #fullPasses = 0;
 
   constructor(options: CatchUpSchedulerOptions) {
     this.#options = options;
@@ -84,6 +85,10 @@ export class CatchUpScheduler {
   /** How many passes have finished. */
   get passes(): number {
     return this.#passes;
+  }
+  /** How many finished passes visited every document (a first pass, a wiped relay). */
+  get fullPasses(): number {
+    return this.#fullPasses;
   }
   get started(): boolean {
     return this.#source !== null;
@@ -154,6 +159,7 @@ export class CatchUpScheduler {
       this.#last = await this.#runner.run(await source.docs(), source.isOpen);
       this.#error = null;
       this.#passes += 1;
+      if (this.#last.full) this.#fullPasses += 1;
     } catch (error) {
       this.#error = (error as Error).message ?? 'catch-up failed';
     }

@@ -64,6 +64,8 @@ export interface VaultApi {
     password: string;
     capability: string;
   } | null)[];
+  catchUpState(): { state: Uint8Array | null };
+  saveCatchUpState(input: { state: Uint8Array }): void;
   startPairing(): { secret: string; mailboxId: string; ownerSecret: string; ownerHash: string };
   openPairingRequest(input: { sealed: Uint8Array }): {
     name: string;

@@ -38,6 +38,17 @@ export interface MarksRecord {
   box: LocalBox;
 }
 
+/**
+ * Catch-up's state between sessions (lib/sync/catch-up-state.ts: relay, cursor, local log
+ * position, documents due and done), opaque bytes to the vault, sealed: purpose
+ * "catch-up:<slotId>".
+ */
+export interface CatchUpRecord {
+  v: 1;
+  slotId: string;
+  box: LocalBox;
+}
+
 /** Public facts about a slot, for the unlock screen. */
 export interface SlotSummary {
   slotId: string;

@@ -20,6 +20,7 @@ import {
   type Refusal,
 } from '$lib/crypto';
 import { Backups, type BackupSlot } from './backup';
+import { CatchUpStates } from './catch-up-state';
 import type { RecordsDigest } from './backup-records';
 import { localLock, VaultContext, type LockFn, type SessionSummary } from './context';
 import { Documents, type ChartWrap, type OpenResult } from './documents';
@@ -50,6 +51,7 @@ export class VaultService {
   readonly #backups: Backups;
   readonly #documents: Documents;
   readonly #marks: SeenMarks;
+  readonly #catchUp: CatchUpStates;
   readonly #now: () => number;
 
   constructor(options: {
@@ -76,6 +78,7 @@ export class VaultService {
     this.#pairing = new Pairing(this.#ctx, this.#marks);
     this.#backups = new Backups(this.#ctx);
     this.#documents = new Documents(this.#ctx, this.#marks);
+    this.#catchUp = new CatchUpStates(this.#ctx);
   }
 
   // ——— Slots and sessions (session.ts) ———
@@ -348,5 +351,18 @@ export class VaultService {
     capability: string;
   } | null)[] {
     return this.#documents.roomsFor(input);
+  }
+
+  /**
+   * Catch-up's state kept between sessions (opaque bytes, stored sealed; catch-up-state.ts), or
+   * null. @throws VaultError('locked')
+   */
+  catchUpState(): Promise<{ state: Uint8Array | null }> {
+    return this.#catchUp.load();
+  }
+
+  /** Keeps catch-up's state, sealed under the vault key. @throws VaultError('locked' | 'bad-input') */
+  saveCatchUpState(input: { state: Uint8Array }): Promise<void> {
+    return this.#catchUp.save(input);
   }
 }

@@ -3,7 +3,7 @@
  * no patient data; every value is a wrap record or ciphertext (records.ts).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CounterRecord, MarksRecord, SlotRecord } from './records';
+import type { CatchUpRecord, CounterRecord, MarksRecord, SlotRecord } from './records';
 
 export const VAULT_DB = 'folio-vault';
 
@@ -11,6 +11,7 @@ interface VaultSchema extends DBSchema {
   slots: { key: string; value: SlotRecord };
   counters: { key: string; value: CounterRecord };
   marks: { key: string; value: MarksRecord };
+  catchup: { key: string; value: CatchUpRecord };
 }
 
 /**
@@ -26,6 +27,7 @@ export const VAULT_STORES = {
   },
   counters: { fields: ['box', 'slotId', 'v'], sealed: { box: 'seq:' } },
   marks: { fields: ['box', 'slotId', 'v'], sealed: { box: 'marks:' } },
+  catchup: { fields: ['box', 'slotId', 'v'], sealed: { box: 'catch-up:' } },
 } as const satisfies Record<
   Exclude<keyof VaultSchema, symbol | number>,
   { fields: readonly string[]; sealed: Readonly<Record<string, string>> }
@@ -39,12 +41,14 @@ export interface VaultStore {
   putCounter(record: CounterRecord): Promise<void>;
   getMarks(slotId: string): Promise<MarksRecord | undefined>;
   putMarks(record: MarksRecord): Promise<void>;
+  getCatchUp(slotId: string): Promise<CatchUpRecord | undefined>;
+  putCatchUp(record: CatchUpRecord): Promise<void>;
   close(): void;
 }
 
 /** Opens (creating on first use) the vault database. */
 export async function openVaultStore(name = VAULT_DB): Promise<VaultStore> {
-  const db: IDBPDatabase<VaultSchema> = await openDB<VaultSchema>(name, 2, {
+  const db: IDBPDatabase<VaultSchema> = await openDB<VaultSchema>(name, 3, {
     upgrade(database, oldVersion) {
       if (oldVersion < 1) {
         database.createObjectStore('slots', { keyPath: 'slotId' });
@@ -52,6 +56,8 @@ export async function openVaultStore(name = VAULT_DB): Promise<VaultStore> {
       }
       // Version 2 (issue 5): per-author high-water marks for removals.
       if (oldVersion < 2) database.createObjectStore('marks', { keyPath: 'slotId' });
+      // Version 3 (issue 15): catch-up's state between sessions.
+      if (oldVersion < 3) database.createObjectStore('catchup', { keyPath: 'slotId' });
     },
   });
   return {
@@ -72,6 +78,9 @@ export async function openVaultStore(name = VAULT_DB): Promise<VaultStore> {
       const tx = db.transaction('marks', 'readwrite', { durability: 'strict' });
       await Promise.all([tx.store.put(record), tx.done]);
     },
+    getCatchUp: (slotId) => db.get('catchup', slotId),
+    // Relaxed: a lost write leaves an older state, which only makes more catch-up work.
+    putCatchUp: (record) => db.put('catchup', record).then(() => undefined),
     close: () => db.close(),
   };
 }

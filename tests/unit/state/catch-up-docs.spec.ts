@@ -125,3 +125,18 @@ describe('the documents a catch-up pass visits', () => {
     );
   });
 });
+
+it('walks the index in slices, giving the main thread back between them, with the same answer', async () => {
+  const entries = Array.from({ length: 45 }, (_, i) =>
+    entry(i, [{ epoch: 0, wrappedKey: W(`k${i}`) }]),
+  );
+  const whole = await new CatchUpDocs(fakeVault(() => true).vault).docs(entries);
+  let pauses = 0;
+  const sliced = new CatchUpDocs(fakeVault(() => true).vault, {
+    size: 10,
+    pause: async () => void pauses++,
+  });
+  expect(await sliced.docs(entries)).toEqual(whole);
+  // 45 entries in slices of 10 twice over (the index, then the charts found): 4 pauses each.
+  expect(pauses).toBe(8);
+});

@@ -8,7 +8,14 @@ import {
 import type { EnvelopeStore } from '../../../src/lib/crdt/envelope-store.ts';
 import { manualClock } from '../../kit/clock.ts';
 
-const REPORT: CatchUpReport = { full: false, visited: 1, received: 0, uploaded: 0, unfinished: 0 };
+const REPORT: CatchUpReport = {
+  full: false,
+  visited: 1,
+  received: 0,
+  uploaded: 0,
+  unfinished: 0,
+  saveError: null,
+};
 const DOCS: CatchUpDoc[] = [{ key: 'k1', docId: new Uint8Array(16), room: 'r1', capability: 'c1' }];
 
 function setup() {
@@ -146,4 +153,28 @@ describe('CatchUpScheduler', () => {
     expect(state.passes).toBe(2);
     scheduler.stop();
   });
+});
+
+it('counts the passes that visited every document', async () => {
+  const clock = manualClock();
+  const reports: CatchUpReport[] = [
+    { ...REPORT, full: true },
+    { ...REPORT, full: false },
+    { ...REPORT, full: true },
+  ];
+  const scheduler = new CatchUpScheduler({
+    clock,
+    online: () => true,
+    create: async () => ({ markDirty: () => undefined, run: async () => reports.shift()! }),
+  });
+  scheduler.start({
+    store: {} as EnvelopeStore,
+    docs: async () => DOCS,
+    receive: async () => undefined,
+    isOpen: () => false,
+  });
+  await clock.advance(0);
+  expect([scheduler.passes, scheduler.fullPasses]).toEqual([1, 1]);
+  await clock.advance(30_000);
+  expect([scheduler.passes, scheduler.fullPasses]).toEqual([3, 2]);
 });

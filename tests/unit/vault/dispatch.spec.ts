@@ -85,6 +85,8 @@ const WIRE_METHODS: VaultMethod[] = [
   'relayProof',
   'roomFor',
   'roomsFor',
+  'catchUpState',
+  'saveCatchUpState',
   'startPairing',
   'openPairingRequest',
   'answerPairing',
